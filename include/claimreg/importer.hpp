@@ -1,0 +1,55 @@
+#pragma once
+// Bulk import: CSV bytes -> records -> validated registrations -> registry, with a report.
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "claimreg/csv.hpp"
+#include "claimreg/eligibility.hpp"
+#include "claimreg/registry.hpp"
+
+namespace claimreg {
+
+/// One rejected row: where and why, never the values.
+struct RowError {
+    std::uint64_t line = 0; ///< 1-based physical line where the record starts
+    std::string column;     ///< the column as named in the file (and its canonical name), or empty
+    std::string rule;       ///< what is wrong
+};
+
+/// Counts of an import (SPEC.md: rows read, imported, duplicates, rejected).
+struct ImportReport {
+    std::uint64_t rows_read = 0;
+    std::uint64_t imported = 0;
+    std::uint64_t duplicates = 0; ///< same submission again, or linked to an existing claimant
+    std::uint64_t rejected = 0;
+    std::uint64_t bytes_read = 0;
+};
+
+/// Import settings and the callbacks through which the caller reports as it goes.
+struct ImportOptions {
+    CsvReadOptions csv;
+    std::string source_name = "-";     ///< the file name recorded as each row's source
+    bool dry_run = false;              ///< validate and count; store nothing
+    bool strict = false;               ///< store nothing if any row is rejected
+    Date today;                        ///< bounds dates; also the as-of date of new verdicts
+    std::string now_utc;               ///< default registered_at
+    std::FILE* rejects = nullptr;      ///< when set, rejected rows are written here as CSV
+    std::function<void(const RowError&)> on_reject;                 ///< each rejected row
+    std::function<void(std::string_view column)> on_unknown_column; ///< each ignored column
+    std::function<void(const ImportReport&)> on_progress;           ///< every few thousand rows
+};
+
+/// Imports CSV from `in` into `registry` in one write transaction (committed unless dry-run,
+/// or strict with a rejected row). Throws DataError for a file without a usable header
+/// (empty, or a required column missing) before any row is stored.
+ImportReport import_csv(std::FILE* in, Registry& registry, const ImportOptions& options);
+
+/// Columns an export adds; ignored on import so that an export re-imports.
+bool is_export_only_column(std::string_view header);
+
+} // namespace claimreg

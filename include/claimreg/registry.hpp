@@ -1,0 +1,120 @@
+#pragma once
+// The SQLite registry file: opening and creating it (mode 0600, WAL), schema migrations,
+// write transactions, and storing one registration with duplicate detection.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "claimreg/eligibility.hpp"
+#include "claimreg/record.hpp"
+
+namespace claimreg {
+
+/// How a command opens the registry.
+enum class OpenMode {
+    read,  ///< the registry must exist (NotFoundError otherwise); never creates one
+    write, ///< created on first write, mode 0600
+};
+
+/// Registry connection settings.
+struct RegistryOptions {
+    int busy_timeout_ms = 5000; ///< wait this long for another writer, then BusyError
+};
+
+/// An open registry file, its schema current.
+class Registry {
+  public:
+    /// The schema version this build writes (`PRAGMA user_version`).
+    static constexpr int schema_version = 1;
+    /// `PRAGMA application_id` of a claimreg registry ("CLRG").
+    static constexpr std::int32_t application_id = 0x434c5247;
+
+    /// Opens (or, in write mode, creates) the registry at `path` and migrates its schema.
+    /// Throws NotFoundError (read mode, missing file), CannotCreateError, DataError (not a
+    /// claimreg registry, or a newer schema), BusyError.
+    Registry(const std::string& path, OpenMode mode, RegistryOptions options = {});
+
+    /// A private temporary registry (deleted on close), for validating without a registry.
+    static Registry scratch();
+
+    /// The underlying connection.
+    SQLite::Database& db() { return *db_; }
+    /// The path it was opened with.
+    const std::string& path() const { return path_; }
+
+  private:
+    Registry() = default;
+    std::string path_;
+    std::unique_ptr<SQLite::Database> db_;
+};
+
+/// A write transaction (`BEGIN IMMEDIATE`): rolled back unless commit() is called.
+class WriteTransaction {
+  public:
+    explicit WriteTransaction(Registry& registry);
+    ~WriteTransaction();
+    WriteTransaction(const WriteTransaction&) = delete;
+    WriteTransaction& operator=(const WriteTransaction&) = delete;
+    /// Commits; throws BusyError or IoError on failure.
+    void commit();
+
+  private:
+    Registry& registry_;
+    bool open_ = true;
+};
+
+/// Where a registration came from.
+struct Source {
+    std::string_view command;  ///< `add`, `import-csv`
+    std::string_view file;     ///< input file name, empty for `add`
+    std::uint64_t line = 0;    ///< 1-based line in the file, 0 when none
+};
+
+/// The eligibility verdict to store with a claimant.
+struct StoredVerdict {
+    Verdict verdict;
+    const RuleSet* rules = nullptr;
+    Date as_of;
+};
+
+/// What storing a registration did.
+enum class AddOutcome {
+    added,           ///< a new claimant
+    same_submission, ///< seen before (same external reference, or same child and e-mail): nothing stored
+    linked,          ///< the same child registered by someone else: kept as a linked registration
+};
+
+/// The result of Registrar::add().
+struct AddResult {
+    std::int64_t id = 0; ///< the claimant's id (new or existing)
+    AddOutcome outcome = AddOutcome::added;
+    bool duplicate() const { return outcome != AddOutcome::added; }
+};
+
+/// Stores registrations with duplicate detection (SPEC.md "Identity and duplicates").
+/// Use inside a WriteTransaction; statements are prepared once and reused.
+class Registrar {
+  public:
+    explicit Registrar(Registry& registry);
+    ~Registrar();
+    Registrar(const Registrar&) = delete;
+    Registrar& operator=(const Registrar&) = delete;
+
+    /// Finds the claimant that `r` duplicates, if any (read only).
+    std::optional<AddResult> find_duplicate(const Registration& r);
+    /// Stores `r`: a new claimant with `verdict`, a linked registration, or nothing.
+    AddResult add(const Registration& r, const StoredVerdict& verdict, const Source& source);
+
+  private:
+    struct Statements;
+    Registry& registry_;
+    std::unique_ptr<Statements> st_;
+};
+
+} // namespace claimreg

@@ -1,0 +1,735 @@
+#include "claimreg/csv.hpp"
+
+#include "claimreg/error.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <iconv.h>
+#include <utility>
+
+namespace claimreg {
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+namespace {
+
+constexpr std::size_t kReadBuffer = std::size_t{1} << 20; // 1 MiB
+constexpr std::size_t kWriteChunk = std::size_t{64} << 10; // 64 KiB
+
+char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (lower_ascii(a[i]) != lower_ascii(b[i])) return false;
+    return true;
+}
+
+/// Whether every byte is below 0x80 (eight bytes at a time).
+bool is_ascii(const char* p, std::size_t n) {
+    std::uint64_t acc = 0;
+    std::size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        std::uint64_t w[4];
+        std::memcpy(w, p + i, 32);
+        acc |= w[0] | w[1] | w[2] | w[3];
+        if (acc & 0x8080808080808080ULL) return false;
+    }
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        acc |= w;
+    }
+    if (acc & 0x8080808080808080ULL) return false;
+    unsigned char tail = 0;
+    for (; i < n; ++i) tail = static_cast<unsigned char>(tail | static_cast<unsigned char>(p[i]));
+    return tail < 0x80;
+}
+
+/// Length of the well-formed UTF-8 sequence at s[i] (s[i] >= 0x80), or 0 when it is not one
+/// (overlong forms, surrogates, code points above U+10FFFF and truncations are not).
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+    auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = at(i);
+    const std::size_t left = s.size() - i;
+    auto cont = [&](std::size_t k) { return (at(k) & 0xC0) == 0x80; };
+    if (c >= 0xC2 && c <= 0xDF) return (left >= 2 && cont(i + 1)) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (left < 3) return 0;
+        const unsigned char c1 = at(i + 1);
+        if (c == 0xE0 && (c1 < 0xA0 || c1 > 0xBF)) return 0;
+        if (c == 0xED && (c1 < 0x80 || c1 > 0x9F)) return 0;
+        if (!cont(i + 1) || !cont(i + 2)) return 0;
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (left < 4) return 0;
+        const unsigned char c1 = at(i + 1);
+        if (c == 0xF0 && (c1 < 0x90 || c1 > 0xBF)) return 0;
+        if (c == 0xF4 && (c1 < 0x80 || c1 > 0x8F)) return 0;
+        if (!cont(i + 1) || !cont(i + 2) || !cont(i + 3)) return 0;
+        return 4;
+    }
+    return 0;
+}
+
+bool valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            // Skip ASCII runs quickly.
+            std::size_t j = i;
+            while (j + 8 <= s.size()) {
+                std::uint64_t w;
+                std::memcpy(&w, s.data() + j, 8);
+                if (w & 0x8080808080808080ULL) break;
+                j += 8;
+            }
+            while (j < s.size() && static_cast<unsigned char>(s[j]) < 0x80) ++j;
+            i = j;
+            continue;
+        }
+        const std::size_t n = utf8_sequence(s, i);
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+
+/// Index of the first byte >= 0x80, or npos.
+std::size_t first_non_ascii(std::string_view s) {
+    for (std::size_t i = 0; i < s.size(); ++i)
+        if (static_cast<unsigned char>(s[i]) >= 0x80) return i;
+    return std::string_view::npos;
+}
+
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+constexpr std::uint64_t kLows = 0x7F7F7F7F7F7F7F7FULL;
+
+/// 0x80 in exactly the bytes of `w` that equal the byte whose eight copies are `pattern`.
+inline std::uint64_t bytes_equal(std::uint64_t w, std::uint64_t pattern) {
+    const std::uint64_t x = w ^ pattern;
+    return ~(((x & kLows) + kLows) | x | kLows);
+}
+
+/// Appends the fields of [p, e) split at `d` (no quotes in it) to `fields`.
+void split_plain(const char* p, const char* e, char d, std::vector<std::string_view>& fields) {
+    const char* f = p;
+    if constexpr (std::endian::native == std::endian::little) {
+        const std::uint64_t pattern = kOnes * static_cast<unsigned char>(d);
+        while (e - p >= 8) {
+            std::uint64_t w;
+            std::memcpy(&w, p, 8);
+            std::uint64_t m = bytes_equal(w, pattern);
+            while (m != 0) {
+                const char* q = p + (std::countr_zero(m) >> 3);
+                fields.emplace_back(f, static_cast<std::size_t>(q - f));
+                f = q + 1;
+                m &= m - 1;
+            }
+            p += 8;
+        }
+    }
+    for (; p != e; ++p) {
+        if (*p == d) {
+            fields.emplace_back(f, static_cast<std::size_t>(p - f));
+            f = p + 1;
+        }
+    }
+    fields.emplace_back(f, static_cast<std::size_t>(e - f));
+}
+
+bool formula_start(char c) { return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r'; }
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/// ^[+-]?[0-9]+([.,][0-9]+)?$
+bool plain_number(std::string_view s) {
+    std::size_t i = 0;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    const std::size_t int_start = i;
+    while (i < s.size() && is_digit(s[i])) ++i;
+    if (i == int_start) return false;
+    if (i == s.size()) return true;
+    if (s[i] != '.' && s[i] != ',') return false;
+    ++i;
+    const std::size_t frac_start = i;
+    while (i < s.size() && is_digit(s[i])) ++i;
+    return i > frac_start && i == s.size();
+}
+
+} // namespace
+
+Encoding parse_encoding(std::string_view text) {
+    for (std::string_view name : {"utf-8", "utf8"})
+        if (iequals(text, name)) return Encoding::utf8;
+    for (std::string_view name : {"windows-1252", "cp1252", "win1252"})
+        if (iequals(text, name)) return Encoding::windows1252;
+    throw UsageError("unknown encoding '" + std::string(text) + "' (use utf-8 or windows-1252)");
+}
+
+std::string_view to_string(RowProblem p) {
+    switch (p) {
+    case RowProblem::none: return "no problem";
+    case RowProblem::bad_encoding: return "invalid UTF-8";
+    case RowProblem::unterminated_quote: return "unterminated quoted field";
+    case RowProblem::bad_quote: return "malformed quotes";
+    case RowProblem::too_long: return "record too long";
+    }
+    return "unknown problem";
+}
+
+bool is_formula_like(std::string_view cell) {
+    if (cell.empty() || !formula_start(cell.front())) return false;
+    return !plain_number(cell);
+}
+
+std::string_view strip_formula_guard(std::string_view cell) {
+    if (cell.size() >= 2 && cell[0] == '\'' && formula_start(cell[1])) return cell.substr(1);
+    return cell;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reader
+//
+// The input is read in 1 MiB chunks into `buf`. A record is parsed in place: unquoted fields
+// and quoted fields without doubled quotes are views straight into the buffer; a doubled quote
+// is collapsed by moving the rest of its field left (in place). Windows-1252 fields are decoded
+// into `scratch`. A record that does not fit is moved to the front of the buffer before the next
+// read; the buffer grows up to max_record_bytes, and a longer record is scanned and discarded.
+//
+// The common case (a physical line without quotes, entirely in the buffer) takes a fast path:
+// memchr for the line end and for a quote, then one pass splitting at the delimiter.
+
+struct CsvReader::Impl {
+    enum class State { field_start, unquoted, quoted, quoted_quote };
+
+    std::FILE* in;
+    CsvReadOptions opt;
+    char delim = 0;
+    Encoding enc = Encoding::detect;
+
+    std::vector<char> buf;
+    std::size_t beg = 0; ///< start of the current record
+    std::size_t pos = 0; ///< next byte to parse
+    std::size_t end = 0; ///< end of valid data
+    bool eof = false;
+    bool started = false;
+    std::uint64_t base = 0; ///< file offset of buf[0]
+    std::uint64_t line = 1; ///< physical line of buf[pos]
+
+    // General-path state (kept across refills).
+    State st = State::field_start;
+    std::size_t w = 0;       ///< write position of the current field's content
+    std::size_t fs = 0;      ///< start of the current field's content
+    std::size_t rec_end = 0; ///< end of the record's text (before its line end)
+    bool skip = false;       ///< too long: discarding the rest of the record
+    RowProblem prob = RowProblem::none;
+    std::vector<std::pair<std::size_t, std::size_t>> spans; ///< fields: offset from beg, length
+
+    std::array<bool, 256> special{}; ///< bytes that end an unquoted run: delimiter, quote, CR, LF
+
+    std::string scratch; ///< decoded Windows-1252 fields
+    iconv_t cd = reinterpret_cast<iconv_t>(-1);
+
+    Impl(std::FILE* f, CsvReadOptions o) : in(f), opt(o), delim(o.delimiter), enc(o.encoding) {
+        if (delim == '"' || delim == '\n' || delim == '\r')
+            throw UsageError("the delimiter cannot be a quote or a line end");
+        if (opt.max_record_bytes == 0) opt.max_record_bytes = 1;
+        buf.resize(kReadBuffer);
+    }
+    ~Impl() {
+        if (cd != reinterpret_cast<iconv_t>(-1)) iconv_close(cd);
+    }
+
+    std::size_t cap() const { return buf.size(); }
+
+    /// Reads more input after `end`; sets eof at end of input. Throws IoError.
+    void read_more() {
+        if (eof || end == cap()) return;
+        const std::size_t want = cap() - end;
+        const std::size_t n = std::fread(buf.data() + end, 1, want, in);
+        end += n;
+        if (n < want) {
+            if (std::ferror(in)) throw IoError("cannot read the input: " + errno_text(errno));
+            if (n == 0 || std::feof(in)) eof = true;
+        }
+    }
+
+    /// Drops buf[0, from) by moving the rest to the front.
+    void compact(std::size_t from) {
+        if (from == 0) return;
+        std::memmove(buf.data(), buf.data() + from, end - from);
+        base += from;
+        end -= from;
+        pos -= from;
+        beg = beg >= from ? beg - from : 0;
+        w = w >= from ? w - from : 0;
+        fs = fs >= from ? fs - from : 0;
+        rec_end = rec_end >= from ? rec_end - from : 0;
+    }
+
+    void start() {
+        started = true;
+        while (end < 3 && !eof) read_more();
+        if (end >= 3 && std::memcmp(buf.data(), "\xEF\xBB\xBF", 3) == 0) {
+            pos = 3;
+            if (enc == Encoding::detect) enc = Encoding::utf8;
+        }
+    }
+
+    /// Picks the delimiter from the first line: the most frequent unquoted `,` `;` or tab.
+    void detect_delimiter(std::size_t from, std::size_t to) {
+        std::size_t comma = 0, semi = 0, tab = 0;
+        bool quoted = false;
+        for (std::size_t i = from; i < to; ++i) {
+            const char c = buf[i];
+            if (c == '"') quoted = !quoted;
+            else if (quoted) continue;
+            else if (c == ',') ++comma;
+            else if (c == ';') ++semi;
+            else if (c == '\t') ++tab;
+        }
+        const std::size_t best = std::max({comma, semi, tab});
+        const int at_best = (comma == best) + (semi == best) + (tab == best);
+        delim = ',';
+        if (at_best == 1) delim = semi == best ? ';' : tab == best ? '\t' : ',';
+    }
+
+    /// Skips blank lines; false at end of input.
+    bool skip_blank_lines() {
+        for (;;) {
+            if (pos == end) {
+                if (eof) return false;
+                compact(pos);
+                read_more();
+                continue;
+            }
+            const char c = buf[pos];
+            if (c == '\n') {
+                ++pos;
+                ++line;
+                continue;
+            }
+            if (c == '\r') {
+                if (pos + 1 == end) {
+                    if (!eof) {
+                        compact(pos);
+                        read_more();
+                        continue;
+                    }
+                    ++pos; // a lone CR at the very end
+                    continue;
+                }
+                if (buf[pos + 1] == '\n') {
+                    pos += 2;
+                    ++line;
+                    continue;
+                }
+            }
+            return true;
+        }
+    }
+
+    bool next(CsvRecord& out) {
+        if (!started) start();
+        out.fields.clear();
+        out.problem = RowProblem::none;
+        if (!skip_blank_lines()) return false;
+        beg = pos;
+        out.line = line;
+
+        // Bring the whole physical line into the buffer if it fits.
+        const char* nl = nullptr;
+        std::size_t scanned = pos;
+        for (;;) {
+            nl = static_cast<const char*>(std::memchr(buf.data() + scanned, '\n', end - scanned));
+            if (nl || eof) break;
+            scanned = end;
+            if (beg > 0) {
+                scanned -= beg;
+                compact(beg);
+            } else if (end == cap()) {
+                break; // longer than the buffer: the general path grows it or discards
+            }
+            read_more();
+        }
+        const std::size_t line_end = nl ? static_cast<std::size_t>(nl - buf.data()) : end;
+        if (delim == 0) detect_delimiter(beg, line_end);
+
+        if ((nl || eof) && !std::memchr(buf.data() + beg, '"', line_end - beg)) {
+            fast_record(out, line_end);
+            pos = nl ? line_end + 1 : end;
+            if (nl) ++line;
+        } else {
+            general_record(out);
+        }
+        return true;
+    }
+
+    /// A whole line without quotes: split at the delimiter.
+    void fast_record(CsvRecord& out, std::size_t line_end) {
+        std::size_t stop = line_end;
+        if (stop > beg && buf[stop - 1] == '\r') --stop;
+        if (stop - beg > opt.max_record_bytes) {
+            out.problem = RowProblem::too_long;
+            return;
+        }
+        split_plain(buf.data() + beg, buf.data() + stop, delim, out.fields);
+        if (!is_ascii(buf.data() + beg, stop - beg))
+            apply_encoding(out, std::string_view(buf.data() + beg, stop - beg));
+    }
+
+    void push_field() {
+        if (!skip) spans.emplace_back(fs - beg, w - fs);
+    }
+
+    void copy_byte() {
+        if (!skip && w != pos) buf[w] = buf[pos];
+        ++w;
+        ++pos;
+    }
+
+    void set_problem(RowProblem p) {
+        if (prob == RowProblem::none) prob = p;
+    }
+
+    /// Ends the record at a line end of `len` bytes (0 at end of input) at pos.
+    bool finish_record(std::size_t len) {
+        push_field();
+        rec_end = pos;
+        pos += len;
+        if (len > 0) ++line;
+        return true;
+    }
+
+    /// Runs the state machine from pos; true when the record is complete, false for more input.
+    bool parse() {
+        char* b = buf.data();
+        for (;;) {
+            switch (st) {
+            case State::field_start:
+                if (pos == end) {
+                    if (!eof) return false;
+                    return finish_record(0); // an empty last field
+                }
+                if (b[pos] == '"') {
+                    ++pos;
+                    fs = w = pos;
+                    st = State::quoted;
+                } else {
+                    fs = w = pos;
+                    st = State::unquoted;
+                }
+                break;
+
+            case State::unquoted:
+                for (;;) {
+                    std::size_t run = pos;
+                    while (run < end && !special[static_cast<unsigned char>(b[run])]) ++run;
+                    if (run != pos) {
+                        if (!skip && w != pos) std::memmove(b + w, b + pos, run - pos);
+                        w += run - pos;
+                        pos = run;
+                    }
+                    if (pos == end) {
+                        if (!eof) return false;
+                        return finish_record(0);
+                    }
+                    const char c = b[pos];
+                    if (c == delim) {
+                        push_field();
+                        ++pos;
+                        st = State::field_start;
+                        break;
+                    }
+                    if (c == '\n') return finish_record(1);
+                    if (c == '\r') {
+                        if (pos + 1 == end) {
+                            if (!eof) return false;
+                            return finish_record(1);
+                        }
+                        if (b[pos + 1] == '\n') return finish_record(2);
+                    } else if (c == '"') {
+                        set_problem(RowProblem::bad_quote);
+                    }
+                    copy_byte();
+                }
+                break;
+
+            case State::quoted: {
+                const void* q = std::memchr(b + pos, '"', end - pos);
+                const std::size_t stop = q ? static_cast<std::size_t>(static_cast<const char*>(q) - b) : end;
+                line += static_cast<std::uint64_t>(std::count(b + pos, b + stop, '\n'));
+                if (!skip && w != pos) std::memmove(b + w, b + pos, stop - pos);
+                w += stop - pos;
+                pos = stop;
+                if (!q) {
+                    if (!eof) return false;
+                    set_problem(RowProblem::unterminated_quote);
+                    return finish_record(0);
+                }
+                ++pos;
+                st = State::quoted_quote;
+                break;
+            }
+
+            case State::quoted_quote: {
+                if (pos == end) {
+                    if (!eof) return false;
+                    return finish_record(0);
+                }
+                const char c = b[pos];
+                if (c == '"') { // a doubled quote
+                    if (!skip) b[w] = '"';
+                    ++w;
+                    ++pos;
+                    st = State::quoted;
+                    break;
+                }
+                if (c == delim) {
+                    push_field();
+                    ++pos;
+                    st = State::field_start;
+                    break;
+                }
+                if (c == '\n') return finish_record(1);
+                if (c == '\r') {
+                    if (pos + 1 == end) {
+                        if (!eof) return false;
+                        return finish_record(1);
+                    }
+                    if (b[pos + 1] == '\n') return finish_record(2);
+                }
+                // Text after the closing quote: keep it, read on as unquoted.
+                set_problem(RowProblem::bad_quote);
+                st = State::unquoted;
+                break;
+            }
+            }
+        }
+    }
+
+    void enter_skip() {
+        skip = true;
+        prob = RowProblem::too_long;
+        spans.clear();
+    }
+
+    /// Makes room and reads more input for a record that is not complete yet.
+    void refill() {
+        if (!skip && pos - beg > opt.max_record_bytes) enter_skip();
+        if (skip) {
+            compact(pos);
+            w = fs = pos;
+        } else {
+            compact(beg);
+            if (end == cap()) {
+                // The record fills the buffer but is not too long yet: grow.
+                const std::size_t max = opt.max_record_bytes;
+                const std::size_t limit = max > SIZE_MAX - kWriteChunk ? SIZE_MAX : max + kWriteChunk;
+                buf.resize(std::max(cap() + 1, std::min(cap() * 2, limit)));
+            }
+        }
+        read_more();
+    }
+
+    void general_record(CsvRecord& out) {
+        if (!special[static_cast<unsigned char>(delim)]) {
+            special.fill(false);
+            for (const char c : {delim, '"', '\r', '\n'}) special[static_cast<unsigned char>(c)] = true;
+        }
+        st = State::field_start;
+        w = fs = pos;
+        skip = false;
+        prob = RowProblem::none;
+        spans.clear();
+        while (!parse()) refill();
+        if (!skip && rec_end - beg > opt.max_record_bytes) enter_skip();
+        out.problem = prob;
+        if (skip) return;
+        for (const auto& [offset, len] : spans) out.fields.emplace_back(buf.data() + beg + offset, len);
+        if (!is_ascii(buf.data() + beg, rec_end - beg)) apply_encoding(out, {});
+    }
+
+    /// Validates (UTF-8) or decodes (Windows-1252) a record that holds a non-ASCII byte.
+    /// `plain`: the record's text when it has no quotes (its fields split at ASCII
+    /// delimiters, so it is valid UTF-8 exactly when they all are), else empty.
+    void apply_encoding(CsvRecord& out, std::string_view plain) {
+        if (!plain.empty() && enc != Encoding::windows1252) {
+            if (enc == Encoding::detect) {
+                const std::size_t i = first_non_ascii(plain);
+                enc = utf8_sequence(plain, i) != 0 ? Encoding::utf8 : Encoding::windows1252;
+            }
+            if (enc == Encoding::utf8) {
+                if (!valid_utf8(plain) && out.problem == RowProblem::none) out.problem = RowProblem::bad_encoding;
+                return;
+            }
+        }
+        if (enc == Encoding::detect) {
+            for (const auto field : out.fields) {
+                const std::size_t i = first_non_ascii(field);
+                if (i == std::string_view::npos) continue;
+                enc = utf8_sequence(field, i) != 0 ? Encoding::utf8 : Encoding::windows1252;
+                break;
+            }
+            if (enc == Encoding::detect) return;
+        }
+        if (enc == Encoding::utf8) {
+            for (const auto field : out.fields) {
+                if (!valid_utf8(field)) {
+                    if (out.problem == RowProblem::none) out.problem = RowProblem::bad_encoding;
+                    return;
+                }
+            }
+            return;
+        }
+        decode_windows1252(out);
+    }
+
+    void decode_windows1252(CsvRecord& out) {
+        if (cd == reinterpret_cast<iconv_t>(-1)) {
+            cd = iconv_open("UTF-8", "WINDOWS-1252");
+            if (cd == reinterpret_cast<iconv_t>(-1))
+                throw Error("cannot convert from Windows-1252: " + errno_text(errno), ExitStatus::internal);
+        }
+        // Size the scratch buffer first: views into it must not move. A byte becomes at most 3.
+        std::size_t need = 0;
+        for (const auto field : out.fields)
+            if (!is_ascii(field.data(), field.size())) need += 3 * field.size();
+        if (scratch.size() < need) scratch.resize(need);
+        std::size_t used = 0;
+        for (auto& field : out.fields) {
+            if (is_ascii(field.data(), field.size())) continue;
+            iconv(cd, nullptr, nullptr, nullptr, nullptr);
+            char* src = const_cast<char*>(field.data());
+            std::size_t src_left = field.size();
+            char* dst = scratch.data() + used;
+            std::size_t dst_left = scratch.size() - used;
+            if (iconv(cd, &src, &src_left, &dst, &dst_left) == static_cast<std::size_t>(-1)) {
+                if (out.problem == RowProblem::none) out.problem = RowProblem::bad_encoding;
+                continue; // left raw
+            }
+            const std::size_t produced = static_cast<std::size_t>(dst - (scratch.data() + used));
+            field = std::string_view(scratch.data() + used, produced);
+            used += produced;
+        }
+    }
+};
+
+CsvReader::CsvReader(std::FILE* in, CsvReadOptions options)
+    : impl_(std::make_unique<Impl>(in, options)) {}
+CsvReader::~CsvReader() = default;
+
+bool CsvReader::next(CsvRecord& out) { return impl_->next(out); }
+char CsvReader::delimiter() const { return impl_->delim; }
+Encoding CsvReader::encoding() const { return impl_->enc; }
+std::uint64_t CsvReader::bytes_read() const { return impl_->base + impl_->pos; }
+
+// ---------------------------------------------------------------------------------------------
+// Writer
+
+CsvWriter::CsvWriter(std::FILE* out, char delimiter, bool neutralise_formulas, std::string_view line_end)
+    : out_(out), delimiter_(delimiter), neutralise_(neutralise_formulas), line_end_(line_end) {
+    buffer_.resize(2 * kWriteChunk);
+}
+
+CsvWriter::~CsvWriter() {
+    try {
+        if (used_ > 0) flush();
+    } catch (...) {
+        // Best effort: callers that care call flush() themselves.
+    }
+}
+
+void CsvWriter::write_buffer() {
+    if (used_ == 0) return;
+    const std::size_t n = std::fwrite(buffer_.data(), 1, used_, out_);
+    const std::size_t wanted = used_;
+    used_ = 0;
+    if (n != wanted) throw IoError("cannot write the output: " + errno_text(errno));
+}
+
+void CsvWriter::flush() {
+    write_buffer();
+    if (std::fflush(out_) != 0) throw IoError("cannot write the output: " + errno_text(errno));
+}
+
+namespace {
+
+/// Whether a cell needs quotes: it holds the delimiter, a quote, CR or LF.
+bool needs_quotes(std::string_view v, char delimiter) {
+    const char* p = v.data();
+    const char* e = p + v.size();
+    if constexpr (std::endian::native == std::endian::little) {
+        const std::uint64_t pd = kOnes * static_cast<unsigned char>(delimiter);
+        const std::uint64_t pq = kOnes * static_cast<unsigned char>('"');
+        const std::uint64_t pr = kOnes * static_cast<unsigned char>('\r');
+        const std::uint64_t pn = kOnes * static_cast<unsigned char>('\n');
+        for (; e - p >= 8; p += 8) {
+            std::uint64_t w;
+            std::memcpy(&w, p, 8);
+            if ((bytes_equal(w, pd) | bytes_equal(w, pq) | bytes_equal(w, pr) | bytes_equal(w, pn)) != 0)
+                return true;
+        }
+    }
+    for (; p != e; ++p)
+        if (*p == delimiter || *p == '"' || *p == '\r' || *p == '\n') return true;
+    return false;
+}
+
+} // namespace
+
+void CsvWriter::cell(std::string_view value) {
+    // Worst case: delimiter, two quotes, an apostrophe and every byte doubled.
+    const std::size_t worst = 2 * value.size() + 4;
+    if (buffer_.size() - used_ < worst) {
+        if (used_ >= kWriteChunk) write_buffer();
+        if (buffer_.size() - used_ < worst) buffer_.resize(used_ + worst);
+    }
+    char* const start = buffer_.data();
+    char* o = start + used_;
+    if (!first_in_row_) *o++ = delimiter_;
+    first_in_row_ = false;
+    const bool guard = neutralise_ && is_formula_like(value);
+    if (!needs_quotes(value, delimiter_)) {
+        if (guard) *o++ = '\'';
+        if (!value.empty()) std::memcpy(o, value.data(), value.size());
+        o += value.size();
+    } else {
+        *o++ = '"';
+        if (guard) *o++ = '\'';
+        for (const char c : value) {
+            *o++ = c;
+            if (c == '"') *o++ = '"';
+        }
+        *o++ = '"';
+    }
+    used_ = static_cast<std::size_t>(o - start);
+}
+
+void CsvWriter::end_row() {
+    if (buffer_.size() - used_ < line_end_.size()) buffer_.resize(used_ + line_end_.size());
+    std::memcpy(buffer_.data() + used_, line_end_.data(), line_end_.size());
+    used_ += line_end_.size();
+    first_in_row_ = true;
+    if (used_ >= kWriteChunk) write_buffer();
+}
+
+void CsvWriter::write_row(std::span<const std::string_view> cells) {
+    for (const auto c : cells) cell(c);
+    end_row();
+}
+
+void CsvWriter::write_row(std::span<const std::string> cells) {
+    for (const auto& c : cells) cell(c);
+    end_row();
+}
+
+} // namespace claimreg

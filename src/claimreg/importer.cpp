@@ -1,0 +1,182 @@
+#include "claimreg/importer.hpp"
+
+#include <algorithm>
+#include <array>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "claimreg/error.hpp"
+#include "claimreg/record.hpp"
+
+namespace claimreg {
+
+namespace {
+
+constexpr std::array<std::string_view, 8> export_only_columns = {
+    "id", "state", "verdict", "reasons", "age_band", "rule_set", "checked_at", "source"};
+
+constexpr std::uint64_t progress_every = 50000;
+
+// Which file column feeds each field, read from the header row.
+struct ColumnMap {
+    std::array<std::optional<std::size_t>, field_count> column_of;
+    std::vector<std::string> headers; // as written in the file
+    std::size_t width = 0;
+
+    std::string column_label(Field f) const {
+        const auto& i = column_of[static_cast<std::size_t>(f)];
+        const std::string_view canonical = field_name(f);
+        if (!i || headers[*i] == canonical) return std::string(canonical);
+        return fmt::format("{} ({})", headers[*i], canonical);
+    }
+};
+
+std::string trimmed(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return std::string(s);
+}
+
+ColumnMap map_header(const CsvRecord& header, const ImportOptions& options) {
+    if (header.problem != RowProblem::none) {
+        throw DataError(fmt::format("line {}: header row: {}", header.line, to_string(header.problem)));
+    }
+    ColumnMap map;
+    map.width = header.fields.size();
+    std::vector<std::string> missing;
+    for (std::size_t i = 0; i < header.fields.size(); ++i) {
+        map.headers.push_back(trimmed(header.fields[i]));
+        const std::string& name = map.headers.back();
+        if (const auto field = field_from_header(name)) {
+            auto& slot = map.column_of[static_cast<std::size_t>(*field)];
+            if (slot) {
+                throw DataError(fmt::format("line {}: column {} appears twice", header.line,
+                                            field_name(*field)));
+            }
+            slot = i;
+        } else if (!is_export_only_column(name) && options.on_unknown_column) {
+            options.on_unknown_column(name);
+        }
+    }
+    for (std::size_t f = 0; f < field_count; ++f) {
+        if (field_is_required(static_cast<Field>(f)) && !map.column_of[f]) {
+            missing.emplace_back(field_name(static_cast<Field>(f)));
+        }
+    }
+    if (!missing.empty()) {
+        std::string list;
+        for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+        throw DataError(fmt::format("line {}: missing required column{}: {}", header.line,
+                                    missing.size() > 1 ? "s" : "", list));
+    }
+    return map;
+}
+
+class Importer {
+  public:
+    Importer(std::FILE* in, Registry& registry, const ImportOptions& options)
+        : reader_(in, options.csv), registry_(registry), options_(options),
+          rules_(default_rule_set()) {
+        if (options.rejects) rejects_.emplace(options.rejects, ',');
+    }
+
+    ImportReport run() {
+        CsvRecord record;
+        if (!reader_.next(record)) throw DataError("empty input: no header row");
+        map_ = map_header(record, options_);
+        if (rejects_) write_rejects_header();
+
+        WriteTransaction tx(registry_);
+        Registrar registrar(registry_);
+        while (reader_.next(record)) {
+            ++report_.rows_read;
+            import_row(record, registrar);
+            if (options_.on_progress && report_.rows_read % progress_every == 0) {
+                report_.bytes_read = reader_.bytes_read();
+                options_.on_progress(report_);
+            }
+        }
+        report_.bytes_read = reader_.bytes_read();
+        const bool refuse = options_.strict && report_.rejected > 0;
+        if (!options_.dry_run && !refuse) tx.commit();
+        if (rejects_) rejects_->flush();
+        return report_;
+    }
+
+  private:
+    void import_row(const CsvRecord& record, Registrar& registrar) {
+        if (record.problem != RowProblem::none) {
+            return reject(record, {record.line, "", std::string(to_string(record.problem))});
+        }
+        if (record.fields.size() != map_.width) {
+            return reject(record, {record.line, "",
+                                   fmt::format("expected {} fields, found {}", map_.width,
+                                               record.fields.size())});
+        }
+        RawRecord raw{};
+        for (std::size_t f = 0; f < field_count; ++f) {
+            if (const auto& column = map_.column_of[f]) {
+                raw[f] = strip_formula_guard(record.fields[*column]);
+            }
+        }
+        Registration reg;
+        try {
+            reg = parse_registration(raw, options_.today, options_.now_utc);
+        } catch (const FieldError& e) {
+            return reject(record, {record.line, map_.column_label(e.field()), e.rule()});
+        }
+        const StoredVerdict verdict{evaluate(eligibility_input(reg), rules_, options_.today),
+                                    &rules_, options_.today};
+        const AddResult result =
+            registrar.add(reg, verdict, Source{"import-csv", options_.source_name, record.line});
+        if (result.duplicate()) {
+            ++report_.duplicates;
+        } else {
+            ++report_.imported;
+        }
+    }
+
+    void reject(const CsvRecord& record, const RowError& error) {
+        ++report_.rejected;
+        if (options_.on_reject) options_.on_reject(error);
+        if (rejects_) {
+            for (const auto& field : record.fields) rejects_->cell(field);
+            for (std::size_t i = record.fields.size(); i < map_.width; ++i) rejects_->cell("");
+            rejects_->cell(fmt::format("line {}: {}{}{}", error.line, error.column,
+                                       error.column.empty() ? "" : ": ", error.rule));
+            rejects_->end_row();
+        }
+    }
+
+    void write_rejects_header() {
+        for (const auto& h : map_.headers) rejects_->cell(h);
+        rejects_->cell("reason");
+        rejects_->end_row();
+    }
+
+    CsvReader reader_;
+    Registry& registry_;
+    const ImportOptions& options_;
+    const RuleSet& rules_;
+    ColumnMap map_;
+    std::optional<CsvWriter> rejects_;
+    ImportReport report_;
+};
+
+} // namespace
+
+bool is_export_only_column(std::string_view header) {
+    std::string name;
+    for (const char c : header) {
+        name += (c == ' ' || c == '-') ? '_' : static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+    }
+    return std::find(export_only_columns.begin(), export_only_columns.end(), name) !=
+           export_only_columns.end();
+}
+
+ImportReport import_csv(std::FILE* in, Registry& registry, const ImportOptions& options) {
+    return Importer(in, registry, options).run();
+}
+
+} // namespace claimreg

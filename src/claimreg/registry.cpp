@@ -1,0 +1,341 @@
+#include "claimreg/registry.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <string>
+
+#include <fmt/format.h>
+#include <SQLiteCpp/Transaction.h>
+#include <sqlite3.h>
+
+#include "claimreg/clock.hpp"
+#include "claimreg/error.hpp"
+#include "claimreg/identity.hpp"
+
+namespace claimreg {
+
+namespace {
+
+// Each entry brings the schema from version i to i+1, in its own transaction.
+constexpr std::array<const char*, Registry::schema_version> migrations = {
+    // 1: claimants (one per child) and the further registrations linked to them.
+    R"sql(
+CREATE TABLE claimants (
+    id INTEGER PRIMARY KEY,
+    identity_digest INTEGER NOT NULL,
+    external_ref TEXT,
+    child_first_name TEXT NOT NULL,
+    child_name_prefix TEXT NOT NULL,
+    child_last_name TEXT NOT NULL,
+    child_birth_date TEXT NOT NULL,
+    country TEXT NOT NULL,
+    postcode TEXT NOT NULL,
+    house_number TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    first_use TEXT NOT NULL,
+    last_use TEXT,
+    registrant_name TEXT NOT NULL,
+    registrant_email TEXT NOT NULL,
+    registrant_phone TEXT NOT NULL,
+    registrant_relation TEXT NOT NULL,
+    consent INTEGER NOT NULL,
+    registered_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    source_line INTEGER,
+    state TEXT NOT NULL DEFAULT 'active',
+    state_changed_at TEXT,
+    verdict TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    age_band TEXT NOT NULL,
+    rule_set TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    changed_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX claimants_identity ON claimants(identity_digest);
+CREATE INDEX claimants_external_ref ON claimants(external_ref) WHERE external_ref IS NOT NULL;
+CREATE TABLE registrations (
+    id INTEGER PRIMARY KEY,
+    claimant_id INTEGER NOT NULL REFERENCES claimants(id) ON DELETE CASCADE,
+    external_ref TEXT,
+    registrant_name TEXT NOT NULL,
+    registrant_email TEXT NOT NULL,
+    registrant_phone TEXT NOT NULL,
+    registrant_relation TEXT NOT NULL,
+    consent INTEGER NOT NULL,
+    registered_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    source_line INTEGER,
+    added_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX registrations_claimant ON registrations(claimant_id);
+CREATE INDEX registrations_external_ref ON registrations(external_ref) WHERE external_ref IS NOT NULL;
+)sql",
+};
+
+bool file_exists(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+// Creates an empty file with mode 0600 so that SQLite (and its -wal/-shm) inherit it.
+void create_private_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST) return;
+        throw CannotCreateError(
+            fmt::format("cannot create registry {}: {}", path, errno_text(errno)));
+    }
+    ::close(fd);
+}
+
+int pragma_int(SQLite::Database& db, const char* pragma) {
+    return db.execAndGet(fmt::format("PRAGMA {}", pragma)).getInt();
+}
+
+void migrate(SQLite::Database& db, const std::string& path) {
+    const int app_id = pragma_int(db, "application_id");
+    int version = pragma_int(db, "user_version");
+    if (app_id != Registry::application_id) {
+        const bool empty =
+            db.execAndGet("SELECT count(*) FROM sqlite_schema").getInt() == 0 && version == 0;
+        if (!empty) throw DataError(fmt::format("{} is not a claimreg registry", path));
+    }
+    if (version > Registry::schema_version) {
+        throw DataError(fmt::format(
+            "registry {} has schema version {}, newer than this claimreg understands ({}): "
+            "upgrade claimreg",
+            path, version, Registry::schema_version));
+    }
+    for (; version < Registry::schema_version; ++version) {
+        SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+        // Re-read inside the lock: another process may have migrated meanwhile.
+        if (pragma_int(db, "user_version") > version) continue;
+        db.exec(migrations[static_cast<std::size_t>(version)]);
+        db.exec(fmt::format("PRAGMA application_id = {}", Registry::application_id));
+        db.exec(fmt::format("PRAGMA user_version = {}", version + 1));
+        tx.commit();
+    }
+}
+
+} // namespace
+
+Registry::Registry(const std::string& path, OpenMode mode, RegistryOptions options) : path_(path) {
+    if (!file_exists(path)) {
+        if (mode == OpenMode::read) {
+            throw NotFoundError(fmt::format(
+                "no registry at {} (create one with 'claimreg add' or 'claimreg import-csv', "
+                "or point --db / CLAIMREG_DB at an existing one)",
+                path));
+        }
+        create_private_file(path);
+    }
+    try {
+        db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX,
+                                                 options.busy_timeout_ms);
+    } catch (const SQLite::Exception& e) {
+        throw CannotCreateError(fmt::format("cannot open registry {}: {}", path, e.getErrorStr()));
+    }
+    db_->exec("PRAGMA foreign_keys = ON");
+    db_->exec("PRAGMA secure_delete = ON");
+    db_->exec("PRAGMA synchronous = FULL");
+    if (db_->execAndGet("PRAGMA journal_mode").getString() != "wal") {
+        db_->exec("PRAGMA journal_mode = WAL");
+    }
+    migrate(*db_, path);
+}
+
+Registry Registry::scratch() {
+    Registry registry;
+    registry.db_ = std::make_unique<SQLite::Database>("", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    registry.db_->exec("PRAGMA journal_mode = OFF");
+    registry.db_->exec("PRAGMA synchronous = OFF");
+    migrate(*registry.db_, "(scratch)");
+    return registry;
+}
+
+WriteTransaction::WriteTransaction(Registry& registry) : registry_(registry) {
+    registry_.db().exec("BEGIN IMMEDIATE");
+}
+
+WriteTransaction::~WriteTransaction() {
+    if (open_) registry_.db().tryExec("ROLLBACK");
+}
+
+void WriteTransaction::commit() {
+    registry_.db().exec("COMMIT");
+    open_ = false;
+}
+
+struct Registrar::Statements {
+    SQLite::Statement find_ref;
+    SQLite::Statement find_identity;
+    SQLite::Statement find_linked_email;
+    SQLite::Statement insert_claimant;
+    SQLite::Statement insert_linked;
+
+    explicit Statements(SQLite::Database& db)
+        : find_ref(db, "SELECT id FROM claimants WHERE external_ref = ?1 "
+                       "UNION ALL SELECT claimant_id FROM registrations WHERE external_ref = ?1 "
+                       "LIMIT 1"),
+          find_identity(db, "SELECT id, child_first_name, child_name_prefix, child_last_name, "
+                            "child_birth_date, postcode, registrant_email FROM claimants "
+                            "WHERE identity_digest = ?"),
+          find_linked_email(db, "SELECT 1 FROM registrations WHERE claimant_id = ? AND "
+                                "registrant_email = ? COLLATE NOCASE LIMIT 1"),
+          insert_claimant(
+              db, "INSERT INTO claimants (identity_digest, external_ref, child_first_name, "
+                  "child_name_prefix, child_last_name, child_birth_date, country, postcode, "
+                  "house_number, platform, first_use, last_use, registrant_name, "
+                  "registrant_email, registrant_phone, registrant_relation, consent, "
+                  "registered_at, source, source_line, verdict, reasons, age_band, rule_set, "
+                  "checked_at, changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                  "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
+                  "?26)"),
+          insert_linked(db, "INSERT INTO registrations (claimant_id, external_ref, "
+                            "registrant_name, registrant_email, registrant_phone, "
+                            "registrant_relation, consent, registered_at, source, source_line, "
+                            "added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") {}
+};
+
+namespace {
+
+void bind_text_or_null(SQLite::Statement& st, int index, const std::string& value) {
+    if (value.empty()) {
+        st.bind(index);
+    } else {
+        st.bind(index, value);
+    }
+}
+
+void bind_line(SQLite::Statement& st, int index, std::uint64_t line) {
+    if (line == 0) {
+        st.bind(index);
+    } else {
+        st.bind(index, static_cast<std::int64_t>(line));
+    }
+}
+
+// `add`, or `import-csv:FILE`.
+std::string source_text(const Source& source) {
+    std::string text(source.command);
+    if (!source.file.empty()) {
+        text += ':';
+        text += source.file;
+    }
+    return text;
+}
+
+bool same_email(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const auto lower = [](char c) {
+            return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        };
+        if (lower(a[i]) != lower(b[i])) return false;
+    }
+    return true;
+}
+
+} // namespace
+
+Registrar::Registrar(Registry& registry)
+    : registry_(registry), st_(std::make_unique<Statements>(registry.db())) {}
+
+Registrar::~Registrar() = default;
+
+std::optional<AddResult> Registrar::find_duplicate(const Registration& r) {
+    if (!r.external_ref.empty()) {
+        auto& st = st_->find_ref;
+        st.reset();
+        st.bind(1, r.external_ref);
+        if (st.executeStep()) return AddResult{st.getColumn(0).getInt64(), AddOutcome::same_submission};
+    }
+    const std::string key = identity_key(r);
+    auto& st = st_->find_identity;
+    st.reset();
+    st.bind(1, identity_digest(key));
+    while (st.executeStep()) {
+        Registration stored;
+        stored.child_first_name = st.getColumn(1).getString();
+        stored.child_name_prefix = st.getColumn(2).getString();
+        stored.child_last_name = st.getColumn(3).getString();
+        stored.child_birth_date = parse_date(st.getColumn(4).getString());
+        stored.postcode = st.getColumn(5).getString();
+        if (identity_key(stored) != key) continue; // a digest collision: another child
+        const std::int64_t id = st.getColumn(0).getInt64();
+        bool same = same_email(st.getColumn(6).getString(), r.registrant_email);
+        if (!same) {
+            auto& linked = st_->find_linked_email;
+            linked.reset();
+            linked.bind(1, id);
+            linked.bind(2, r.registrant_email);
+            same = linked.executeStep();
+        }
+        return AddResult{id, same ? AddOutcome::same_submission : AddOutcome::linked};
+    }
+    return std::nullopt;
+}
+
+AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, const Source& source) {
+    const std::string now = now_utc();
+    if (auto dup = find_duplicate(r)) {
+        if (dup->outcome == AddOutcome::linked) {
+            auto& st = st_->insert_linked;
+            st.reset();
+            st.bind(1, dup->id);
+            bind_text_or_null(st, 2, r.external_ref);
+            st.bind(3, r.registrant_name);
+            st.bind(4, r.registrant_email);
+            st.bind(5, r.registrant_phone);
+            st.bind(6, std::string(to_string(r.registrant_relation)));
+            st.bind(7, r.consent ? 1 : 0);
+            st.bind(8, r.registered_at);
+            st.bind(9, source_text(source));
+            bind_line(st, 10, source.line);
+            st.bind(11, now);
+            st.exec();
+        }
+        return *dup;
+    }
+    auto& st = st_->insert_claimant;
+    st.reset();
+    st.bind(1, identity_digest(identity_key(r)));
+    bind_text_or_null(st, 2, r.external_ref);
+    st.bind(3, r.child_first_name);
+    st.bind(4, r.child_name_prefix);
+    st.bind(5, r.child_last_name);
+    st.bind(6, format_date(r.child_birth_date));
+    st.bind(7, r.country);
+    st.bind(8, r.postcode);
+    st.bind(9, r.house_number);
+    st.bind(10, std::string(to_string(r.platform)));
+    st.bind(11, format_date(r.first_use));
+    if (r.last_use) {
+        st.bind(12, format_date(*r.last_use));
+    } else {
+        st.bind(12);
+    }
+    st.bind(13, r.registrant_name);
+    st.bind(14, r.registrant_email);
+    st.bind(15, r.registrant_phone);
+    st.bind(16, std::string(to_string(r.registrant_relation)));
+    st.bind(17, r.consent ? 1 : 0);
+    st.bind(18, r.registered_at);
+    st.bind(19, source_text(source));
+    bind_line(st, 20, source.line);
+    st.bind(21, std::string(to_string(verdict.verdict.verdict)));
+    st.bind(22, join_reasons(verdict.verdict.reasons));
+    st.bind(23, verdict.verdict.age_band ? std::string(to_string(*verdict.verdict.age_band))
+                                         : std::string());
+    st.bind(24, std::string(verdict.rules->name));
+    st.bind(25, format_date(verdict.as_of));
+    st.bind(26, now);
+    st.exec();
+    return AddResult{registry_.db().getLastInsertRowid(), AddOutcome::added};
+}
+
+} // namespace claimreg

@@ -1,0 +1,37 @@
+#pragma once
+// The command-line application: global options, subcommand registration, and run().
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "claimreg/error.hpp"
+#include "claimreg/registry.hpp"
+
+namespace claimreg::cli {
+
+/// Options every subcommand shares (given before or after the subcommand).
+struct GlobalOptions {
+    std::string db = "claimreg.db";
+    bool quiet = false;
+    int busy_timeout_ms = 5000;
+
+    /// Registry connection settings from these options.
+    RegistryOptions registry_options() const { return RegistryOptions{busy_timeout_ms}; }
+};
+
+/// What a subcommand's callback reports back to run().
+struct Outcome {
+    ExitStatus status = ExitStatus::ok;
+};
+
+// One setup function per subcommand (cmd_<name>.cpp): adds it to `app`; its callback fills `out`.
+void setup_add(CLI::App& app, const GlobalOptions& global, Outcome& out);
+void setup_import_csv(CLI::App& app, const GlobalOptions& global, Outcome& out);
+void setup_check_eligibility(CLI::App& app, const GlobalOptions& global, Outcome& out);
+
+/// Parses the command line and runs the chosen subcommand. Throws claimreg::Error (and
+/// CLI::ParseError for usage errors, help and version); main() maps them to exit statuses.
+ExitStatus run(int argc, char** argv);
+
+} // namespace claimreg::cli

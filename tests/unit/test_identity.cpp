@@ -1,0 +1,104 @@
+#include "claimreg/identity.hpp"
+
+#include <string>
+
+#include <doctest/doctest.h>
+
+using namespace claimreg;
+using namespace std::chrono;
+
+namespace {
+
+Registration child(std::string first, std::string prefix, std::string last,
+                   Date birth = Date{year{2010}, month{3}, day{4}},
+                   std::string postcode = "1012 AB") {
+    Registration r;
+    r.child_first_name = std::move(first);
+    r.child_name_prefix = std::move(prefix);
+    r.child_last_name = std::move(last);
+    r.child_birth_date = birth;
+    r.postcode = std::move(postcode);
+    return r;
+}
+
+} // namespace
+
+TEST_CASE("identity: fold_name ASCII") {
+    CHECK(fold_name("Anna") == "anna");
+    CHECK(fold_name("ZOE") == "zoe");
+    CHECK(fold_name("van der Berg") == "vanderberg");
+    CHECK(fold_name("Jan-Willem") == "janwillem");
+    CHECK(fold_name("'t Hart") == "thart");
+    CHECK(fold_name("`t Hart") == "thart");
+    CHECK(fold_name("O'Neill") == "oneill");
+    CHECK(fold_name("a|b") == "ab"); // never shifts a key field boundary
+    CHECK(fold_name("").empty());
+    CHECK(fold_name("R2-D2") == "r2d2");
+}
+
+TEST_CASE("identity: fold_name Unicode") {
+    CHECK(fold_name("Zoë") == "zoe");
+    CHECK(fold_name("Zoe\xCC\x88") == "zoe");     // decomposed
+    CHECK(fold_name("ZOË") == "zoe");
+    CHECK(fold_name("José") == "jose");
+    CHECK(fold_name("Ångström") == "angstrom");
+    CHECK(fold_name("Straße") == "strasse");        // full case folding
+    CHECK(fold_name("\xE2\x80\x99t Hart") == "thart"); // ’t Hart
+    CHECK(fold_name("\xC2\xB4t Hart") == "thart");     // ´t Hart
+    CHECK(fold_name("Jan\xE2\x80\x90Willem") == "janwillem"); // U+2010 hyphen
+    CHECK(fold_name("Zo\xC3\xAB\xC2\xA0" "Anna") == "zoeanna");  // NBSP
+    CHECK(fold_name("Ça\xC3\xA7" "a") == "caca");
+    CHECK(fold_name("Łukasz") == fold_name("ŁUKASZ")); // no decomposition, still case-folded
+}
+
+TEST_CASE("identity: the Zoë example") {
+    const auto a = child("Zoë", "van der", "Berg");
+    const auto b = child("ZOE", "", "Van Der berg");
+    const auto c = child("Zoe", "Van der", "Berg");
+    CHECK(identity_key(a) == "zoe|vanderberg|2010-03-04|1012AB");
+    CHECK(identity_key(a) == identity_key(b));
+    CHECK(identity_key(a) == identity_key(c));
+    CHECK(identity_digest(identity_key(a)) == identity_digest(identity_key(b)));
+}
+
+TEST_CASE("identity: apostrophes and hyphens") {
+    const auto curly = child("Sem", "\xE2\x80\x99t", "Hart");
+    const auto straight = child("Sem", "'t", "Hart");
+    const auto none = child("Sem", "", "tHart");
+    CHECK(identity_key(curly) == identity_key(straight));
+    CHECK(identity_key(curly) == identity_key(none));
+    CHECK(identity_key(child("Jan-Willem", "", "Smit-de Vries")) ==
+          identity_key(child("Jan Willem", "", "Smit de Vries")));
+    CHECK(identity_key(child("Janwillem", "", "SMITDEVRIES")) ==
+          identity_key(child("Jan-Willem", "", "Smit-de Vries")));
+}
+
+TEST_CASE("identity: different child, different key") {
+    const auto base = child("Zoë", "van der", "Berg");
+    CHECK(identity_key(base) != identity_key(child("Zoë", "van der", "Berg", Date{year{2010}, month{3}, day{5}})));
+    CHECK(identity_key(base) != identity_key(child("Zoë", "van der", "Berg", Date{year{2010}, month{3}, day{4}}, "1012 AC")));
+    CHECK(identity_key(base) != identity_key(child("Zoa", "van der", "Berg")));
+    CHECK(identity_key(base) != identity_key(child("Zoë", "van den", "Berg")));
+    // First and last name do not swap into each other.
+    CHECK(identity_key(child("Anna", "", "Berg")) != identity_key(child("Berg", "", "Anna")));
+    CHECK(identity_key(child("Ann", "", "aBerg")) != identity_key(child("Anna", "", "Berg")));
+}
+
+TEST_CASE("identity: postcode normalised in the key") {
+    CHECK(identity_key(child("A", "", "B", Date{year{2010}, month{1}, day{2}}, "1012 ab")) ==
+          "a|b|2010-01-02|1012AB");
+    CHECK(identity_key(child("A", "", "B", Date{year{2010}, month{1}, day{2}}, "")) ==
+          "a|b|2010-01-02|");
+    CHECK(identity_key(child("A", "", "B", Date{year{2010}, month{1}, day{2}}, "b-1000 x")) ==
+          "a|b|2010-01-02|B-1000X");
+}
+
+TEST_CASE("identity: FNV-1a digest") {
+    // Published FNV-1a 64-bit test vectors.
+    CHECK(identity_digest("") == static_cast<std::int64_t>(0xcbf29ce484222325ULL));
+    CHECK(identity_digest("a") == static_cast<std::int64_t>(0xaf63dc4c8601ec8cULL));
+    CHECK(identity_digest("foobar") == static_cast<std::int64_t>(0x85944171f73967e8ULL));
+    CHECK(identity_digest("zoe|vanderberg|2010-03-04|1012AB") ==
+          identity_digest(std::string("zoe|vanderberg|2010-03-04|1012AB")));
+    CHECK(identity_digest("a|b") != identity_digest("a|c"));
+}
