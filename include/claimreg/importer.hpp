@@ -49,7 +49,7 @@ struct ImportOptions {
 /// (empty, or a required column missing) before any row is stored.
 ImportReport import_csv(std::FILE* in, Registry& registry, const ImportOptions& options);
 
-/// Columns an export adds; ignored on import so that an export re-imports.
+/// Columns an export (or a rejects file) adds; ignored on import so those files re-import.
 bool is_export_only_column(std::string_view header);
 
 } // namespace claimreg

@@ -54,6 +54,9 @@ class Registry {
     std::unique_ptr<SQLite::Database> db_;
 };
 
+/// Deletes a registry file and its -wal/-shm companions (for undoing a creation).
+void remove_registry_files(const std::string& path);
+
 /// A write transaction (`BEGIN IMMEDIATE`): rolled back unless commit() is called.
 class WriteTransaction {
   public:

@@ -231,7 +231,8 @@ struct CsvReader::Impl {
     std::size_t rec_end = 0; ///< end of the record's text (before its line end)
     bool skip = false;       ///< too long: discarding the rest of the record
     RowProblem prob = RowProblem::none;
-    std::vector<std::pair<std::size_t, std::size_t>> spans; ///< fields: offset from beg, length
+    bool shifted = false;    ///< a doubled quote moved field text: the record's text is no longer raw
+    std::vector<std::string_view>* fields = nullptr; ///< the record being filled (rebased on refill)
 
     std::array<bool, 256> special{}; ///< bytes that end an unquoted run: delimiter, quote, CR, LF
 
@@ -382,144 +383,202 @@ struct CsvReader::Impl {
             return;
         }
         split_plain(buf.data() + beg, buf.data() + stop, delim, out.fields);
-        if (!is_ascii(buf.data() + beg, stop - beg))
-            apply_encoding(out, std::string_view(buf.data() + beg, stop - beg));
+        check_encoding(out, std::string_view(buf.data() + beg, stop - beg), true);
     }
 
-    void push_field() {
-        if (!skip) spans.emplace_back(fs - beg, w - fs);
+    /// The first quote or LF at or after `from` (or end).
+    std::size_t find_quote_or_lf(std::size_t from) const {
+        const char* b = buf.data();
+        std::size_t i = from;
+        if constexpr (std::endian::native == std::endian::little) {
+            for (; i + 8 <= end; i += 8) {
+                std::uint64_t w8;
+                std::memcpy(&w8, b + i, 8);
+                const std::uint64_t m = bytes_equal(w8, kOnes * '"') | bytes_equal(w8, kOnes * '\n');
+                if (m != 0) return i + static_cast<std::size_t>(std::countr_zero(m) >> 3);
+            }
+        }
+        while (i < end && b[i] != '"' && b[i] != '\n') ++i;
+        return i;
     }
 
-    void copy_byte() {
-        if (!skip && w != pos) buf[w] = buf[pos];
-        ++w;
-        ++pos;
+    /// The first byte at or after `from` that is the delimiter, a quote, CR or LF (or end).
+    std::size_t find_special(std::size_t from) const {
+        const char* b = buf.data();
+        std::size_t i = from;
+        if constexpr (std::endian::native == std::endian::little) {
+            const std::uint64_t pd = kOnes * static_cast<unsigned char>(delim);
+            for (; i + 8 <= end; i += 8) {
+                std::uint64_t w8;
+                std::memcpy(&w8, b + i, 8);
+                const std::uint64_t m = bytes_equal(w8, pd) | bytes_equal(w8, kOnes * '"') |
+                                        bytes_equal(w8, kOnes * '\r') | bytes_equal(w8, kOnes * '\n');
+                if (m != 0) return i + static_cast<std::size_t>(std::countr_zero(m) >> 3);
+            }
+        }
+        while (i < end && !special[static_cast<unsigned char>(b[i])]) ++i;
+        return i;
     }
 
     void set_problem(RowProblem p) {
         if (prob == RowProblem::none) prob = p;
     }
 
-    /// Ends the record at a line end of `len` bytes (0 at end of input) at pos.
-    bool finish_record(std::size_t len) {
-        push_field();
-        rec_end = pos;
-        pos += len;
-        if (len > 0) ++line;
-        return true;
-    }
-
     /// Runs the state machine from pos; true when the record is complete, false for more input.
+    /// Works on local copies of the positions: stores through `char*` would otherwise make the
+    /// compiler reload every member after each byte written.
     bool parse() {
-        char* b = buf.data();
-        for (;;) {
-            switch (st) {
-            case State::field_start:
-                if (pos == end) {
-                    if (!eof) return false;
-                    return finish_record(0); // an empty last field
-                }
-                if (b[pos] == '"') {
-                    ++pos;
-                    fs = w = pos;
-                    st = State::quoted;
-                } else {
-                    fs = w = pos;
-                    st = State::unquoted;
-                }
-                break;
+        char* const b = buf.data();
+        const std::size_t e = end;
+        const char d = delim;
+        const bool keep = !skip;
+        std::size_t p = pos, wr = w, f = fs;
+        std::uint64_t ln = line;
+        State s = st;
+        bool done = false;
 
-            case State::unquoted:
-                for (;;) {
-                    std::size_t run = pos;
-                    while (run < end && !special[static_cast<unsigned char>(b[run])]) ++run;
-                    if (run != pos) {
-                        if (!skip && w != pos) std::memmove(b + w, b + pos, run - pos);
-                        w += run - pos;
-                        pos = run;
-                    }
-                    if (pos == end) {
-                        if (!eof) return false;
-                        return finish_record(0);
-                    }
-                    const char c = b[pos];
-                    if (c == delim) {
-                        push_field();
-                        ++pos;
-                        st = State::field_start;
+#define CLAIMREG_PUSH() \
+    do { \
+        if (keep) fields->emplace_back(b + f, wr - f); \
+    } while (false)
+        // Ends the record at a line end of `len` bytes at p (0: end of input).
+#define CLAIMREG_FINISH(len) \
+    do { \
+        CLAIMREG_PUSH(); \
+        rec_end = p; \
+        p += (len); \
+        if ((len) > 0) ++ln; \
+        done = true; \
+    } while (false)
+
+        for (;;) {
+            if (s == State::field_start) {
+                if (p == e) {
+                    if (eof) CLAIMREG_FINISH(0); // an empty last field
+                    break;
+                }
+                if (b[p] == '"') {
+                    ++p;
+                    f = wr = p;
+                    s = State::quoted;
+                } else {
+                    f = wr = p;
+                    s = State::unquoted;
+                }
+            }
+            if (s == State::unquoted) {
+                const std::size_t run = find_special(p);
+                if (run != p) {
+                    if (keep && wr != p) std::memmove(b + wr, b + p, run - p);
+                    wr += run - p;
+                    p = run;
+                }
+                if (p == e) {
+                    if (eof) CLAIMREG_FINISH(0);
+                    break;
+                }
+                const char c = b[p];
+                if (c == d) {
+                    CLAIMREG_PUSH();
+                    ++p;
+                    s = State::field_start;
+                    continue;
+                }
+                if (c == '\n') {
+                    CLAIMREG_FINISH(1);
+                    break;
+                }
+                if (c == '\r') {
+                    if (p + 1 == e) {
+                        if (eof) CLAIMREG_FINISH(1);
                         break;
                     }
-                    if (c == '\n') return finish_record(1);
-                    if (c == '\r') {
-                        if (pos + 1 == end) {
-                            if (!eof) return false;
-                            return finish_record(1);
-                        }
-                        if (b[pos + 1] == '\n') return finish_record(2);
-                    } else if (c == '"') {
-                        set_problem(RowProblem::bad_quote);
+                    if (b[p + 1] == '\n') {
+                        CLAIMREG_FINISH(2);
+                        break;
                     }
-                    copy_byte();
+                } else { // a quote inside an unquoted field: kept as text
+                    set_problem(RowProblem::bad_quote);
                 }
-                break;
-
-            case State::quoted: {
-                const void* q = std::memchr(b + pos, '"', end - pos);
-                const std::size_t stop = q ? static_cast<std::size_t>(static_cast<const char*>(q) - b) : end;
-                line += static_cast<std::uint64_t>(std::count(b + pos, b + stop, '\n'));
-                if (!skip && w != pos) std::memmove(b + w, b + pos, stop - pos);
-                w += stop - pos;
-                pos = stop;
-                if (!q) {
-                    if (!eof) return false;
-                    set_problem(RowProblem::unterminated_quote);
-                    return finish_record(0);
-                }
-                ++pos;
-                st = State::quoted_quote;
-                break;
+                if (keep) b[wr] = c;
+                ++wr;
+                ++p;
+                continue;
             }
-
-            case State::quoted_quote: {
-                if (pos == end) {
-                    if (!eof) return false;
-                    return finish_record(0);
+            if (s == State::quoted) {
+                std::size_t stop = p;
+                for (;;) { // to the next quote, counting line ends
+                    stop = find_quote_or_lf(stop);
+                    if (stop == e || b[stop] == '"') break;
+                    ++ln;
+                    ++stop;
                 }
-                const char c = b[pos];
-                if (c == '"') { // a doubled quote
-                    if (!skip) b[w] = '"';
-                    ++w;
-                    ++pos;
-                    st = State::quoted;
+                if (keep && wr != p) std::memmove(b + wr, b + p, stop - p);
+                wr += stop - p;
+                p = stop;
+                if (p == e) {
+                    if (eof) {
+                        set_problem(RowProblem::unterminated_quote);
+                        CLAIMREG_FINISH(0);
+                    }
                     break;
                 }
-                if (c == delim) {
-                    push_field();
-                    ++pos;
-                    st = State::field_start;
-                    break;
-                }
-                if (c == '\n') return finish_record(1);
-                if (c == '\r') {
-                    if (pos + 1 == end) {
-                        if (!eof) return false;
-                        return finish_record(1);
-                    }
-                    if (b[pos + 1] == '\n') return finish_record(2);
-                }
-                // Text after the closing quote: keep it, read on as unquoted.
-                set_problem(RowProblem::bad_quote);
-                st = State::unquoted;
+                ++p;
+                s = State::quoted_quote;
+            }
+            // quoted_quote: just after a quote inside a quoted field
+            if (p == e) {
+                if (eof) CLAIMREG_FINISH(0);
                 break;
             }
+            const char c = b[p];
+            if (c == '"') { // a doubled quote
+                shifted = true;
+                if (keep) b[wr] = '"';
+                ++wr;
+                ++p;
+                s = State::quoted;
+                continue;
             }
+            if (c == d) {
+                CLAIMREG_PUSH();
+                ++p;
+                s = State::field_start;
+                continue;
+            }
+            if (c == '\n') {
+                CLAIMREG_FINISH(1);
+                break;
+            }
+            if (c == '\r') {
+                if (p + 1 == e) {
+                    if (eof) CLAIMREG_FINISH(1);
+                    break;
+                }
+                if (b[p + 1] == '\n') {
+                    CLAIMREG_FINISH(2);
+                    break;
+                }
+            }
+            // Text after the closing quote: keep it, read on as unquoted.
+            shifted = true;
+            set_problem(RowProblem::bad_quote);
+            s = State::unquoted;
         }
+#undef CLAIMREG_FINISH
+#undef CLAIMREG_PUSH
+        pos = p;
+        w = wr;
+        fs = f;
+        line = ln;
+        st = s;
+        return done;
     }
 
     void enter_skip() {
         skip = true;
         prob = RowProblem::too_long;
-        spans.clear();
+        fields->clear();
     }
 
     /// Makes room and reads more input for a record that is not complete yet.
@@ -529,6 +588,7 @@ struct CsvReader::Impl {
             compact(pos);
             w = fs = pos;
         } else {
+            const char* old = buf.data() + beg;
             compact(beg);
             if (end == cap()) {
                 // The record fills the buffer but is not too long yet: grow.
@@ -536,6 +596,9 @@ struct CsvReader::Impl {
                 const std::size_t limit = max > SIZE_MAX - kWriteChunk ? SIZE_MAX : max + kWriteChunk;
                 buf.resize(std::max(cap() + 1, std::min(cap() * 2, limit)));
             }
+            // The fields so far point into the record's old place.
+            const char* now = buf.data() + beg;
+            for (auto& v : *fields) v = std::string_view(now + (v.data() - old), v.size());
         }
         read_more();
     }
@@ -548,19 +611,32 @@ struct CsvReader::Impl {
         st = State::field_start;
         w = fs = pos;
         skip = false;
+        shifted = false;
         prob = RowProblem::none;
-        spans.clear();
+        fields = &out.fields;
         while (!parse()) refill();
         if (!skip && rec_end - beg > opt.max_record_bytes) enter_skip();
+        fields = nullptr;
         out.problem = prob;
         if (skip) return;
-        for (const auto& [offset, len] : spans) out.fields.emplace_back(buf.data() + beg + offset, len);
-        if (!is_ascii(buf.data() + beg, rec_end - beg)) apply_encoding(out, {});
+        // Without moved text the record's text is its fields split at ASCII bytes (quotes,
+        // delimiters, line ends): valid UTF-8 exactly when they all are.
+        check_encoding(out, std::string_view(buf.data() + beg, rec_end - beg), !shifted);
+    }
+
+    /// Checks or decodes a record's encoding. `text`: the record's bytes; `exact`: they are
+    /// the fields' bytes with only ASCII between them.
+    void check_encoding(CsvRecord& out, std::string_view text, bool exact) {
+        if (exact && enc == Encoding::utf8) { // one pass, fast over ASCII
+            if (!valid_utf8(text) && out.problem == RowProblem::none) out.problem = RowProblem::bad_encoding;
+            return;
+        }
+        if (is_ascii(text.data(), text.size())) return;
+        apply_encoding(out, exact ? text : std::string_view{});
     }
 
     /// Validates (UTF-8) or decodes (Windows-1252) a record that holds a non-ASCII byte.
-    /// `plain`: the record's text when it has no quotes (its fields split at ASCII
-    /// delimiters, so it is valid UTF-8 exactly when they all are), else empty.
+    /// `plain`: the record's text when check_encoding() calls it exact, else empty.
     void apply_encoding(CsvRecord& out, std::string_view plain) {
         if (!plain.empty() && enc != Encoding::windows1252) {
             if (enc == Encoding::detect) {
@@ -663,25 +739,58 @@ void CsvWriter::flush() {
 
 namespace {
 
-/// Whether a cell needs quotes: it holds the delimiter, a quote, CR or LF.
-bool needs_quotes(std::string_view v, char delimiter) {
+/// Whether any byte of `w` is the delimiter (eight copies in `pd`), a quote, CR or LF.
+inline bool word_needs_quotes(std::uint64_t w, std::uint64_t pd) {
+    return (bytes_equal(w, pd) | bytes_equal(w, kOnes * '"') | bytes_equal(w, kOnes * '\r') |
+            bytes_equal(w, kOnes * '\n')) != 0;
+}
+
+inline bool byte_needs_quotes(char c, char delimiter) {
+    return c == delimiter || c == '"' || c == '\r' || c == '\n';
+}
+
+/// Copies `v` to `o` (which has room for it) and tells whether it holds the delimiter, a quote,
+/// CR or LF. Short cells, the common case, are moved as one or two machine words.
+inline bool copy_checking(char* o, std::string_view v, char delimiter) {
     const char* p = v.data();
-    const char* e = p + v.size();
+    const std::size_t n = v.size();
     if constexpr (std::endian::native == std::endian::little) {
         const std::uint64_t pd = kOnes * static_cast<unsigned char>(delimiter);
-        const std::uint64_t pq = kOnes * static_cast<unsigned char>('"');
-        const std::uint64_t pr = kOnes * static_cast<unsigned char>('\r');
-        const std::uint64_t pn = kOnes * static_cast<unsigned char>('\n');
-        for (; e - p >= 8; p += 8) {
+        if (n >= 8 && n <= 16) {
+            std::uint64_t a, b;
+            std::memcpy(&a, p, 8);
+            std::memcpy(&b, p + n - 8, 8);
+            std::memcpy(o, &a, 8);
+            std::memcpy(o + n - 8, &b, 8);
+            return word_needs_quotes(a, pd) || word_needs_quotes(b, pd);
+        }
+        if (n >= 4 && n < 8) {
+            std::uint32_t a, b;
+            std::memcpy(&a, p, 4);
+            std::memcpy(&b, p + n - 4, 4);
+            std::memcpy(o, &a, 4);
+            std::memcpy(o + n - 4, &b, 4);
+            return word_needs_quotes(static_cast<std::uint64_t>(a) | (static_cast<std::uint64_t>(b) << 32), pd);
+        }
+        if (n > 16) {
+            std::memcpy(o, p, n);
+            std::size_t i = 0;
+            for (; i + 8 <= n; i += 8) {
+                std::uint64_t w;
+                std::memcpy(&w, p + i, 8);
+                if (word_needs_quotes(w, pd)) return true;
+            }
             std::uint64_t w;
-            std::memcpy(&w, p, 8);
-            if ((bytes_equal(w, pd) | bytes_equal(w, pq) | bytes_equal(w, pr) | bytes_equal(w, pn)) != 0)
-                return true;
+            std::memcpy(&w, p + n - 8, 8);
+            return word_needs_quotes(w, pd);
         }
     }
-    for (; p != e; ++p)
-        if (*p == delimiter || *p == '"' || *p == '\r' || *p == '\n') return true;
-    return false;
+    bool quote = false;
+    for (std::size_t i = 0; i < n; ++i) {
+        o[i] = p[i];
+        quote = quote || byte_needs_quotes(p[i], delimiter);
+    }
+    return quote;
 }
 
 } // namespace
@@ -689,7 +798,7 @@ bool needs_quotes(std::string_view v, char delimiter) {
 void CsvWriter::cell(std::string_view value) {
     // Worst case: delimiter, two quotes, an apostrophe and every byte doubled.
     const std::size_t worst = 2 * value.size() + 4;
-    if (buffer_.size() - used_ < worst) {
+    if (buffer_.size() - used_ < worst) [[unlikely]] {
         if (used_ >= kWriteChunk) write_buffer();
         if (buffer_.size() - used_ < worst) buffer_.resize(used_ + worst);
     }
@@ -697,20 +806,21 @@ void CsvWriter::cell(std::string_view value) {
     char* o = start + used_;
     if (!first_in_row_) *o++ = delimiter_;
     first_in_row_ = false;
-    const bool guard = neutralise_ && is_formula_like(value);
-    if (!needs_quotes(value, delimiter_)) {
-        if (guard) *o++ = '\'';
-        if (!value.empty()) std::memcpy(o, value.data(), value.size());
-        o += value.size();
-    } else {
-        *o++ = '"';
-        if (guard) *o++ = '\'';
-        for (const char c : value) {
-            *o++ = c;
-            if (c == '"') *o++ = '"';
-        }
-        *o++ = '"';
+    const bool guard = neutralise_ && !value.empty() && formula_start(value.front()) && is_formula_like(value);
+    if (guard) *o++ = '\'';
+    if (!copy_checking(o, value, delimiter_)) [[likely]] {
+        used_ = static_cast<std::size_t>(o + value.size() - start);
+        return;
     }
+    // Quote it: rewrite the cell (and its guard) from where it started.
+    if (guard) --o;
+    *o++ = '"';
+    if (guard) *o++ = '\'';
+    for (const char c : value) {
+        *o++ = c;
+        if (c == '"') *o++ = '"';
+    }
+    *o++ = '"';
     used_ = static_cast<std::size_t>(o - start);
 }
 

@@ -13,8 +13,9 @@ namespace claimreg {
 
 namespace {
 
-constexpr std::array<std::string_view, 8> export_only_columns = {
-    "id", "state", "verdict", "reasons", "age_band", "rule_set", "checked_at", "source"};
+// Columns an export or a rejects file adds; ignored on import so those files re-import.
+constexpr std::array<std::string_view, 9> ignored_columns = {
+    "id", "state", "verdict", "reasons", "age_band", "rule_set", "checked_at", "source", "reason"};
 
 constexpr std::uint64_t progress_every = 50000;
 
@@ -77,15 +78,16 @@ class Importer {
   public:
     Importer(std::FILE* in, Registry& registry, const ImportOptions& options)
         : reader_(in, options.csv), registry_(registry), options_(options),
-          rules_(default_rule_set()) {
-        if (options.rejects) rejects_.emplace(options.rejects, ',');
-    }
+          rules_(default_rule_set()) {}
 
     ImportReport run() {
         CsvRecord record;
         if (!reader_.next(record)) throw DataError("empty input: no header row");
         map_ = map_header(record, options_);
-        if (rejects_) write_rejects_header();
+        if (options_.rejects) {
+            rejects_.emplace(options_.rejects, reader_.delimiter());
+            write_rejects_header();
+        }
 
         WriteTransaction tx(registry_);
         Registrar registrar(registry_);
@@ -171,8 +173,7 @@ bool is_export_only_column(std::string_view header) {
     for (const char c : header) {
         name += (c == ' ' || c == '-') ? '_' : static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
     }
-    return std::find(export_only_columns.begin(), export_only_columns.end(), name) !=
-           export_only_columns.end();
+    return std::find(ignored_columns.begin(), ignored_columns.end(), name) != ignored_columns.end();
 }
 
 ImportReport import_csv(std::FILE* in, Registry& registry, const ImportOptions& options) {

@@ -148,6 +148,10 @@ Registry::Registry(const std::string& path, OpenMode mode, RegistryOptions optio
     migrate(*db_, path);
 }
 
+void remove_registry_files(const std::string& path) {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) ::unlink((path + suffix).c_str());
+}
+
 Registry Registry::scratch() {
     Registry registry;
     registry.db_ = std::make_unique<SQLite::Database>("", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);

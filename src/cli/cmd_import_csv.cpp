@@ -80,13 +80,20 @@ ExitStatus run_import_csv(const ImportCsvOptions& opt, const GlobalOptions& glob
     }
 
     ImportReport report;
-    if (opt.dry_run && !registry_exists(global.db)) {
+    const bool existed = registry_exists(global.db);
+    if (opt.dry_run && !existed) {
         Registry scratch = Registry::scratch();
         report = import_csv(input.get(), scratch, options);
     } else {
-        Registry registry(global.db, opt.dry_run ? OpenMode::read : OpenMode::write,
-                          global.registry_options());
-        report = import_csv(input.get(), registry, options);
+        try {
+            Registry registry(global.db, opt.dry_run ? OpenMode::read : OpenMode::write,
+                              global.registry_options());
+            report = import_csv(input.get(), registry, options);
+        } catch (const Error&) {
+            // A file refused before any row (no header, a missing column) creates no registry.
+            if (!existed) remove_registry_files(global.db);
+            throw;
+        }
     }
     if (show_progress) fmt::print(stderr, "\r\033[K");
     print_summary(report, opt, global.quiet);
