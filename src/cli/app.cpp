@@ -51,6 +51,8 @@ ExitStatus run(int argc, char** argv) {
     setup_add(app, global, outcome);
     setup_import_csv(app, global, outcome);
     setup_check_eligibility(app, global, outcome);
+    setup_export(app, global, outcome);
+    setup_stats(app, global, outcome);
 
     try {
         app.parse(argc, argv);

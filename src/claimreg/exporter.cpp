@@ -1,0 +1,1 @@
+#include "claimreg/exporter.hpp"
