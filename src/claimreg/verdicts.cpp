@@ -89,7 +89,7 @@ void sql_reasons(sqlite3_context* ctx, int, sqlite3_value** argv) {
 
 void sql_band(sqlite3_context* ctx, int, sqlite3_value** argv) {
     const auto band = unpack(sqlite3_value_int64(argv[0])).age_band;
-    const std::string_view text = band ? to_string(*band) : std::string_view();
+    const std::string_view text = band ? to_string(*band) : std::string_view(""); // never NULL
     sqlite3_result_text(ctx, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
 }
 
