@@ -104,6 +104,8 @@ class CsvWriter {
     char delimiter_;
     bool neutralise_;
     bool first_in_row_ = true;
+    /// The row so far is one empty cell: end_row() writes it as "" so it is not a blank line.
+    bool row_blank_ = false;
     std::string line_end_; ///< the row terminator given to the constructor
     std::string buffer_;   ///< output storage; only the first used_ bytes are output
     std::size_t used_ = 0; ///< bytes of buffer_ waiting to be written

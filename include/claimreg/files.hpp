@@ -22,4 +22,35 @@ FilePtr open_input(const std::string& path);
 /// Throws CannotCreateError.
 FilePtr create_private_file(const std::string& path);
 
+/// An output file replaced atomically: written to a private (0600) temporary file in the same
+/// directory, which commit() makes durable and renames over the target. Until then the target
+/// (if any) is untouched; a writer that fails, is killed or is interrupted never leaves a half
+/// file under the target's name. Not committed: the destructor removes the temporary file.
+class AtomicFile {
+  public:
+    /// Creates the temporary file next to `path`. Throws CannotCreateError (a missing
+    /// directory, no permission, `path` is a directory).
+    explicit AtomicFile(const std::string& path);
+    ~AtomicFile();
+    AtomicFile(const AtomicFile&) = delete;
+    AtomicFile& operator=(const AtomicFile&) = delete;
+
+    /// The stream to write to (owned; valid until commit()).
+    std::FILE* get() const { return file_; }
+    /// The temporary file's path (for cleanup after a signal).
+    const std::string& temp_path() const { return temp_; }
+    /// Flushes, fsyncs and closes the file, renames it over the target and fsyncs the
+    /// directory. Throws IoError (a write or sync failure: the target is untouched and the
+    /// temporary file removed) or CannotCreateError (the rename failed).
+    void commit();
+
+  private:
+    void discard() noexcept;
+    std::string path_;
+    std::string temp_;
+    std::string dir_;
+    std::FILE* file_ = nullptr;
+    bool committed_ = false;
+};
+
 } // namespace claimreg

@@ -34,6 +34,7 @@ struct ImportReport {
 struct ImportOptions {
     CsvReadOptions csv;
     std::string source_name = "-";     ///< the file name recorded as each row's source
+    std::uint64_t expected_rows = 0;   ///< an estimate of the rows (sizes the duplicate index)
     bool dry_run = false;              ///< validate and count; store nothing
     bool strict = false;               ///< store nothing if any row is rejected
     Date today;                        ///< bounds dates; also the as-of date of new verdicts

@@ -7,11 +7,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include "claimreg/clock.hpp"
 #include "claimreg/eligibility.hpp"
+#include "claimreg/identity.hpp"
 #include "claimreg/record.hpp"
 
 namespace claimreg {
@@ -31,7 +35,7 @@ struct RegistryOptions {
 class Registry {
   public:
     /// The schema version this build writes (`PRAGMA user_version`).
-    static constexpr int schema_version = 1;
+    static constexpr int schema_version = 2;
     /// `PRAGMA application_id` of a claimreg registry ("CLRG").
     static constexpr std::int32_t application_id = 0x434c5247;
 
@@ -109,6 +113,14 @@ class Registrar {
     Registrar(const Registrar&) = delete;
     Registrar& operator=(const Registrar&) = delete;
 
+    /// Bulk mode for imports: duplicate candidates come from an in-memory KeyIndex of every
+    /// stored identity digest and external reference (a compact key per row) instead of a
+    /// query per row. Once many new claimants have come in, the lookup indexes are dropped,
+    /// to be rebuilt once by end_bulk(). `expected_rows` (an estimate) sizes the key index.
+    void begin_bulk(std::uint64_t expected_rows);
+    /// Ends bulk mode, rebuilding any dropped index (inside the caller's transaction).
+    void end_bulk();
+
     /// Finds the claimant that `r` duplicates, if any (read only).
     std::optional<AddResult> find_duplicate(const Registration& r);
     /// Stores `r`: a new claimant with `verdict`, a linked registration, or nothing.
@@ -116,8 +128,19 @@ class Registrar {
 
   private:
     struct Statements;
+    std::optional<AddResult> find_duplicate(const Registration& r, const std::string& key);
+    void add_linked(std::int64_t claimant_id, const Registration& r, const Source& source);
+    const std::string& as_of_text(Date as_of);
+
     Registry& registry_;
     std::unique_ptr<Statements> st_;
+    std::string now_ = now_utc();
+    std::optional<KeyIndex> keys_;
+    std::uint64_t drop_indexes_after_ = 0;
+    std::uint64_t inserted_ = 0;
+    bool indexes_dropped_ = false;
+    std::vector<std::pair<std::string, std::string>> dropped_indexes_; ///< (name, CREATE sql)
+    std::optional<std::pair<Date, std::string>> as_of_cache_;
 };
 
 } // namespace claimreg

@@ -21,10 +21,12 @@ namespace claimreg {
 
 namespace {
 
-constexpr std::size_t kReadBuffer = std::size_t{1} << 20; // 1 MiB
+constexpr std::size_t kReadBuffer = std::size_t{1} << 20;  // 1 MiB
 constexpr std::size_t kWriteChunk = std::size_t{64} << 10; // 64 KiB
 
-char lower_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower_ascii(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
@@ -39,7 +41,8 @@ bool is_ascii(const char* p, std::size_t n) {
     std::size_t i = 0;
 #if defined(__SSE2__)
     for (; i + 16 <= n; i += 16)
-        if (_mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i))) != 0) return false;
+        if (_mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i))) != 0)
+            return false;
 #endif
     for (; i + 32 <= n; i += 32) {
         std::uint64_t w[4];
@@ -54,7 +57,8 @@ bool is_ascii(const char* p, std::size_t n) {
     }
     if (acc & 0x8080808080808080ULL) return false;
     unsigned char tail = 0;
-    for (; i < n; ++i) tail = static_cast<unsigned char>(tail | static_cast<unsigned char>(p[i]));
+    for (; i < n; ++i)
+        tail = static_cast<unsigned char>(tail | static_cast<unsigned char>(p[i]));
     return tail < 0x80;
 }
 
@@ -93,7 +97,8 @@ bool valid_utf8(std::string_view s) {
             std::size_t j = i;
 #if defined(__SSE2__)
             while (j + 16 <= s.size()) {
-                const int m = _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + j)));
+                const int m = _mm_movemask_epi8(
+                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + j)));
                 if (m != 0) {
                     j += static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(m)));
                     break;
@@ -107,7 +112,8 @@ bool valid_utf8(std::string_view s) {
                 if (w & 0x8080808080808080ULL) break;
                 j += 8;
             }
-            while (j < s.size() && static_cast<unsigned char>(s[j]) < 0x80) ++j;
+            while (j < s.size() && static_cast<unsigned char>(s[j]) < 0x80)
+                ++j;
             i = j;
             continue;
         }
@@ -175,22 +181,28 @@ void split_plain(const char* p, const char* e, char d, std::vector<std::string_v
     fields.emplace_back(f, static_cast<std::size_t>(e - f));
 }
 
-bool formula_start(char c) { return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r'; }
+bool formula_start(char c) {
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
 /// ^[+-]?[0-9]+([.,][0-9]+)?$
 bool plain_number(std::string_view s) {
     std::size_t i = 0;
     if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
     const std::size_t int_start = i;
-    while (i < s.size() && is_digit(s[i])) ++i;
+    while (i < s.size() && is_digit(s[i]))
+        ++i;
     if (i == int_start) return false;
     if (i == s.size()) return true;
     if (s[i] != '.' && s[i] != ',') return false;
     ++i;
     const std::size_t frac_start = i;
-    while (i < s.size() && is_digit(s[i])) ++i;
+    while (i < s.size() && is_digit(s[i]))
+        ++i;
     return i > frac_start && i == s.size();
 }
 
@@ -206,11 +218,16 @@ Encoding parse_encoding(std::string_view text) {
 
 std::string_view to_string(RowProblem p) {
     switch (p) {
-    case RowProblem::none: return "no problem";
-    case RowProblem::bad_encoding: return "invalid UTF-8";
-    case RowProblem::unterminated_quote: return "unterminated quoted field";
-    case RowProblem::bad_quote: return "malformed quotes";
-    case RowProblem::too_long: return "record too long";
+    case RowProblem::none:
+        return "no problem";
+    case RowProblem::bad_encoding:
+        return "invalid UTF-8";
+    case RowProblem::unterminated_quote:
+        return "unterminated quoted field";
+    case RowProblem::bad_quote:
+        return "malformed quotes";
+    case RowProblem::too_long:
+        return "record too long";
     }
     return "unknown problem";
 }
@@ -261,22 +278,27 @@ struct CsvReader::Impl {
     std::size_t rec_end = 0; ///< end of the record's text (before its line end)
     bool skip = false;       ///< too long: discarding the rest of the record
     RowProblem prob = RowProblem::none;
-    bool shifted = false;    ///< a doubled quote moved field text: the record's text is no longer raw
-    std::vector<std::string_view>* fields = nullptr; ///< the record being filled (rebased on refill)
+    bool shifted = false; ///< a doubled quote moved field text: the record's text is no longer raw
+    std::vector<std::string_view>* fields =
+        nullptr; ///< the record being filled (rebased on refill)
 
     std::array<bool, 256> special{}; ///< bytes that end an unquoted run: delimiter, quote, CR, LF
 
-    std::string scratch; ///< decoded Windows-1252 fields
-    iconv_t cd = reinterpret_cast<iconv_t>(-1);
+    struct Utf8Char {
+        std::array<char, 4> utf8{}; ///< padded so that it can be copied as four bytes
+        unsigned char size = 0;     ///< 0: undefined in Windows-1252
+    };
+    std::array<Utf8Char, 128> cp1252{}; ///< UTF-8 for the bytes 0x80..0xFF, from iconv
+    bool cp1252_loaded = false;
+
+    std::string scratch;                  ///< decoded Windows-1252 fields
+    std::vector<unsigned char> non_ascii; ///< per field of the record being decoded
 
     Impl(std::FILE* f, CsvReadOptions o) : in(f), opt(o), delim(o.delimiter), enc(o.encoding) {
         if (delim == '"' || delim == '\n' || delim == '\r')
             throw UsageError("the delimiter cannot be a quote or a line end");
         if (opt.max_record_bytes == 0) opt.max_record_bytes = 1;
         buf.resize(kReadBuffer);
-    }
-    ~Impl() {
-        if (cd != reinterpret_cast<iconv_t>(-1)) iconv_close(cd);
     }
 
     std::size_t cap() const { return buf.size(); }
@@ -308,7 +330,8 @@ struct CsvReader::Impl {
 
     void start() {
         started = true;
-        while (end < 3 && !eof) read_more();
+        while (end < 3 && !eof)
+            read_more();
         if (end >= 3 && std::memcmp(buf.data(), "\xEF\xBB\xBF", 3) == 0) {
             pos = 3;
             if (enc == Encoding::detect) enc = Encoding::utf8;
@@ -321,11 +344,16 @@ struct CsvReader::Impl {
         bool quoted = false;
         for (std::size_t i = from; i < to; ++i) {
             const char c = buf[i];
-            if (c == '"') quoted = !quoted;
-            else if (quoted) continue;
-            else if (c == ',') ++comma;
-            else if (c == ';') ++semi;
-            else if (c == '\t') ++tab;
+            if (c == '"')
+                quoted = !quoted;
+            else if (quoted)
+                continue;
+            else if (c == ',')
+                ++comma;
+            else if (c == ';')
+                ++semi;
+            else if (c == '\t')
+                ++tab;
         }
         const std::size_t best = std::max({comma, semi, tab});
         const int at_best = (comma == best) + (semi == best) + (tab == best);
@@ -395,7 +423,9 @@ struct CsvReader::Impl {
         if (delim == 0) detect_delimiter(beg, line_end);
 
         const char* quote =
-            (nl || eof) ? static_cast<const char*>(std::memchr(buf.data() + beg, '"', line_end - beg)) : nullptr;
+            (nl || eof)
+                ? static_cast<const char*>(std::memchr(buf.data() + beg, '"', line_end - beg))
+                : nullptr;
         if ((nl || eof) && !quote) {
             fast_record(out, line_end);
             pos = nl ? line_end + 1 : end;
@@ -424,7 +454,32 @@ struct CsvReader::Impl {
             return;
         }
         split_plain(buf.data() + beg, buf.data() + stop, delim, out.fields);
-        check_encoding(out, std::string_view(buf.data() + beg, stop - beg), true);
+        const std::string_view text(buf.data() + beg, stop - beg);
+        if (enc == Encoding::windows1252 || enc == Encoding::detect) {
+            if (is_ascii(text.data(), text.size())) return;
+            if (enc == Encoding::detect) decide_encoding(text);
+            if (enc == Encoding::windows1252) {
+                // Decode the line at once (its delimiters are ASCII and stay), then split again.
+                if (scratch.size() < 3 * text.size() + 1) scratch.resize(3 * text.size() + 1);
+                std::string_view decoded;
+                if (!decode_to(text, 0, decoded)) {
+                    out.problem = RowProblem::bad_encoding; // fields left raw
+                    return;
+                }
+                out.fields.clear();
+                split_plain(decoded.data(), decoded.data() + decoded.size(), delim, out.fields);
+                return;
+            }
+        }
+        if (!valid_utf8(text)) out.problem = RowProblem::bad_encoding;
+    }
+
+    /// Settles Encoding::detect at a text's first non-ASCII byte: UTF-8 if it starts a valid
+    /// UTF-8 sequence there, else Windows-1252.
+    void decide_encoding(std::string_view text) {
+        const std::size_t i = first_non_ascii(text);
+        if (i == std::string_view::npos) return;
+        enc = utf8_sequence(text, i) != 0 ? Encoding::utf8 : Encoding::windows1252;
     }
 
     /// The first quote or LF at or after `from` (or end).
@@ -436,19 +491,23 @@ struct CsvReader::Impl {
         const __m128i vn = _mm_set1_epi8('\n');
         for (; i + 16 <= end; i += 16) {
             const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i));
-            const int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vq), _mm_cmpeq_epi8(v, vn)));
-            if (m != 0) return i + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(m)));
+            const int m =
+                _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, vq), _mm_cmpeq_epi8(v, vn)));
+            if (m != 0)
+                return i + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(m)));
         }
 #endif
         if constexpr (std::endian::native == std::endian::little) {
             for (; i + 8 <= end; i += 8) {
                 std::uint64_t w8;
                 std::memcpy(&w8, b + i, 8);
-                const std::uint64_t m = bytes_equal(w8, kOnes * '"') | bytes_equal(w8, kOnes * '\n');
+                const std::uint64_t m =
+                    bytes_equal(w8, kOnes * '"') | bytes_equal(w8, kOnes * '\n');
                 if (m != 0) return i + static_cast<std::size_t>(std::countr_zero(m) >> 3);
             }
         }
-        while (i < end && b[i] != '"' && b[i] != '\n') ++i;
+        while (i < end && b[i] != '"' && b[i] != '\n')
+            ++i;
         return i;
     }
 
@@ -463,10 +522,12 @@ struct CsvReader::Impl {
         const __m128i vn = _mm_set1_epi8('\n');
         for (; i + 16 <= end; i += 16) {
             const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i));
-            const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vd), _mm_cmpeq_epi8(v, vq)),
-                                             _mm_or_si128(_mm_cmpeq_epi8(v, vr), _mm_cmpeq_epi8(v, vn)));
+            const __m128i hit =
+                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, vd), _mm_cmpeq_epi8(v, vq)),
+                             _mm_or_si128(_mm_cmpeq_epi8(v, vr), _mm_cmpeq_epi8(v, vn)));
             const int m = _mm_movemask_epi8(hit);
-            if (m != 0) return i + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(m)));
+            if (m != 0)
+                return i + static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(m)));
         }
 #endif
         if constexpr (std::endian::native == std::endian::little) {
@@ -475,11 +536,13 @@ struct CsvReader::Impl {
                 std::uint64_t w8;
                 std::memcpy(&w8, b + i, 8);
                 const std::uint64_t m = bytes_equal(w8, pd) | bytes_equal(w8, kOnes * '"') |
-                                        bytes_equal(w8, kOnes * '\r') | bytes_equal(w8, kOnes * '\n');
+                                        bytes_equal(w8, kOnes * '\r') |
+                                        bytes_equal(w8, kOnes * '\n');
                 if (m != 0) return i + static_cast<std::size_t>(std::countr_zero(m) >> 3);
             }
         }
-        while (i < end && !special[static_cast<unsigned char>(b[i])]) ++i;
+        while (i < end && !special[static_cast<unsigned char>(b[i])])
+            ++i;
         return i;
     }
 
@@ -653,12 +716,14 @@ struct CsvReader::Impl {
             if (end == cap()) {
                 // The record fills the buffer but is not too long yet: grow.
                 const std::size_t max = opt.max_record_bytes;
-                const std::size_t limit = max > SIZE_MAX - kWriteChunk ? SIZE_MAX : max + kWriteChunk;
+                const std::size_t limit =
+                    max > SIZE_MAX - kWriteChunk ? SIZE_MAX : max + kWriteChunk;
                 buf.resize(std::max(cap() + 1, std::min(cap() * 2, limit)));
             }
             // The fields so far point into the record's old place.
             const char* now = buf.data() + beg;
-            for (auto& v : *fields) v = std::string_view(now + (v.data() - old), v.size());
+            for (auto& v : *fields)
+                v = std::string_view(now + (v.data() - old), v.size());
         }
         read_more();
     }
@@ -666,7 +731,8 @@ struct CsvReader::Impl {
     void general_record(CsvRecord& out) {
         if (!special[static_cast<unsigned char>(delim)]) {
             special.fill(false);
-            for (const char c : {delim, '"', '\r', '\n'}) special[static_cast<unsigned char>(c)] = true;
+            for (const char c : {delim, '"', '\r', '\n'})
+                special[static_cast<unsigned char>(c)] = true;
         }
         st = State::field_start;
         w = fs = pos;
@@ -674,7 +740,8 @@ struct CsvReader::Impl {
         shifted = false;
         prob = RowProblem::none;
         fields = &out.fields;
-        while (!parse()) refill();
+        while (!parse())
+            refill();
         if (!skip && rec_end - beg > opt.max_record_bytes) enter_skip();
         fields = nullptr;
         out.problem = prob;
@@ -688,7 +755,8 @@ struct CsvReader::Impl {
     /// the fields' bytes with only ASCII between them.
     void check_encoding(CsvRecord& out, std::string_view text, bool exact) {
         if (exact && enc == Encoding::utf8) { // one pass, fast over ASCII
-            if (!valid_utf8(text) && out.problem == RowProblem::none) out.problem = RowProblem::bad_encoding;
+            if (!valid_utf8(text) && out.problem == RowProblem::none)
+                out.problem = RowProblem::bad_encoding;
             return;
         }
         if (is_ascii(text.data(), text.size())) return;
@@ -699,21 +767,17 @@ struct CsvReader::Impl {
     /// `plain`: the record's text when check_encoding() calls it exact, else empty.
     void apply_encoding(CsvRecord& out, std::string_view plain) {
         if (!plain.empty() && enc != Encoding::windows1252) {
-            if (enc == Encoding::detect) {
-                const std::size_t i = first_non_ascii(plain);
-                enc = utf8_sequence(plain, i) != 0 ? Encoding::utf8 : Encoding::windows1252;
-            }
+            if (enc == Encoding::detect) decide_encoding(plain);
             if (enc == Encoding::utf8) {
-                if (!valid_utf8(plain) && out.problem == RowProblem::none) out.problem = RowProblem::bad_encoding;
+                if (!valid_utf8(plain) && out.problem == RowProblem::none)
+                    out.problem = RowProblem::bad_encoding;
                 return;
             }
         }
         if (enc == Encoding::detect) {
             for (const auto field : out.fields) {
-                const std::size_t i = first_non_ascii(field);
-                if (i == std::string_view::npos) continue;
-                enc = utf8_sequence(field, i) != 0 ? Encoding::utf8 : Encoding::windows1252;
-                break;
+                decide_encoding(field);
+                if (enc != Encoding::detect) break;
             }
             if (enc == Encoding::detect) return;
         }
@@ -729,32 +793,71 @@ struct CsvReader::Impl {
         decode_windows1252(out);
     }
 
-    void decode_windows1252(CsvRecord& out) {
-        if (cd == reinterpret_cast<iconv_t>(-1)) {
-            cd = iconv_open("UTF-8", "WINDOWS-1252");
-            if (cd == reinterpret_cast<iconv_t>(-1))
-                throw Error("cannot convert from Windows-1252: " + errno_text(errno), ExitStatus::internal);
-        }
-        // Size the scratch buffer first: views into it must not move. A byte becomes at most 3.
-        std::size_t need = 0;
-        for (const auto field : out.fields)
-            if (!is_ascii(field.data(), field.size())) need += 3 * field.size();
-        if (scratch.size() < need) scratch.resize(need);
-        std::size_t used = 0;
-        for (auto& field : out.fields) {
-            if (is_ascii(field.data(), field.size())) continue;
+    /// Fills `cp1252` from glibc's iconv ("WINDOWS-1252" to "UTF-8"), one byte at a time:
+    /// decoding then costs a table look-up per byte instead of an iconv() call per field.
+    void load_windows1252() {
+        iconv_t cd = iconv_open("UTF-8", "WINDOWS-1252");
+        if (cd == reinterpret_cast<iconv_t>(-1))
+            throw Error("cannot convert from Windows-1252: " + errno_text(errno),
+                        ExitStatus::internal);
+        for (std::size_t i = 0; i < 128; ++i) {
+            char in_byte = static_cast<char>(0x80 + i);
+            char* src = &in_byte;
+            std::size_t src_left = 1;
+            char* dst = cp1252[i].utf8.data();
+            std::size_t dst_left = cp1252[i].utf8.size();
             iconv(cd, nullptr, nullptr, nullptr, nullptr);
-            char* src = const_cast<char*>(field.data());
-            std::size_t src_left = field.size();
-            char* dst = scratch.data() + used;
-            std::size_t dst_left = scratch.size() - used;
-            if (iconv(cd, &src, &src_left, &dst, &dst_left) == static_cast<std::size_t>(-1)) {
+            const bool ok =
+                iconv(cd, &src, &src_left, &dst, &dst_left) != static_cast<std::size_t>(-1);
+            cp1252[i].size = ok ? static_cast<unsigned char>(dst - cp1252[i].utf8.data()) : 0;
+        }
+        iconv_close(cd);
+        cp1252_loaded = true;
+    }
+
+    /// Decodes Windows-1252 `text` into scratch at `at`, which must have room for three bytes
+    /// per input byte plus one; false when `text` holds a byte that Windows-1252 leaves undefined.
+    bool decode_to(std::string_view text, std::size_t at, std::string_view& decoded) {
+        if (!cp1252_loaded) load_windows1252();
+        char* const start = scratch.data() + at;
+        char* o = start;
+        for (const char c : text) {
+            const auto u = static_cast<unsigned char>(c);
+            if (u < 0x80) {
+                *o++ = c;
+                continue;
+            }
+            const auto& e = cp1252[u - 0x80];
+            if (e.size == 0) return false;
+            std::memcpy(o, e.utf8.data(), 4);
+            o += e.size;
+        }
+        decoded = std::string_view(start, static_cast<std::size_t>(o - start));
+        return true;
+    }
+
+    /// Decodes each non-ASCII field; one with an undefined byte is left raw (bad_encoding).
+    void decode_windows1252(CsvRecord& out) {
+        // Size the scratch buffer first: views into it must not move. A byte becomes at most 3
+        // (plus one: decode_to() copies four bytes at a time).
+        non_ascii.resize(out.fields.size());
+        std::size_t need = 0;
+        for (std::size_t i = 0; i < out.fields.size(); ++i) {
+            const auto field = out.fields[i];
+            non_ascii[i] = !is_ascii(field.data(), field.size());
+            if (non_ascii[i]) need += 3 * field.size();
+        }
+        if (scratch.size() < need + 1) scratch.resize(need + 1);
+        std::size_t used = 0;
+        for (std::size_t i = 0; i < out.fields.size(); ++i) {
+            if (!non_ascii[i]) continue;
+            std::string_view decoded;
+            if (!decode_to(out.fields[i], used, decoded)) {
                 if (out.problem == RowProblem::none) out.problem = RowProblem::bad_encoding;
                 continue; // left raw
             }
-            const std::size_t produced = static_cast<std::size_t>(dst - (scratch.data() + used));
-            field = std::string_view(scratch.data() + used, produced);
-            used += produced;
+            out.fields[i] = decoded;
+            used += decoded.size();
         }
     }
 };
@@ -763,15 +866,24 @@ CsvReader::CsvReader(std::FILE* in, CsvReadOptions options)
     : impl_(std::make_unique<Impl>(in, options)) {}
 CsvReader::~CsvReader() = default;
 
-bool CsvReader::next(CsvRecord& out) { return impl_->next(out); }
-char CsvReader::delimiter() const { return impl_->delim; }
-Encoding CsvReader::encoding() const { return impl_->enc; }
-std::uint64_t CsvReader::bytes_read() const { return impl_->base + impl_->pos; }
+bool CsvReader::next(CsvRecord& out) {
+    return impl_->next(out);
+}
+char CsvReader::delimiter() const {
+    return impl_->delim;
+}
+Encoding CsvReader::encoding() const {
+    return impl_->enc;
+}
+std::uint64_t CsvReader::bytes_read() const {
+    return impl_->base + impl_->pos;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Writer
 
-CsvWriter::CsvWriter(std::FILE* out, char delimiter, bool neutralise_formulas, std::string_view line_end)
+CsvWriter::CsvWriter(std::FILE* out, char delimiter, bool neutralise_formulas,
+                     std::string_view line_end)
     : out_(out), delimiter_(delimiter), neutralise_(neutralise_formulas), line_end_(line_end) {
     buffer_.resize(2 * kWriteChunk);
 }
@@ -830,7 +942,8 @@ inline bool copy_checking(char* o, std::string_view v, char delimiter) {
             std::memcpy(&b, p + n - 4, 4);
             std::memcpy(o, &a, 4);
             std::memcpy(o + n - 4, &b, 4);
-            return word_needs_quotes(static_cast<std::uint64_t>(a) | (static_cast<std::uint64_t>(b) << 32), pd);
+            return word_needs_quotes(
+                static_cast<std::uint64_t>(a) | (static_cast<std::uint64_t>(b) << 32), pd);
         }
         if (n > 16) {
             std::memcpy(o, p, n);
@@ -864,9 +977,11 @@ void CsvWriter::cell(std::string_view value) {
     }
     char* const start = buffer_.data();
     char* o = start + used_;
+    row_blank_ = first_in_row_ && value.empty();
     if (!first_in_row_) *o++ = delimiter_;
     first_in_row_ = false;
-    const bool guard = neutralise_ && !value.empty() && formula_start(value.front()) && is_formula_like(value);
+    const bool guard =
+        neutralise_ && !value.empty() && formula_start(value.front()) && is_formula_like(value);
     if (guard) *o++ = '\'';
     if (!copy_checking(o, value, delimiter_)) [[likely]] {
         used_ = static_cast<std::size_t>(o + value.size() - start);
@@ -885,7 +1000,12 @@ void CsvWriter::cell(std::string_view value) {
 }
 
 void CsvWriter::end_row() {
-    if (buffer_.size() - used_ < line_end_.size()) buffer_.resize(used_ + line_end_.size());
+    if (buffer_.size() - used_ < line_end_.size() + 2) buffer_.resize(used_ + line_end_.size() + 2);
+    if (row_blank_) { // a lone empty cell: an empty line would be read as no record at all
+        buffer_[used_++] = '"';
+        buffer_[used_++] = '"';
+        row_blank_ = false;
+    }
     std::memcpy(buffer_.data() + used_, line_end_.data(), line_end_.size());
     used_ += line_end_.size();
     first_in_row_ = true;
@@ -893,12 +1013,14 @@ void CsvWriter::end_row() {
 }
 
 void CsvWriter::write_row(std::span<const std::string_view> cells) {
-    for (const auto c : cells) cell(c);
+    for (const auto c : cells)
+        cell(c);
     end_row();
 }
 
 void CsvWriter::write_row(std::span<const std::string> cells) {
-    for (const auto& c : cells) cell(c);
+    for (const auto& c : cells)
+        cell(c);
     end_row();
 }
 

@@ -1,1 +1,395 @@
 #include "claimreg/exporter.hpp"
+
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cerrno>
+
+#include <fmt/format.h>
+#include <SQLiteCpp/Exception.h>
+#include <sqlite3.h>
+
+#include "claimreg/csv.hpp"
+#include "claimreg/error.hpp"
+#include "claimreg/json.hpp"
+#include "claimreg/record.hpp"
+
+namespace claimreg {
+
+namespace {
+
+// How a column's value is taken from the statement.
+enum class Get : std::uint8_t {
+    text,            ///< the SQL column as stored (NULL: empty)
+    integer,         ///< an INTEGER SQL column, in decimal
+    consent,         ///< 0/1 -> `no`/`yes`
+    source,          ///< `source` plus `:LINE` when the line (SQL column `sql2`) is not NULL
+    year,            ///< the first four characters (of a `YYYY-MM-DD` date)
+    postcode_digits, ///< the four digits of an NL postcode (country in `sql2`); empty elsewhere
+    date_part,       ///< the first ten characters (the date of an ISO 8601 date-time)
+};
+
+// How a value is written in JSON.
+enum class Json : std::uint8_t {
+    string,   ///< always a string
+    nullable, ///< a string, or null when empty
+    number,   ///< the text is a decimal integer
+    boolean,  ///< `yes` -> true, else false
+    list,     ///< comma-separated codes -> an array of strings
+};
+
+struct Column {
+    std::string_view name;
+    Get get;
+    Json json;
+    int sql;      ///< the statement column it comes from
+    int sql2 = -1; ///< a second statement column some getters need
+};
+
+// The full export: the canonical fields, then what the registry adds. Statement columns are in
+// the same order (with source_line after source).
+constexpr std::array<Column, 25> full_columns = {{
+    {"external_ref", Get::text, Json::nullable, 0},
+    {"child_first_name", Get::text, Json::string, 1},
+    {"child_name_prefix", Get::text, Json::string, 2},
+    {"child_last_name", Get::text, Json::string, 3},
+    {"child_birth_date", Get::text, Json::string, 4},
+    {"country", Get::text, Json::string, 5},
+    {"postcode", Get::text, Json::string, 6},
+    {"house_number", Get::text, Json::string, 7},
+    {"platform", Get::text, Json::string, 8},
+    {"first_use", Get::text, Json::string, 9},
+    {"last_use", Get::text, Json::nullable, 10},
+    {"registrant_name", Get::text, Json::string, 11},
+    {"registrant_email", Get::text, Json::string, 12},
+    {"registrant_phone", Get::text, Json::nullable, 13},
+    {"registrant_relation", Get::text, Json::string, 14},
+    {"consent", Get::consent, Json::boolean, 15},
+    {"registered_at", Get::text, Json::string, 16},
+    {"id", Get::integer, Json::number, 17},
+    {"state", Get::text, Json::string, 18},
+    {"verdict", Get::text, Json::string, 19},
+    {"reasons", Get::text, Json::list, 20},
+    {"age_band", Get::text, Json::nullable, 21},
+    {"rule_set", Get::text, Json::string, 22},
+    {"checked_at", Get::text, Json::string, 23},
+    {"source", Get::source, Json::string, 24, 25},
+}};
+
+constexpr const char* full_select =
+    "SELECT external_ref, child_first_name, child_name_prefix, child_last_name, "
+    "child_birth_date, country, postcode, house_number, platform, first_use, last_use, "
+    "registrant_name, registrant_email, registrant_phone, registrant_relation, consent, "
+    "registered_at, id, state, verdict, reasons, age_band, rule_set, checked_at, source, "
+    "source_line FROM claimants";
+
+// The pseudonymised export: no names, e-mail, phone, house number or references.
+constexpr std::array<Column, 12> pseudo_columns = {{
+    {"id", Get::integer, Json::number, 0},
+    {"birth_year", Get::year, Json::number, 1},
+    {"postcode_digits", Get::postcode_digits, Json::nullable, 2, 3},
+    {"country", Get::text, Json::string, 3},
+    {"platform", Get::text, Json::string, 4},
+    {"first_use", Get::text, Json::string, 5},
+    {"last_use", Get::text, Json::nullable, 6},
+    {"state", Get::text, Json::string, 7},
+    {"verdict", Get::text, Json::string, 8},
+    {"reasons", Get::text, Json::list, 9},
+    {"age_band", Get::text, Json::nullable, 10},
+    {"registered_on", Get::date_part, Json::string, 11},
+}};
+
+constexpr const char* pseudo_select =
+    "SELECT id, child_birth_date, postcode, country, platform, first_use, last_use, state, "
+    "verdict, reasons, age_band, registered_at FROM claimants";
+
+template <std::size_t N>
+constexpr std::array<std::string_view, N> names_of(const std::array<Column, N>& columns) {
+    std::array<std::string_view, N> names{};
+    for (std::size_t i = 0; i < N; ++i) names[i] = columns[i].name;
+    return names;
+}
+constexpr auto full_names = names_of(full_columns);
+constexpr auto pseudo_names = names_of(pseudo_columns);
+
+// A prepared statement on the raw handle: values are read as pointers into SQLite's row
+// (no Column objects, no string copies per cell).
+class Query {
+  public:
+    Query(sqlite3* db, const std::string& sql) : db_(db) {
+        const int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &st_, nullptr);
+        if (rc != SQLITE_OK) throw SQLite::Exception(db, rc);
+    }
+    ~Query() { sqlite3_finalize(st_); }
+    Query(const Query&) = delete;
+    Query& operator=(const Query&) = delete;
+
+    void bind(int index, std::string_view text) {
+        const int rc = sqlite3_bind_text(st_, index, text.data(), static_cast<int>(text.size()),
+                                         SQLITE_TRANSIENT);
+        if (rc != SQLITE_OK) throw SQLite::Exception(db_, rc);
+    }
+    /// Steps to the next row; false when done. Throws SQLite::Exception on an error.
+    bool step() {
+        const int rc = sqlite3_step(st_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        throw SQLite::Exception(db_, rc);
+    }
+    std::string_view text(int i) const {
+        const unsigned char* p = sqlite3_column_text(st_, i);
+        if (p == nullptr) return {};
+        return {reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(st_, i))};
+    }
+    std::int64_t int64(int i) const { return sqlite3_column_int64(st_, i); }
+    bool is_null(int i) const { return sqlite3_column_type(st_, i) == SQLITE_NULL; }
+
+  private:
+    sqlite3* db_;
+    sqlite3_stmt* st_ = nullptr;
+};
+
+// Holds the text of computed values for the current cell.
+struct Scratch {
+    std::array<char, 24> digits{};
+    std::string composed;
+};
+
+std::string_view decimal(std::int64_t value, Scratch& s) {
+    const auto r = std::to_chars(s.digits.data(), s.digits.data() + s.digits.size(), value);
+    return {s.digits.data(), static_cast<std::size_t>(r.ptr - s.digits.data())};
+}
+
+// The text of one column of the current row (views into the row or `s`, valid until the next
+// call or step).
+inline std::string_view value(const Query& q, const Column& c, Scratch& s) {
+    switch (c.get) {
+    case Get::text: return q.text(c.sql);
+    case Get::integer: return decimal(q.int64(c.sql), s);
+    case Get::consent: return q.int64(c.sql) != 0 ? "yes" : "no";
+    case Get::source: {
+        const std::string_view source = q.text(c.sql);
+        if (q.is_null(c.sql2)) return source;
+        s.composed.assign(source);
+        s.composed += ':';
+        s.composed += decimal(q.int64(c.sql2), s);
+        return s.composed;
+    }
+    case Get::year: return q.text(c.sql).substr(0, 4);
+    case Get::postcode_digits:
+        if (q.text(c.sql2) != "NL") return {};
+        return q.text(c.sql).substr(0, 4);
+    case Get::date_part: return q.text(c.sql).substr(0, 10);
+    }
+    return {};
+}
+
+void write_bytes(std::FILE* out, std::string_view bytes) {
+    if (bytes.empty()) return;
+    if (std::fwrite(bytes.data(), 1, bytes.size(), out) != bytes.size()) {
+        throw IoError("cannot write the output: " + errno_text(errno));
+    }
+}
+
+void flush(std::FILE* out) {
+    if (std::fflush(out) != 0 || std::ferror(out)) {
+        throw IoError("cannot write the output: " + errno_text(errno));
+    }
+}
+
+std::uint64_t write_csv(Query& q, std::span<const Column> columns, const ExportOptions& options,
+                        std::FILE* out) {
+    if (options.bom) write_bytes(out, "\xEF\xBB\xBF");
+    CsvWriter writer(out, options.delimiter, /*neutralise_formulas=*/true);
+    for (const Column& c : columns) writer.cell(c.name);
+    writer.end_row();
+    Scratch scratch;
+    std::uint64_t rows = 0;
+    while (q.step()) {
+        for (const Column& c : columns) writer.cell(value(q, c, scratch));
+        writer.end_row();
+        ++rows;
+    }
+    writer.flush();
+    return rows;
+}
+
+void append_json_value(std::string& buf, const Column& c, std::string_view v) {
+    switch (c.json) {
+    case Json::string: append_json_string(buf, v); return;
+    case Json::nullable:
+        if (v.empty()) {
+            buf += "null";
+        } else {
+            append_json_string(buf, v);
+        }
+        return;
+    case Json::number: buf += v; return;
+    case Json::boolean: buf += (v == "yes") ? "true" : "false"; return;
+    case Json::list: {
+        buf += '[';
+        while (!v.empty()) {
+            const std::size_t comma = v.find(',');
+            append_json_string(buf, v.substr(0, comma));
+            if (comma == std::string_view::npos) break;
+            buf += ',';
+            v.remove_prefix(comma + 1);
+        }
+        buf += ']';
+        return;
+    }
+    }
+}
+
+constexpr std::size_t json_chunk = 1 << 16;
+
+std::uint64_t write_json(Query& q, std::span<const Column> columns, bool ndjson, std::FILE* out) {
+    // The keys with their punctuation, made once: `{"id":` then `,"state":` ...
+    std::vector<std::string> keys;
+    for (const Column& c : columns) {
+        std::string key = keys.empty() ? "{" : ",";
+        append_json_string(key, c.name);
+        key += ':';
+        keys.push_back(std::move(key));
+    }
+    std::string buf;
+    buf.reserve(2 * json_chunk);
+    if (!ndjson) buf += '[';
+    Scratch scratch;
+    std::uint64_t rows = 0;
+    while (q.step()) {
+        if (!ndjson) buf += rows == 0 ? "\n" : ",\n";
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            buf += keys[i];
+            append_json_value(buf, columns[i], value(q, columns[i], scratch));
+        }
+        buf += ndjson ? "}\n" : "}";
+        ++rows;
+        if (buf.size() >= json_chunk) {
+            write_bytes(out, buf);
+            buf.clear();
+        }
+    }
+    if (!ndjson) buf += rows == 0 ? "]\n" : "\n]\n";
+    write_bytes(out, buf);
+    flush(out);
+    return rows;
+}
+
+// Parsing --since.
+
+constexpr const char* since_forms =
+    "--since: expected a date YYYY-MM-DD or a date-time YYYY-MM-DDTHH:MM:SS with Z or an "
+    "offset such as +01:00";
+
+bool digits(std::string_view s, std::size_t at, std::size_t n, int& value) {
+    if (at + n > s.size()) return false;
+    value = 0;
+    for (std::size_t i = at; i < at + n; ++i) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        value = value * 10 + (s[i] - '0');
+    }
+    return true;
+}
+
+} // namespace
+
+ExportFormat parse_export_format(std::string_view text) {
+    if (text == "csv") return ExportFormat::csv;
+    if (text == "json") return ExportFormat::json;
+    if (text == "ndjson") return ExportFormat::ndjson;
+    throw UsageError(fmt::format("unknown format '{}' (use csv, json or ndjson)", text));
+}
+
+std::span<const std::string_view> export_columns() { return full_names; }
+std::span<const std::string_view> pseudonymized_columns() { return pseudo_names; }
+
+std::string parse_since(std::string_view s) {
+    using namespace std::chrono;
+    const auto bad = [] { return UsageError(since_forms); };
+    int y = 0, mo = 0, d = 0;
+    if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) ||
+        s[7] != '-' || !digits(s, 8, 2, d))
+        throw bad();
+    const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+    if (!date.ok()) throw UsageError("--since: not a real calendar date");
+    int hh = 0, mm = 0, ss = 0, offset_minutes = 0;
+    if (s.size() > 10) {
+        std::size_t i = 10;
+        if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') throw bad();
+        if (!digits(s, i + 1, 2, hh) || i + 3 >= s.size() || s[i + 3] != ':' ||
+            !digits(s, i + 4, 2, mm))
+            throw bad();
+        i += 6;
+        if (i < s.size() && s[i] == ':') {
+            if (!digits(s, i + 1, 2, ss)) throw bad();
+            i += 3;
+            if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
+                const std::size_t start = ++i;
+                while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+                if (i == start) throw bad();
+            }
+        }
+        if (hh > 23 || mm > 59 || ss > 59) throw bad();
+        if (i == s.size()) {
+            throw UsageError("--since: give the time zone of a date-time (Z for UTC, or an "
+                             "offset such as +01:00)");
+        }
+        if (s[i] == 'Z' || s[i] == 'z') {
+            ++i;
+        } else if (s[i] == '+' || s[i] == '-') {
+            const int sign = s[i] == '-' ? -1 : 1;
+            int oh = 0, om = 0;
+            if (!digits(s, i + 1, 2, oh)) throw bad();
+            i += 3;
+            if (i < s.size() && s[i] == ':') ++i;
+            if (!digits(s, i, 2, om)) throw bad();
+            i += 2;
+            if (oh > 23 || om > 59) throw bad();
+            offset_minutes = sign * (oh * 60 + om);
+        } else {
+            throw bad();
+        }
+        if (i != s.size()) throw bad();
+    }
+    const sys_seconds utc = sys_days(date) + hours(hh) + minutes(mm) + seconds(ss) -
+                            minutes(offset_minutes);
+    const auto day_start = floor<days>(utc);
+    const year_month_day ud{day_start};
+    const hh_mm_ss<seconds> t{utc - day_start};
+    return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", static_cast<int>(ud.year()),
+                       static_cast<unsigned>(ud.month()), static_cast<unsigned>(ud.day()),
+                       t.hours().count(), t.minutes().count(), t.seconds().count());
+}
+
+std::uint64_t export_claimants(Registry& registry, const ExportOptions& options, std::FILE* out) {
+    if (options.format != ExportFormat::csv && options.bom) {
+        throw UsageError("--bom applies to CSV only");
+    }
+    std::string sql = options.pseudonymize ? pseudo_select : full_select;
+    std::vector<std::string> where;
+    if (!options.include_withdrawn) where.emplace_back("state = 'active'");
+    int next_param = 1;
+    if (!options.since.empty()) where.push_back(fmt::format("changed_at >= ?{}", next_param++));
+    if (!options.verdicts.empty()) {
+        std::string in = "verdict IN (";
+        for (std::size_t i = 0; i < options.verdicts.size(); ++i) {
+            in += fmt::format("{}?{}", i == 0 ? "" : ", ", next_param++);
+        }
+        where.push_back(in + ")");
+    }
+    for (std::size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + where[i];
+    sql += " ORDER BY id";
+
+    Query q(registry.db().getHandle(), sql);
+    int param = 1;
+    if (!options.since.empty()) q.bind(param++, options.since);
+    for (const VerdictKind v : options.verdicts) q.bind(param++, to_string(v));
+
+    const std::span<const Column> columns =
+        options.pseudonymize ? std::span<const Column>(pseudo_columns) : std::span<const Column>(full_columns);
+    if (options.format == ExportFormat::csv) return write_csv(q, columns, options, out);
+    return write_json(q, columns, options.format == ExportFormat::ndjson, out);
+}
+
+} // namespace claimreg

@@ -1,6 +1,8 @@
 #include "claimreg/files.hpp"
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,6 +44,74 @@ FilePtr create_private_file(const std::string& path) {
         throw CannotCreateError(fmt::format("cannot open {}: {}", path, errno_text(errno)));
     }
     return FilePtr(f);
+}
+
+
+AtomicFile::AtomicFile(const std::string& path) : path_(path) {
+    const std::size_t slash = path.rfind('/');
+    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    dir_ = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    struct stat st {};
+    if (base.empty() || base == "." || base == ".." ||
+        (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))) {
+        throw CannotCreateError(fmt::format("cannot create {}: is a directory", path));
+    }
+    temp_ = (slash == std::string::npos ? std::string() : path.substr(0, slash + 1)) + "." + base +
+            ".tmp-XXXXXX";
+    const int fd = ::mkostemp(temp_.data(), O_CLOEXEC);
+    if (fd < 0) {
+        const int saved = errno;
+        temp_.clear();
+        throw CannotCreateError(fmt::format("cannot create {}: {}", path, errno_text(saved)));
+    }
+    if (::fchmod(fd, 0600) != 0 || (file_ = ::fdopen(fd, "wb")) == nullptr) {
+        const int saved = errno;
+        ::close(fd);
+        ::unlink(temp_.c_str());
+        temp_.clear();
+        throw CannotCreateError(fmt::format("cannot create {}: {}", path, errno_text(saved)));
+    }
+}
+
+AtomicFile::~AtomicFile() { discard(); }
+
+void AtomicFile::discard() noexcept {
+    if (file_ != nullptr) {
+        std::fclose(file_);
+        file_ = nullptr;
+    }
+    if (!committed_ && !temp_.empty()) {
+        ::unlink(temp_.c_str());
+        temp_.clear();
+    }
+}
+
+void AtomicFile::commit() {
+    if (committed_ || file_ == nullptr) throw IoError(fmt::format("{}: already written", path_));
+    const auto fail = [this](const char* what, int errnum) {
+        discard();
+        return IoError(fmt::format("cannot {} {}: {}", what, path_, errno_text(errnum)));
+    };
+    if (std::fflush(file_) != 0 || std::ferror(file_)) throw fail("write", errno);
+    if (::fsync(::fileno(file_)) != 0) throw fail("sync", errno);
+    const int closed = std::fclose(file_);
+    file_ = nullptr;
+    if (closed != 0) throw fail("write", errno);
+    if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
+        const int saved = errno;
+        discard();
+        throw CannotCreateError(fmt::format("cannot create {}: {}", path_, errno_text(saved)));
+    }
+    committed_ = true;
+    // Make the rename itself durable.
+    const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return; // a directory we may write but not read: nothing more we can do
+    const int synced = ::fsync(dfd);
+    const int saved = errno;
+    ::close(dfd);
+    if (synced != 0 && saved != EINVAL) {
+        throw IoError(fmt::format("cannot sync the directory of {}: {}", path_, errno_text(saved)));
+    }
 }
 
 } // namespace claimreg

@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstdlib>
 #include <memory>
+#include <stdexcept>
 
 #include <utf8proc.h>
 
@@ -118,6 +119,49 @@ std::int64_t identity_digest(std::string_view key) {
         h *= 1099511628211ULL; // FNV-1a 64-bit prime
     }
     return std::bit_cast<std::int64_t>(h);
+}
+
+} // namespace claimreg
+
+namespace claimreg {
+
+std::uint64_t KeyIndex::normalise(std::int64_t digest) {
+    // Mix the bits (the slot is chosen by the low bits) and keep 0 for empty slots.
+    auto x = static_cast<std::uint64_t>(digest);
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return x == 0 ? 1 : x;
+}
+
+void KeyIndex::reserve(std::size_t entries) {
+    std::size_t capacity = 1024;
+    while (capacity * 8 < entries * 10) capacity *= 2;
+    if (capacity > slots_.size()) rehash(capacity);
+}
+
+void KeyIndex::grow() { rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
+
+void KeyIndex::rehash(std::size_t capacity) {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(capacity, Slot{0, 0});
+    mask_ = capacity - 1;
+    for (const Slot& s : old) {
+        if (s.key == 0) continue;
+        std::size_t i = s.key & mask_;
+        while (slots_[i].key != 0) i = (i + 1) & mask_;
+        slots_[i] = s;
+    }
+}
+
+void KeyIndex::insert(std::int64_t digest, std::int64_t id) {
+    if ((size_ + 1) * 10 > slots_.size() * 8) grow();
+    if (id < 0 || id > std::int64_t{UINT32_MAX}) throw std::length_error("claimant id beyond 32 bits");
+    const std::uint64_t key = normalise(digest);
+    std::size_t i = key & mask_;
+    while (slots_[i].key != 0) i = (i + 1) & mask_;
+    slots_[i] = Slot{key, static_cast<std::uint32_t>(id)};
+    ++size_;
 }
 
 } // namespace claimreg

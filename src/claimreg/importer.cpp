@@ -91,6 +91,7 @@ class Importer {
 
         WriteTransaction tx(registry_);
         Registrar registrar(registry_);
+        registrar.begin_bulk(options_.expected_rows);
         while (reader_.next(record)) {
             ++report_.rows_read;
             import_row(record, registrar);
@@ -101,7 +102,11 @@ class Importer {
         }
         report_.bytes_read = reader_.bytes_read();
         const bool refuse = options_.strict && report_.rejected > 0;
-        if (!options_.dry_run && !refuse) tx.commit();
+        if (!options_.dry_run && !refuse) {
+            registrar.end_bulk();
+            tx.commit();
+        } // else the rollback restores everything, dropped indexes included
+
         if (rejects_) rejects_->flush();
         return report_;
     }

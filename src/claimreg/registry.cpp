@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -74,6 +75,11 @@ CREATE TABLE registrations (
 CREATE INDEX registrations_claimant ON registrations(claimant_id);
 CREATE INDEX registrations_external_ref ON registrations(external_ref) WHERE external_ref IS NOT NULL;
 )sql",
+    // 2: counting (stats). A covering index in the order of the summary and of --count and
+    // --by state|verdict|age-band|birth-year, which scan it without sorting or reading rows.
+    R"sql(
+CREATE INDEX claimants_counting ON claimants(state, verdict, age_band, child_birth_date);
+)sql",
 };
 
 bool file_exists(const std::string& path) {
@@ -134,7 +140,7 @@ Registry::Registry(const std::string& path, OpenMode mode, RegistryOptions optio
         create_private_file(path);
     }
     try {
-        db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX,
+        db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX,
                                                  options.busy_timeout_ms);
     } catch (const SQLite::Exception& e) {
         throw CannotCreateError(fmt::format("cannot open registry {}: {}", path, e.getErrorStr()));
@@ -177,17 +183,24 @@ void WriteTransaction::commit() {
 struct Registrar::Statements {
     SQLite::Statement find_ref;
     SQLite::Statement find_identity;
+    SQLite::Statement confirm_ref;
+    SQLite::Statement load_identity;
     SQLite::Statement find_linked_email;
     SQLite::Statement insert_claimant;
     SQLite::Statement insert_linked;
+    SQLite::Statement touch_claimant;
 
     explicit Statements(SQLite::Database& db)
         : find_ref(db, "SELECT id FROM claimants WHERE external_ref = ?1 "
                        "UNION ALL SELECT claimant_id FROM registrations WHERE external_ref = ?1 "
                        "LIMIT 1"),
-          find_identity(db, "SELECT id, child_first_name, child_name_prefix, child_last_name, "
+          find_identity(db, "SELECT id FROM claimants WHERE identity_digest = ?"),
+          confirm_ref(db, "SELECT 1 FROM claimants WHERE id = ?1 AND external_ref = ?2 "
+                          "UNION ALL SELECT 1 FROM registrations WHERE claimant_id = ?1 "
+                          "AND external_ref = ?2 LIMIT 1"),
+          load_identity(db, "SELECT child_first_name, child_name_prefix, child_last_name, "
                             "child_birth_date, postcode, registrant_email FROM claimants "
-                            "WHERE identity_digest = ?"),
+                            "WHERE id = ?"),
           find_linked_email(db, "SELECT 1 FROM registrations WHERE claimant_id = ? AND "
                                 "registrant_email = ? COLLATE NOCASE LIMIT 1"),
           insert_claimant(
@@ -202,7 +215,17 @@ struct Registrar::Statements {
           insert_linked(db, "INSERT INTO registrations (claimant_id, external_ref, "
                             "registrant_name, registrant_email, registrant_phone, "
                             "registrant_relation, consent, registered_at, source, source_line, "
-                            "added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") {}
+                            "added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+          touch_claimant(db, "UPDATE claimants SET changed_at = ? WHERE id = ?") {}
+
+    // Finishes every statement: DDL (dropping an index) fails while one is still running.
+    void reset_all() {
+        for (SQLite::Statement* st : {&find_ref, &find_identity, &confirm_ref, &load_identity,
+                                      &find_linked_email, &insert_claimant, &insert_linked,
+                                      &touch_claimant}) {
+            st->reset();
+        }
+    }
 };
 
 namespace {
@@ -211,7 +234,7 @@ void bind_text_or_null(SQLite::Statement& st, int index, const std::string& valu
     if (value.empty()) {
         st.bind(index);
     } else {
-        st.bind(index, value);
+        st.bindNoCopy(index, value);
     }
 }
 
@@ -251,27 +274,80 @@ Registrar::Registrar(Registry& registry)
 
 Registrar::~Registrar() = default;
 
-std::optional<AddResult> Registrar::find_duplicate(const Registration& r) {
-    if (!r.external_ref.empty()) {
-        auto& st = st_->find_ref;
-        st.reset();
-        st.bind(1, r.external_ref);
-        if (st.executeStep()) return AddResult{st.getColumn(0).getInt64(), AddOutcome::same_submission};
+void Registrar::begin_bulk(std::uint64_t expected_rows) {
+    auto& db = registry_.db();
+    const auto claimants = static_cast<std::uint64_t>(
+        db.execAndGet("SELECT count(*) FROM claimants").getInt64());
+    const auto linked = static_cast<std::uint64_t>(
+        db.execAndGet("SELECT count(*) FROM registrations").getInt64());
+    keys_.emplace();
+    keys_->reserve(static_cast<std::size_t>(2 * claimants + linked + 2 * expected_rows));
+    SQLite::Statement identities(db, "SELECT id, identity_digest FROM claimants");
+    while (identities.executeStep()) {
+        keys_->insert(identities.getColumn(1).getInt64(), identities.getColumn(0).getInt64());
     }
+    SQLite::Statement refs(db, "SELECT id, external_ref FROM claimants WHERE external_ref IS NOT "
+                               "NULL UNION ALL SELECT claimant_id, external_ref FROM "
+                               "registrations WHERE external_ref IS NOT NULL");
+    while (refs.executeStep()) {
+        keys_->insert(identity_digest(refs.getColumn(1).getText()), refs.getColumn(0).getInt64());
+    }
+    // Rebuilding costs about as much as maintaining the indexes for a quarter of the rows.
+    drop_indexes_after_ = std::max<std::uint64_t>(20000, claimants / 4);
+}
+
+void Registrar::end_bulk() {
+    if (indexes_dropped_) {
+        st_->reset_all();
+        for (const auto& [name, definition] : dropped_indexes_) registry_.db().exec(definition);
+        dropped_indexes_.clear();
+        indexes_dropped_ = false;
+    }
+    keys_.reset();
+}
+
+std::optional<AddResult> Registrar::find_duplicate(const Registration& r) {
     const std::string key = identity_key(r);
-    auto& st = st_->find_identity;
-    st.reset();
-    st.bind(1, identity_digest(key));
-    while (st.executeStep()) {
+    return find_duplicate(r, key);
+}
+
+std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const std::string& key) {
+    // The same submission: its external reference was seen before.
+    if (!r.external_ref.empty()) {
+        std::optional<std::int64_t> found;
+        if (keys_) {
+            keys_->for_each(identity_digest(r.external_ref), [&](std::int64_t id) {
+                if (found) return;
+                auto& st = st_->confirm_ref;
+                st.reset();
+                st.bind(1, id);
+                st.bind(2, r.external_ref);
+                if (st.executeStep()) found = id;
+            });
+        } else {
+            auto& st = st_->find_ref;
+            st.reset();
+            st.bind(1, r.external_ref);
+            if (st.executeStep()) found = st.getColumn(0).getInt64();
+        }
+        if (found) return AddResult{*found, AddOutcome::same_submission};
+    }
+    // The same child: candidates by digest, confirmed against the stored names.
+    std::optional<AddResult> result;
+    const auto confirm = [&](std::int64_t id) {
+        if (result) return;
+        auto& st = st_->load_identity;
+        st.reset();
+        st.bind(1, id);
+        if (!st.executeStep()) return;
         Registration stored;
-        stored.child_first_name = st.getColumn(1).getString();
-        stored.child_name_prefix = st.getColumn(2).getString();
-        stored.child_last_name = st.getColumn(3).getString();
-        stored.child_birth_date = parse_date(st.getColumn(4).getString());
-        stored.postcode = st.getColumn(5).getString();
-        if (identity_key(stored) != key) continue; // a digest collision: another child
-        const std::int64_t id = st.getColumn(0).getInt64();
-        bool same = same_email(st.getColumn(6).getString(), r.registrant_email);
+        stored.child_first_name = st.getColumn(0).getString();
+        stored.child_name_prefix = st.getColumn(1).getString();
+        stored.child_last_name = st.getColumn(2).getString();
+        stored.child_birth_date = parse_date(st.getColumn(3).getString());
+        stored.postcode = st.getColumn(4).getString();
+        if (identity_key(stored) != key) return; // a digest collision: another child
+        bool same = same_email(st.getColumn(5).getString(), r.registrant_email);
         if (!same) {
             auto& linked = st_->find_linked_email;
             linked.reset();
@@ -279,67 +355,115 @@ std::optional<AddResult> Registrar::find_duplicate(const Registration& r) {
             linked.bind(2, r.registrant_email);
             same = linked.executeStep();
         }
-        return AddResult{id, same ? AddOutcome::same_submission : AddOutcome::linked};
+        result = AddResult{id, same ? AddOutcome::same_submission : AddOutcome::linked};
+    };
+    const std::int64_t digest = identity_digest(key);
+    if (keys_) {
+        keys_->for_each(digest, confirm);
+    } else {
+        std::vector<std::int64_t> candidates;
+        auto& st = st_->find_identity;
+        st.reset();
+        st.bind(1, digest);
+        while (st.executeStep()) candidates.push_back(st.getColumn(0).getInt64());
+        for (const std::int64_t id : candidates) confirm(id);
     }
-    return std::nullopt;
+    return result;
 }
 
 AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, const Source& source) {
-    const std::string now = now_utc();
-    if (auto dup = find_duplicate(r)) {
-        if (dup->outcome == AddOutcome::linked) {
-            auto& st = st_->insert_linked;
-            st.reset();
-            st.bind(1, dup->id);
-            bind_text_or_null(st, 2, r.external_ref);
-            st.bind(3, r.registrant_name);
-            st.bind(4, r.registrant_email);
-            st.bind(5, r.registrant_phone);
-            st.bind(6, std::string(to_string(r.registrant_relation)));
-            st.bind(7, r.consent ? 1 : 0);
-            st.bind(8, r.registered_at);
-            st.bind(9, source_text(source));
-            bind_line(st, 10, source.line);
-            st.bind(11, now);
-            st.exec();
-        }
+    const std::string key = identity_key(r);
+    if (auto dup = find_duplicate(r, key)) {
+        if (dup->outcome == AddOutcome::linked) add_linked(dup->id, r, source);
         return *dup;
     }
+    if (keys_ && !indexes_dropped_ && ++inserted_ > drop_indexes_after_) {
+        // Many new rows: building the indexes once at the end is cheaper than maintaining them.
+        st_->reset_all();
+        SQLite::Statement indexes(registry_.db(),
+                                  "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND "
+                                  "tbl_name = 'claimants' AND sql IS NOT NULL");
+        while (indexes.executeStep()) {
+            dropped_indexes_.emplace_back(indexes.getColumn(0).getString(),
+                                          indexes.getColumn(1).getString());
+        }
+        indexes.reset();
+        for (const auto& [name, definition] : dropped_indexes_) {
+            registry_.db().exec(fmt::format("DROP INDEX \"{}\"", name));
+        }
+        indexes_dropped_ = true;
+    }
+    const std::int64_t digest = identity_digest(key);
+    // Values are bound without copying: every string below outlives exec().
+    const std::string birth = format_date(r.child_birth_date);
+    const std::string first_use = format_date(r.first_use);
+    const std::string last_use = r.last_use ? format_date(*r.last_use) : std::string();
+    const std::string reasons = join_reasons(verdict.verdict.reasons);
+    const std::string source_name = source_text(source);
     auto& st = st_->insert_claimant;
     st.reset();
-    st.bind(1, identity_digest(identity_key(r)));
+    st.bind(1, digest);
     bind_text_or_null(st, 2, r.external_ref);
-    st.bind(3, r.child_first_name);
-    st.bind(4, r.child_name_prefix);
-    st.bind(5, r.child_last_name);
-    st.bind(6, format_date(r.child_birth_date));
-    st.bind(7, r.country);
-    st.bind(8, r.postcode);
-    st.bind(9, r.house_number);
-    st.bind(10, std::string(to_string(r.platform)));
-    st.bind(11, format_date(r.first_use));
-    if (r.last_use) {
-        st.bind(12, format_date(*r.last_use));
-    } else {
-        st.bind(12);
-    }
-    st.bind(13, r.registrant_name);
-    st.bind(14, r.registrant_email);
-    st.bind(15, r.registrant_phone);
-    st.bind(16, std::string(to_string(r.registrant_relation)));
+    st.bindNoCopy(3, r.child_first_name);
+    st.bindNoCopy(4, r.child_name_prefix);
+    st.bindNoCopy(5, r.child_last_name);
+    st.bindNoCopy(6, birth);
+    st.bindNoCopy(7, r.country);
+    st.bindNoCopy(8, r.postcode);
+    st.bindNoCopy(9, r.house_number);
+    st.bindNoCopy(10, to_string(r.platform).data());
+    st.bindNoCopy(11, first_use);
+    bind_text_or_null(st, 12, last_use);
+    st.bindNoCopy(13, r.registrant_name);
+    st.bindNoCopy(14, r.registrant_email);
+    st.bindNoCopy(15, r.registrant_phone);
+    st.bindNoCopy(16, to_string(r.registrant_relation).data());
     st.bind(17, r.consent ? 1 : 0);
-    st.bind(18, r.registered_at);
-    st.bind(19, source_text(source));
+    st.bindNoCopy(18, r.registered_at);
+    st.bindNoCopy(19, source_name);
     bind_line(st, 20, source.line);
-    st.bind(21, std::string(to_string(verdict.verdict.verdict)));
-    st.bind(22, join_reasons(verdict.verdict.reasons));
-    st.bind(23, verdict.verdict.age_band ? std::string(to_string(*verdict.verdict.age_band))
-                                         : std::string());
-    st.bind(24, std::string(verdict.rules->name));
-    st.bind(25, format_date(verdict.as_of));
-    st.bind(26, now);
+    st.bindNoCopy(21, to_string(verdict.verdict.verdict).data());
+    st.bindNoCopy(22, reasons);
+    st.bindNoCopy(23, verdict.verdict.age_band ? to_string(*verdict.verdict.age_band).data() : "");
+    st.bindNoCopy(24, verdict.rules->name.data());
+    st.bindNoCopy(25, as_of_text(verdict.as_of));
+    st.bindNoCopy(26, now_);
     st.exec();
-    return AddResult{registry_.db().getLastInsertRowid(), AddOutcome::added};
+    const std::int64_t id = registry_.db().getLastInsertRowid();
+    if (keys_) {
+        keys_->insert(digest, id);
+        if (!r.external_ref.empty()) keys_->insert(identity_digest(r.external_ref), id);
+    }
+    return AddResult{id, AddOutcome::added};
+}
+
+const std::string& Registrar::as_of_text(Date as_of) {
+    if (!as_of_cache_ || as_of_cache_->first != as_of) as_of_cache_.emplace(as_of, format_date(as_of));
+    return as_of_cache_->second;
+}
+
+void Registrar::add_linked(std::int64_t claimant_id, const Registration& r, const Source& source) {
+    auto& st = st_->insert_linked;
+    st.reset();
+    st.bind(1, claimant_id);
+    bind_text_or_null(st, 2, r.external_ref);
+    st.bind(3, r.registrant_name);
+    st.bind(4, r.registrant_email);
+    st.bind(5, r.registrant_phone);
+    st.bind(6, to_string(r.registrant_relation).data());
+    st.bind(7, r.consent ? 1 : 0);
+    st.bind(8, r.registered_at);
+    st.bind(9, source_text(source));
+    bind_line(st, 10, source.line);
+    st.bind(11, now_);
+    st.exec();
+    // The claimant changed: the nightly incremental export must see the new registration.
+    auto& touch = st_->touch_claimant;
+    touch.reset();
+    touch.bind(1, now_);
+    touch.bind(2, claimant_id);
+    touch.exec();
+    if (keys_ && !r.external_ref.empty()) keys_->insert(identity_digest(r.external_ref), claimant_id);
 }
 
 } // namespace claimreg

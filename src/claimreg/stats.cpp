@@ -1,1 +1,256 @@
 #include "claimreg/stats.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include "claimreg/error.hpp"
+
+namespace claimreg {
+
+namespace {
+
+// The fixed table of groups: their spellings and the SQL expression over `claimants` that
+// yields each. Only these expressions ever reach SQL text; user input selects among them.
+struct GroupInfo {
+    StatsGroup group;
+    std::string_view option; // --by spelling
+    std::string_view field;  // column / JSON key
+    std::string_view sql;    // expression over claimants
+};
+
+constexpr std::array<GroupInfo, stats_group_count> group_info = {{
+    {StatsGroup::state, "state", "state", "state"},
+    {StatsGroup::verdict, "verdict", "verdict", "verdict"},
+    {StatsGroup::platform, "platform", "platform", "platform"},
+    {StatsGroup::age_band, "age-band", "age_band", "age_band"},
+    // Grouped by the whole date, which follows the counting index; the year is cut in C++.
+    {StatsGroup::birth_year, "birth-year", "birth_year", "child_birth_date"},
+    {StatsGroup::postcode_area, "postcode-area", "postcode_area",
+     "CASE WHEN postcode GLOB '[0-9][0-9]*' THEN substr(postcode, 1, 2) ELSE '' END"},
+    {StatsGroup::registration_month, "registration-month", "registration_month",
+     "substr(registered_at, 1, 7)"},
+    {StatsGroup::relation, "relation", "relation", "registrant_relation"},
+    {StatsGroup::source, "source", "source", "source"},
+}};
+
+constexpr std::array<StatsGroup, stats_group_count> all_groups = {
+    StatsGroup::state,         StatsGroup::verdict,           StatsGroup::platform,
+    StatsGroup::age_band,      StatsGroup::birth_year,        StatsGroup::postcode_area,
+    StatsGroup::registration_month, StatsGroup::relation,     StatsGroup::source,
+};
+
+const GroupInfo& info(StatsGroup group) {
+    return group_info[static_cast<std::size_t>(group)];
+}
+
+// The counting index of schema migration 2 (registry.cpp) and the groups it covers; every
+// query selects state, verdict and age_band, in this order, then the group columns.
+constexpr std::string_view counting_index = "claimants_counting";
+
+bool covered_by_index(StatsGroup group) {
+    return group == StatsGroup::state || group == StatsGroup::verdict ||
+           group == StatsGroup::age_band || group == StatsGroup::birth_year;
+}
+
+// States and age bands sort in their natural order; everything else as text.
+int rank(StatsGroup group, std::string_view value) {
+    if (group == StatsGroup::state) {
+        for (const State s : {State::active, State::withdrawn, State::opted_out}) {
+            if (value == to_string(s)) return static_cast<int>(s);
+        }
+        return 3;
+    }
+    if (group == StatsGroup::age_band) {
+        if (value.empty()) return 3; // 18 and over: after the bands
+        for (const AgeBand b : {AgeBand::under_13, AgeBand::from_13_to_15, AgeBand::from_16_to_17}) {
+            if (value == to_string(b)) return static_cast<int>(b);
+        }
+        return 4;
+    }
+    return 0;
+}
+
+std::optional<AgeBand> parse_band(std::string_view text) {
+    for (const AgeBand b : {AgeBand::under_13, AgeBand::from_13_to_15, AgeBand::from_16_to_17}) {
+        if (text == to_string(b)) return b;
+    }
+    return std::nullopt;
+}
+
+struct Accumulated {
+    std::uint64_t count = 0;
+    std::uint64_t claimed_eur = 0;
+};
+
+} // namespace
+
+std::span<const StatsGroup> stats_groups() {
+    return all_groups;
+}
+
+std::string_view to_string(StatsGroup group) {
+    return info(group).option;
+}
+
+std::string_view field_name(StatsGroup group) {
+    return info(group).field;
+}
+
+StatsGroup parse_stats_group(std::string_view text) {
+    for (const GroupInfo& g : group_info) {
+        if (text == g.option || text == g.field) return g.group;
+    }
+    std::string known;
+    for (const GroupInfo& g : group_info) known += (known.empty() ? "" : "|") + std::string(g.option);
+    throw UsageError(fmt::format("unknown group '{}' (use {})", text, known));
+}
+
+std::uint64_t StatsTable::total() const {
+    std::uint64_t n = 0;
+    for (const StatsRow& r : rows) n += r.count;
+    return n;
+}
+
+std::uint64_t StatsTable::total_claimed_eur() const {
+    std::uint64_t n = 0;
+    for (const StatsRow& r : rows) n += r.claimed_eur;
+    return n;
+}
+
+StatsTable count_claimants(Registry& registry, const StatsQuery& query) {
+    const auto& by = query.by;
+    for (std::size_t i = 0; i < by.size(); ++i) {
+        if (std::find(by.begin(), by.begin() + static_cast<std::ptrdiff_t>(i), by[i]) !=
+            by.begin() + static_cast<std::ptrdiff_t>(i)) {
+            throw UsageError(fmt::format("group '{}' given twice", to_string(by[i])));
+        }
+    }
+    std::vector<VerdictKind> verdicts;
+    for (const VerdictKind v : query.verdicts) {
+        if (std::find(verdicts.begin(), verdicts.end(), v) == verdicts.end()) verdicts.push_back(v);
+    }
+    const bool all_states = std::find(by.begin(), by.end(), StatsGroup::state) != by.end();
+    const bool covered = std::all_of(by.begin(), by.end(), covered_by_index);
+
+    // SELECT state, verdict, age_band, <other groups>, count(*): columns 0-2 are always there
+    // (for the claimed amount); source_column[i] is where by[i]'s value is read from.
+    std::string columns = "state, verdict, age_band";
+    std::vector<int> source_column;
+    int next_column = 3;
+    for (const StatsGroup g : by) {
+        switch (g) {
+        case StatsGroup::state: source_column.push_back(0); break;
+        case StatsGroup::verdict: source_column.push_back(1); break;
+        case StatsGroup::age_band: source_column.push_back(2); break;
+        default:
+            columns += fmt::format(", {}", info(g).sql);
+            source_column.push_back(next_column++);
+        }
+    }
+    std::string where;
+    int param = 1;
+    if (!all_states) where = fmt::format(" WHERE state = ?{}", param++);
+    if (!verdicts.empty()) {
+        where += where.empty() ? " WHERE verdict IN (" : " AND verdict IN (";
+        for (std::size_t i = 0; i < verdicts.size(); ++i) {
+            where += fmt::format("{}?{}", i == 0 ? "" : ", ", param++);
+        }
+        where += ')';
+    }
+    // The counting index covers state, verdict, age band and birth date: scanned in its order,
+    // no sorting and no table reads. Other groups read the table: NOT INDEXED keeps the planner
+    // from looking each active row up through the index, which is many times slower.
+    const std::string sql = fmt::format(
+        "SELECT {0}, count(*) FROM claimants {1}{2} GROUP BY {0}", columns,
+        covered ? fmt::format("INDEXED BY {}", counting_index) : std::string("NOT INDEXED"),
+        where);
+
+    SQLite::Statement st(registry.db(), sql);
+    param = 1;
+    if (!all_states) st.bind(param++, std::string(to_string(State::active)));
+    for (const VerdictKind v : verdicts) st.bind(param++, std::string(to_string(v)));
+
+    const std::string_view active = to_string(State::active);
+    const std::string_view eligible = to_string(VerdictKind::eligible);
+    std::map<std::vector<std::string>, Accumulated> groups;
+    std::vector<std::string> key(by.size());
+    while (st.executeStep()) {
+        const auto text = [&](int column) {
+            const char* p = st.getColumn(column).getText("");
+            return std::string_view(p, static_cast<std::size_t>(st.getColumn(column).getBytes()));
+        };
+        for (std::size_t i = 0; i < by.size(); ++i) {
+            std::string_view value = text(source_column[i]);
+            if (by[i] == StatsGroup::birth_year) value = value.substr(0, 4);
+            key[i].assign(value);
+        }
+        const auto n = static_cast<std::uint64_t>(st.getColumn(next_column).getInt64());
+        Accumulated& acc = groups[key];
+        acc.count += n;
+        if (text(0) == active && text(1) == eligible) {
+            if (const auto band = parse_band(text(2))) {
+                acc.claimed_eur += n * static_cast<std::uint64_t>(claimed_eur(*band));
+            }
+        }
+    }
+
+    StatsTable table;
+    table.by = by;
+    table.rows.reserve(groups.size());
+    for (auto& [values, acc] : groups) table.rows.push_back({values, acc.count, acc.claimed_eur});
+    std::sort(table.rows.begin(), table.rows.end(), [&](const StatsRow& a, const StatsRow& b) {
+        for (std::size_t i = 0; i < by.size(); ++i) {
+            const int ra = rank(by[i], a.values[i]);
+            const int rb = rank(by[i], b.values[i]);
+            if (ra != rb) return ra < rb;
+            if (a.values[i] != b.values[i]) return a.values[i] < b.values[i];
+        }
+        return false;
+    });
+    return table;
+}
+
+std::uint64_t count_active(Registry& registry, std::span<const VerdictKind> verdicts) {
+    StatsQuery query;
+    query.verdicts.assign(verdicts.begin(), verdicts.end());
+    return count_claimants(registry, query).total();
+}
+
+StatsSummary summarize(Registry& registry) {
+    SQLite::Database& db = registry.db();
+    // Two statements, one snapshot.
+    SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
+    StatsQuery query;
+    query.by = {StatsGroup::state, StatsGroup::verdict};
+    const StatsTable table = count_claimants(registry, query);
+
+    StatsSummary s;
+    for (const StatsRow& row : table.rows) {
+        const std::string& state = row.values[0];
+        if (state == to_string(State::active)) {
+            s.active += row.count;
+            for (const VerdictKind v :
+                 {VerdictKind::eligible, VerdictKind::ineligible, VerdictKind::review}) {
+                if (row.values[1] == to_string(v)) s.by_verdict[static_cast<std::size_t>(v)] += row.count;
+            }
+        } else if (state == to_string(State::withdrawn)) {
+            s.withdrawn += row.count;
+        } else if (state == to_string(State::opted_out)) {
+            s.opted_out += row.count;
+        }
+    }
+    s.claimed_eur = table.total_claimed_eur();
+
+    SQLite::Statement dup(db, "SELECT count(*) FROM registrations r JOIN claimants c "
+                              "ON c.id = r.claimant_id WHERE c.state = ?");
+    dup.bind(1, std::string(to_string(State::active)));
+    if (dup.executeStep()) s.duplicates = static_cast<std::uint64_t>(dup.getColumn(0).getInt64());
+    snapshot.commit();
+    return s;
+}
+
+} // namespace claimreg

@@ -55,6 +55,10 @@ ExitStatus run_import_csv(const ImportCsvOptions& opt, const GlobalOptions& glob
     options.now_utc = now_utc();
 
     FilePtr input = open_input(opt.file);
+    struct stat st {};
+    if (::fstat(::fileno(input.get()), &st) == 0 && S_ISREG(st.st_mode)) {
+        options.expected_rows = static_cast<std::uint64_t>(st.st_size) / 150; // ~150 bytes a row
+    }
     FilePtr rejects;
     if (!opt.rejects.empty()) {
         rejects = create_private_file(opt.rejects);

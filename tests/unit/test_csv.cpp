@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <random>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -31,15 +32,16 @@ struct Row {
     RowProblem problem;
 };
 
-std::vector<Row> read_all(std::string_view data, CsvReadOptions options = {}, char* delimiter = nullptr,
-                          Encoding* encoding = nullptr) {
+std::vector<Row> read_all(std::string_view data, CsvReadOptions options = {},
+                          char* delimiter = nullptr, Encoding* encoding = nullptr) {
     TempInput input(data);
     CsvReader reader(input.f, options);
     std::vector<Row> rows;
     CsvRecord record;
     while (reader.next(record)) {
         Row row{{}, record.line, record.problem};
-        for (auto f : record.fields) row.fields.emplace_back(f);
+        for (auto f : record.fields)
+            row.fields.emplace_back(f);
         rows.push_back(std::move(row));
     }
     CHECK(reader.bytes_read() == data.size());
@@ -56,7 +58,8 @@ std::string write_all(const std::vector<Cells>& rows, char delimiter = ',', bool
     REQUIRE(f != nullptr);
     {
         CsvWriter writer(f, delimiter, neutralise, line_end);
-        for (const auto& row : rows) writer.write_row(std::span<const std::string>(row));
+        for (const auto& row : rows)
+            writer.write_row(std::span<const std::string>(row));
         writer.flush();
     }
     std::string out(static_cast<std::size_t>(std::ftell(f)), '\0');
@@ -157,7 +160,8 @@ TEST_CASE("csv: quoted fields: delimiters, doubled quotes, newlines and line num
     CHECK(rows[3].line == 7);
     CHECK(rows[4].fields == Cells{"last", "", "q"});
     CHECK(rows[4].line == 8);
-    for (const auto& r : rows) CHECK(r.problem == RowProblem::none);
+    for (const auto& r : rows)
+        CHECK(r.problem == RowProblem::none);
 }
 
 TEST_CASE("csv: blank lines are skipped but counted") {
@@ -190,12 +194,19 @@ TEST_CASE("csv: Windows-1252 bytes are decoded to UTF-8 when asked") {
     CsvReadOptions o;
     o.encoding = Encoding::windows1252;
     Encoding e = Encoding::detect;
-    auto rows = read_all("name,price,quote\nZo\xEB,\x80 5,\"it\x92s, \"\"x\"\"\"\nplain,1,2\n", o, nullptr, &e);
+    auto rows = read_all("name,price,quote\nZo\xEB,\x80 5,\"it\x92s, \"\"x\"\"\"\nplain,1,2\n", o,
+                         nullptr, &e);
     CHECK(e == Encoding::windows1252);
     REQUIRE(rows.size() == 3);
     CHECK(rows[1].fields == Cells{"Zo\xC3\xAB", "\xE2\x82\xAC 5", "it\xE2\x80\x99s, \"x\""});
     CHECK(rows[1].problem == RowProblem::none);
     CHECK(rows[2].fields == Cells{"plain", "1", "2"});
+
+    // Quoted fields without doubled quotes, and bytes at the start and end of a field.
+    rows = read_all("\"\xEB\",\"a\x80\",\xE9t\xE9\n\"\x96\"\n", o);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].fields == Cells{"\xC3\xAB", "a\xE2\x82\xAC", "\xC3\xA9t\xC3\xA9"});
+    CHECK(rows[1].fields == Cells{"\xE2\x80\x93"});
 }
 
 TEST_CASE("csv: undefined Windows-1252 bytes are bad encoding") {
@@ -221,7 +232,12 @@ TEST_CASE("csv: encoding detection picks Windows-1252 at the first non-UTF-8 byt
     CHECK(rows[1].fields == Cells{"plain", "row"});
     CHECK(rows[2].fields == Cells{"Zo\xC3\xAB", "\xE2\x82\xAC"});
     CHECK(rows[3].fields == Cells{"M\xC3\xBCller", "x"});
-    for (const auto& r : rows) CHECK(r.problem == RowProblem::none);
+    for (const auto& r : rows)
+        CHECK(r.problem == RowProblem::none);
+
+    rows = read_all("x,y\n\"Zo\xEB\",\"\x80\"\n", {}, nullptr, &e);
+    CHECK(e == Encoding::windows1252);
+    CHECK(rows[1].fields == Cells{"Zo\xC3\xAB", "\xE2\x82\xAC"});
 
     // Decided in the middle of a record: earlier fields of that record are decoded as well.
     rows = read_all("a,\"b\"\"\xEB\"\n", {}, nullptr, &e);
@@ -231,7 +247,8 @@ TEST_CASE("csv: encoding detection picks Windows-1252 at the first non-UTF-8 byt
 
 TEST_CASE("csv: encoding detection picks UTF-8 at valid UTF-8, then rejects invalid rows") {
     Encoding e = Encoding::windows1252;
-    auto rows = read_all("a,b\nZo\xC3\xAB,\xE2\x82\xAC\nbad,x\xEB\nok,\xF0\x9F\x98\x80\n", {}, nullptr, &e);
+    auto rows =
+        read_all("a,b\nZo\xC3\xAB,\xE2\x82\xAC\nbad,x\xEB\nok,\xF0\x9F\x98\x80\n", {}, nullptr, &e);
     CHECK(e == Encoding::utf8);
     REQUIRE(rows.size() == 4);
     CHECK(rows[1].fields == Cells{"Zo\xC3\xAB", "\xE2\x82\xAC"});
@@ -247,7 +264,8 @@ TEST_CASE("csv: encoding detection picks UTF-8 at valid UTF-8, then rejects inva
 TEST_CASE("csv: a UTF-8 file with an invalid byte in one row") {
     CsvReadOptions o;
     o.encoding = Encoding::utf8;
-    auto rows = read_all("a,b\nJos\xC3\xA9,1\nJos\xE9,2\n\"x\xC0\xAF\",3\n\xED\xA0\x80,4\nfine,5\n", o);
+    auto rows =
+        read_all("a,b\nJos\xC3\xA9,1\nJos\xE9,2\n\"x\xC0\xAF\",3\n\xED\xA0\x80,4\nfine,5\n", o);
     REQUIRE(rows.size() == 6);
     CHECK(rows[1].problem == RowProblem::none);
     CHECK(rows[2].problem == RowProblem::bad_encoding); // Latin-1 byte
@@ -269,7 +287,8 @@ TEST_CASE("csv: an unterminated quote runs to the end of the file") {
 }
 
 TEST_CASE("csv: malformed quotes are reported and the next record resyncs") {
-    auto rows = read_all("a,b\n\"ab\"c,d\nab\"c,e\n\"x\"\r,y\n\"q\"\"\",\"multi\nline\"z\nnext,1\n");
+    auto rows =
+        read_all("a,b\n\"ab\"c,d\nab\"c,e\n\"x\"\r,y\n\"q\"\"\",\"multi\nline\"z\nnext,1\n");
     REQUIRE(rows.size() == 6);
     CHECK(rows[1].problem == RowProblem::bad_quote);
     CHECK(rows[1].fields.size() == 2);
@@ -287,9 +306,10 @@ TEST_CASE("csv: malformed quotes are reported and the next record resyncs") {
 TEST_CASE("csv: records longer than max_record_bytes are reported, not held") {
     CsvReadOptions o;
     o.max_record_bytes = 10;
-    auto rows = read_all("a,b\n0123456789\n01234,56789\n\"0123\n456789\",x\nok,1\n" + std::string(50, 'x') +
-                             "\n\"" + std::string(30, 'y') + "\"\"\n,\n\",1\nlast,2",
-                         o);
+    auto rows =
+        read_all("a,b\n0123456789\n01234,56789\n\"0123\n456789\",x\nok,1\n" + std::string(50, 'x') +
+                     "\n\"" + std::string(30, 'y') + "\"\"\n,\n\",1\nlast,2",
+                 o);
     REQUIRE(rows.size() == 8);
     CHECK(rows[1].problem == RowProblem::none); // exactly 10
     CHECK(rows[1].fields == Cells{"0123456789"});
@@ -425,7 +445,9 @@ TEST_CASE("csv: parse_encoding and problem texts") {
 
 TEST_CASE("csv: the writer quotes only when needed") {
     CHECK(write_all({{"a", "b c", " d "}, {"x,y", "say \"hi\"", "two\nlines", "cr\r"}, {}, {""}}) ==
-          "a,b c, d \r\n\"x,y\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\r\"\r\n\r\n\r\n");
+          "a,b c, d \r\n\"x,y\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\r\"\r\n\r\n\"\"\r\n");
+    // A lone empty cell is written as "" so that it is not read back as a blank line.
+    CHECK(write_all({{""}, {"", ""}, {"x", ""}}, ',', false, "\n") == "\"\"\n,\nx,\n");
     CHECK(write_all({{"a;b", "c,d"}}, ';', false, "\n") == "\"a;b\";c,d\n");
     CHECK(write_all({{"a\tb", "c"}}, '\t', false, "\n") == "\"a\tb\"\tc\n");
 }
@@ -462,15 +484,18 @@ TEST_CASE("csv: a write failure is an IoError") {
 }
 
 TEST_CASE("csv: formula neutralisation") {
-    CHECK(write_all({{"=1+2", "+31612345678", "-12", "-1,5", "@x", "-", "'t Hart", "=a,b", "\tx"}}, ',', true) ==
-          "'=1+2,+31612345678,-12,\"-1,5\",'@x,'-,'t Hart,\"'=a,b\",'\tx\r\n");
+    CHECK(write_all({{"=1+2", "+31612345678", "-12", "-1,5", "@x", "-", "'t Hart", "=a,b", "\tx"}},
+                    ',',
+                    true) == "'=1+2,+31612345678,-12,\"-1,5\",'@x,'-,'t Hart,\"'=a,b\",'\tx\r\n");
     CHECK(write_all({{"=1+2"}}, ',', false) == "=1+2\r\n");
 }
 
 TEST_CASE("csv: is_formula_like and strip_formula_guard") {
-    for (std::string_view f : {"=1+2", "-", "+", "@x", "-x", "=", "\t1", "\r", "+1.", "-.5", "1-", "+1,5,6"})
+    for (std::string_view f :
+         {"=1+2", "-", "+", "@x", "-x", "=", "\t1", "\r", "+1.", "-.5", "1-", "+1,5,6"})
         CHECK_MESSAGE(is_formula_like(f) == (f[0] != '1'), f);
-    for (std::string_view n : {"", "+31612345678", "-12", "-1,5", "+3.25", "12", "abc", "'=x", " =x"})
+    for (std::string_view n :
+         {"", "+31612345678", "-12", "-1,5", "+3.25", "12", "abc", "'=x", " =x"})
         CHECK_MESSAGE(!is_formula_like(n), n);
     CHECK(strip_formula_guard("'t Hart") == "'t Hart");
     CHECK(strip_formula_guard("'=1") == "=1");
@@ -505,11 +530,111 @@ TEST_CASE("csv: write then read back gives the same cells") {
                 for (std::size_t i = 0; i < rows.size(); ++i) {
                     Cells cells;
                     for (const auto& c : back[i].fields)
-                        cells.emplace_back(neutralise ? strip_formula_guard(c) : std::string_view(c));
+                        cells.emplace_back(neutralise ? strip_formula_guard(c)
+                                                      : std::string_view(c));
                     CHECK(cells == rows[i]);
                     CHECK(back[i].problem == RowProblem::none);
                 }
             }
         }
+    }
+}
+
+TEST_CASE("csv: the writer agrees with a plain reference for every length and position") {
+    auto reference = [](std::string_view v) {
+        if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
+        std::string q = "\"";
+        for (char c : v) {
+            q += c;
+            if (c == '"') q += '"';
+        }
+        return q + "\"";
+    };
+    std::size_t bad = 0;
+    for (std::size_t n = 0; n <= 40; ++n) {
+        for (char special : {',', '"', '\r', '\n', 'a'}) {
+            for (std::size_t at = 0; at < std::max<std::size_t>(n, 1); ++at) {
+                std::string cell(n, 'x');
+                if (n > 0) cell[at] = special;
+                if (write_all({{cell, "end"}}, ',', false, "\n") != reference(cell) + ",end\n")
+                    ++bad;
+            }
+        }
+    }
+    CHECK(bad == 0);
+}
+
+TEST_CASE("csv: random cells survive a round trip across read-buffer boundaries") {
+    std::mt19937 rng(12345);
+    const std::vector<std::string> pieces{
+        "a",  "Zo\xC3\xAB", ",", ";", "\t", "\"", "\"\"", "\r\n",         "\n",
+        "\r", " ",          "'", "=", "-",  "12", "0",    "\xE2\x82\xAC", "xyzxyzxyzxyzxyz"};
+    std::vector<Cells> rows;
+    rows.push_back({"h1", "h2", "h3", "h4"});
+    std::size_t total = 0;
+    while (total < (3u << 20)) {
+        Cells row;
+        for (int c = 0; c < 4; ++c) {
+            std::string cell;
+            const auto n = rng() % 12;
+            for (unsigned k = 0; k < n; ++k)
+                cell += pieces[rng() % pieces.size()];
+            total += cell.size() + 1;
+            row.push_back(cell);
+        }
+        rows.push_back(row);
+    }
+    for (char d : {',', ';'}) {
+        for (bool neutralise : {false, true}) {
+            const std::string text = write_all(rows, d, neutralise);
+            char detected = 0;
+            Encoding e = Encoding::detect;
+            auto back = read_all(text, {}, &detected, &e);
+            CHECK(detected == d);
+            CHECK(e == Encoding::utf8);
+            REQUIRE(back.size() == rows.size());
+            std::size_t bad = 0;
+            for (std::size_t i = 0; i < rows.size(); ++i) {
+                Cells cells;
+                for (const auto& c : back[i].fields)
+                    cells.emplace_back(neutralise ? strip_formula_guard(c) : std::string_view(c));
+                // A cell that itself starts with an apostrophe and a formula character loses
+                // the apostrophe on import (the SPEC accepts this).
+                Cells want;
+                for (const auto& c : rows[i])
+                    want.emplace_back(neutralise ? strip_formula_guard(c) : std::string_view(c));
+                if (cells != want || back[i].problem != RowProblem::none) ++bad;
+            }
+            CHECK(bad == 0);
+        }
+    }
+}
+
+TEST_CASE("csv: line ends, doubled quotes and blank lines split by the read-buffer boundary") {
+    const std::size_t boundary = 1u << 20; // the reader's first read
+    const std::string tricky = "\"q\"\"x\",\"y\r\nz\"\r\n\r\n";
+    for (std::size_t shift = 0; shift <= tricky.size(); ++shift) {
+        // Filler lines, then the tricky record placed so that the boundary falls `shift` bytes
+        // before its end.
+        const std::size_t start = boundary - shift;
+        std::string data = "a,b\n";
+        std::uint64_t lines = 1;
+        while (data.size() + 45 < start) {
+            data += std::string(37, 'f') + ",g\n";
+            ++lines;
+        }
+        data += std::string(start - data.size() - 3, 'h') + ",i\n";
+        ++lines;
+        REQUIRE(data.size() == start);
+        data += tricky + "last,row\r\n";
+        auto rows = read_all(data);
+        REQUIRE(rows.size() == lines + 2);
+        CHECK(rows[rows.size() - 3].fields.at(1) == "i");
+        const auto& t = rows[rows.size() - 2];
+        CHECK(t.fields == Cells{"q\"x", "y\r\nz"});
+        CHECK(t.line == lines + 1);
+        CHECK(t.problem == RowProblem::none);
+        CHECK(rows.back().fields == Cells{"last", "row"});
+        CHECK(rows.back().line == lines + 4);
     }
 }

@@ -432,6 +432,25 @@ TEST_CASE("record: names reject control characters and bad UTF-8") {
     CHECK(rule_of([] { parse_name("\xFF"); }) == utf8);
 }
 
+TEST_CASE("record: control characters are found at every position") {
+    for (std::size_t pos = 0; pos < 21; ++pos) {
+        CAPTURE(pos);
+        for (char bad : {'\0', '\x01', '\x1F', '\x7F', '\t'}) {
+            std::string s(21, 'a');
+            s[pos] = bad;
+            CHECK(rule_of([&] { parse_text(s, 64); }) == "contains a control character");
+        }
+        for (char good : {' ', '!', '~'}) {
+            std::string s(21, 'a');
+            s[pos] = good;
+            CHECK(parse_text(s, 64).size() <= 21);
+        }
+        std::string s(21, 'a');
+        s[pos] = '\xC2'; // a lone lead byte anywhere is bad UTF-8
+        CHECK(rule_of([&] { parse_text(s, 64); }) == "not valid UTF-8");
+    }
+}
+
 TEST_CASE("record: free text") {
     CHECK(parse_text("  abc  ", 64) == "abc");
     CHECK(parse_text("", 10).empty());
