@@ -36,7 +36,7 @@ class KeyIndex {
     template <typename Visit> void for_each(std::int64_t digest, Visit visit) const {
         if (slots_.empty()) return;
         const std::uint64_t key = normalise(digest);
-        for (std::size_t i = key & mask_;; i = (i + 1) & mask_) {
+        for (std::size_t i = home(key);; i = next(i)) {
             if (slots_[i].key == 0) return;
             if (slots_[i].key == key) visit(static_cast<std::int64_t>(slots_[i].id));
         }
@@ -52,11 +52,15 @@ class KeyIndex {
         std::uint32_t id;
     } __attribute__((packed));
     static std::uint64_t normalise(std::int64_t digest);
+    /// The first slot for a key: its high bits scaled to the table (any size, not only 2^n).
+    std::size_t home(std::uint64_t key) const {
+        return static_cast<std::size_t>(((key >> 32) * slots_.size()) >> 32); // size < 2^32
+    }
+    std::size_t next(std::size_t i) const { return i + 1 == slots_.size() ? 0 : i + 1; }
     void grow();
     void rehash(std::size_t capacity);
 
     std::vector<Slot> slots_;
-    std::size_t mask_ = 0;
     std::size_t size_ = 0;
 };
 

@@ -50,6 +50,14 @@ struct ImportOptions {
 /// (empty, or a required column missing) before any row is stored.
 ImportReport import_csv(std::FILE* in, Registry& registry, const ImportOptions& options);
 
+/// Imports CSV from `in` into the registry file at `registry_path`, which is created when
+/// missing: a new registry is built in a private temporary file next to it, without a journal,
+/// and renamed into place only when complete (a crash leaves no registry; another process
+/// creating the registry meanwhile gives BusyError). A dry run on a missing registry uses a
+/// scratch registry. Nothing is created when the file is refused at its header.
+ImportReport import_csv_file(std::FILE* in, const std::string& registry_path,
+                             const RegistryOptions& registry_options, const ImportOptions& options);
+
 /// Columns an export (or a rejects file) adds; ignored on import so those files re-import.
 bool is_export_only_column(std::string_view header);
 

@@ -29,6 +29,9 @@ enum class OpenMode {
 /// Registry connection settings.
 struct RegistryOptions {
     int busy_timeout_ms = 5000; ///< wait this long for another writer, then BusyError
+    /// No journal and no fsync: only for a private file that is thrown away unless complete
+    /// (a new registry built by a bulk import before it is renamed into place).
+    bool unjournaled = false;
 };
 
 /// An open registry file, its schema current.
@@ -46,6 +49,8 @@ class Registry {
 
     /// A private temporary registry (deleted on close), for validating without a registry.
     static Registry scratch();
+    /// Switches an unjournaled registry to WAL, as every registry is once in place.
+    void enable_wal();
 
     /// The underlying connection.
     SQLite::Database& db() { return *db_; }

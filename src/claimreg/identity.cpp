@@ -1,5 +1,6 @@
 #include "claimreg/identity.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstdlib>
 #include <memory>
@@ -135,8 +136,7 @@ std::uint64_t KeyIndex::normalise(std::int64_t digest) {
 }
 
 void KeyIndex::reserve(std::size_t entries) {
-    std::size_t capacity = 1024;
-    while (capacity * 8 < entries * 10) capacity *= 2;
+    const std::size_t capacity = std::max<std::size_t>(1024, entries * 10 / 8 + 1);
     if (capacity > slots_.size()) rehash(capacity);
 }
 
@@ -145,11 +145,10 @@ void KeyIndex::grow() { rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
 void KeyIndex::rehash(std::size_t capacity) {
     std::vector<Slot> old = std::move(slots_);
     slots_.assign(capacity, Slot{0, 0});
-    mask_ = capacity - 1;
     for (const Slot& s : old) {
         if (s.key == 0) continue;
-        std::size_t i = s.key & mask_;
-        while (slots_[i].key != 0) i = (i + 1) & mask_;
+        std::size_t i = home(s.key);
+        while (slots_[i].key != 0) i = next(i);
         slots_[i] = s;
     }
 }
@@ -158,8 +157,8 @@ void KeyIndex::insert(std::int64_t digest, std::int64_t id) {
     if ((size_ + 1) * 10 > slots_.size() * 8) grow();
     if (id < 0 || id > std::int64_t{UINT32_MAX}) throw std::length_error("claimant id beyond 32 bits");
     const std::uint64_t key = normalise(digest);
-    std::size_t i = key & mask_;
-    while (slots_[i].key != 0) i = (i + 1) & mask_;
+    std::size_t i = home(key);
+    while (slots_[i].key != 0) i = next(i);
     slots_[i] = Slot{key, static_cast<std::uint32_t>(id)};
     ++size_;
 }

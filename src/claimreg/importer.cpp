@@ -1,5 +1,11 @@
 #include "claimreg/importer.hpp"
 
+#include <cerrno>
+#include <cstdio>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -183,6 +189,81 @@ bool is_export_only_column(std::string_view header) {
 
 ImportReport import_csv(std::FILE* in, Registry& registry, const ImportOptions& options) {
     return Importer(in, registry, options).run();
+}
+
+namespace {
+
+bool path_exists(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+void fsync_path(const std::string& path, int flags) {
+    const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+    if (fd < 0) throw IoError(fmt::format("cannot open {}: {}", path, errno_text(errno)));
+    const int rc = ::fsync(fd);
+    const int saved = errno;
+    ::close(fd);
+    if (rc != 0) throw IoError(fmt::format("cannot sync {}: {}", path, errno_text(saved)));
+}
+
+// Builds a new registry at `path` from `in`: a temporary file, renamed into place when complete.
+ImportReport import_into_new_registry(std::FILE* in, const std::string& path,
+                                      const RegistryOptions& registry_options,
+                                      const ImportOptions& options) {
+    const auto slash = path.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+    std::string temp = (slash == std::string::npos ? "" : dir) + "." + base + ".import-XXXXXX";
+    const int fd = ::mkstemp(temp.data()); // mode 0600
+    if (fd < 0) {
+        throw CannotCreateError(fmt::format("cannot create registry {}: {}", path, errno_text(errno)));
+    }
+    ::close(fd);
+    try {
+        ImportReport report;
+        {
+            RegistryOptions unjournaled = registry_options;
+            unjournaled.unjournaled = true;
+            Registry registry(temp, OpenMode::write, unjournaled);
+            report = import_csv(in, registry, options);
+            if (options.strict && report.rejected > 0) {
+                remove_registry_files(temp);
+                return report;
+            }
+            registry.enable_wal();
+        }
+        fsync_path(temp, O_RDONLY);
+        if (::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+            if (errno == EEXIST) {
+                throw BusyError(fmt::format("registry {} was created by another process during "
+                                            "the import; nothing imported, retry",
+                                            path));
+            }
+            throw CannotCreateError(fmt::format("cannot create registry {}: {}", path, errno_text(errno)));
+        }
+        fsync_path(dir, O_RDONLY | O_DIRECTORY);
+        return report;
+    } catch (...) {
+        remove_registry_files(temp);
+        throw;
+    }
+}
+
+} // namespace
+
+ImportReport import_csv_file(std::FILE* in, const std::string& registry_path,
+                             const RegistryOptions& registry_options, const ImportOptions& options) {
+    if (!path_exists(registry_path)) {
+        if (options.dry_run) {
+            Registry scratch = Registry::scratch();
+            return import_csv(in, scratch, options);
+        }
+        return import_into_new_registry(in, registry_path, registry_options, options);
+    }
+    Registry registry(registry_path, options.dry_run ? OpenMode::read : OpenMode::write,
+                      registry_options);
+    return import_csv(in, registry, options);
 }
 
 } // namespace claimreg

@@ -147,11 +147,20 @@ Registry::Registry(const std::string& path, OpenMode mode, RegistryOptions optio
     }
     db_->exec("PRAGMA foreign_keys = ON");
     db_->exec("PRAGMA secure_delete = ON");
-    db_->exec("PRAGMA synchronous = FULL");
+    if (options.unjournaled) {
+        db_->exec("PRAGMA journal_mode = OFF");
+        db_->exec("PRAGMA synchronous = OFF");
+    } else {
+        db_->exec("PRAGMA synchronous = FULL");
+        enable_wal();
+    }
+    migrate(*db_, path);
+}
+
+void Registry::enable_wal() {
     if (db_->execAndGet("PRAGMA journal_mode").getString() != "wal") {
         db_->exec("PRAGMA journal_mode = WAL");
     }
-    migrate(*db_, path);
 }
 
 void remove_registry_files(const std::string& path) {
@@ -281,7 +290,8 @@ void Registrar::begin_bulk(std::uint64_t expected_rows) {
     const auto linked = static_cast<std::uint64_t>(
         db.execAndGet("SELECT count(*) FROM registrations").getInt64());
     keys_.emplace();
-    keys_->reserve(static_cast<std::size_t>(2 * claimants + linked + 2 * expected_rows));
+    // Room for the stored keys and about one more a row; rows with references grow it.
+    keys_->reserve(static_cast<std::size_t>(2 * claimants + linked + expected_rows));
     SQLite::Statement identities(db, "SELECT id, identity_digest FROM claimants");
     while (identities.executeStep()) {
         keys_->insert(identities.getColumn(1).getInt64(), identities.getColumn(0).getInt64());

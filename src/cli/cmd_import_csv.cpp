@@ -27,11 +27,6 @@ struct ImportCsvOptions {
     bool json = false;
 };
 
-bool registry_exists(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
-}
-
 void print_summary(const ImportReport& r, const ImportCsvOptions& opt, bool quiet) {
     if (opt.json) {
         fmt::print("{{\"rows_read\":{},\"imported\":{},\"duplicates\":{},\"rejected\":{}}}\n",
@@ -83,22 +78,8 @@ ExitStatus run_import_csv(const ImportCsvOptions& opt, const GlobalOptions& glob
         };
     }
 
-    ImportReport report;
-    const bool existed = registry_exists(global.db);
-    if (opt.dry_run && !existed) {
-        Registry scratch = Registry::scratch();
-        report = import_csv(input.get(), scratch, options);
-    } else {
-        try {
-            Registry registry(global.db, opt.dry_run ? OpenMode::read : OpenMode::write,
-                              global.registry_options());
-            report = import_csv(input.get(), registry, options);
-        } catch (const Error&) {
-            // A file refused before any row (no header, a missing column) creates no registry.
-            if (!existed) remove_registry_files(global.db);
-            throw;
-        }
-    }
+    const ImportReport report =
+        import_csv_file(input.get(), global.db, global.registry_options(), options);
     if (show_progress) fmt::print(stderr, "\r\033[K");
     print_summary(report, opt, global.quiet);
     return report.rejected > 0 ? ExitStatus::data : ExitStatus::ok;

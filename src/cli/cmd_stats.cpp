@@ -265,6 +265,15 @@ std::string group_names() {
     return names;
 }
 
+// `under-13 EUR 1500, 13-15 EUR 1250, 16-17 EUR 1000`, from the eligibility rules.
+std::string band_amounts() {
+    std::string text;
+    for (const AgeBand b : {AgeBand::under_13, AgeBand::from_13_to_15, AgeBand::from_16_to_17}) {
+        text += fmt::format("{}{} EUR {}", text.empty() ? "" : ", ", to_string(b), claimed_eur(b));
+    }
+    return text;
+}
+
 } // namespace
 
 void setup_stats(CLI::App& app, const GlobalOptions& global, Outcome& out) {
@@ -293,10 +302,10 @@ void setup_stats(CLI::App& app, const GlobalOptions& global, Outcome& out) {
         "Only active claimants are counted, except with --by state (every state).\n"
         "postcode-area: the first two digits; birth-year: YYYY; registration-month: YYYY-MM.\n"
         "Claimants are children: further registrations of the same child (duplicates) are not\n"
-        "counted again. claimed_eur: the band's amount (under-13 EUR 1500, 13-15 EUR 1250,\n"
-        "16-17 EUR 1000) for each eligible active claimant in the row; 0 for other verdicts\n"
-        "and for the empty band (18 and over); only with --by age-band. Rows are sorted by\n"
-        "the group values (age bands youngest first). The summary (no options) prints aligned\n"
+        "counted again. Rows are sorted by the group values (age bands youngest first).\n"
+        "claimed_eur (with --by age-band): the band's amount for each eligible active claimant\n"
+        "in the row (" + band_amounts() + "); 0 for other verdicts\n"
+        "and for the empty band (18 and over). The summary (no options) prints aligned\n"
         "`label  value` lines, or one record with --format csv|tsv|json.\n\n"
         "Examples:\n"
         "  claimreg stats\n"
