@@ -1,6 +1,7 @@
 #pragma once
 // Opening input files and creating private (0600) output files.
 
+#include <array>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -51,6 +52,20 @@ class AtomicFile {
     std::string dir_;
     std::FILE* file_ = nullptr;
     bool committed_ = false;
+};
+
+/// While alive, SIGINT, SIGTERM and SIGHUP first remove the file at `path` (a temporary
+/// file in progress) and then end the process as usual. One at a time.
+class RemoveOnSignal {
+  public:
+    explicit RemoveOnSignal(const std::string& path);
+    ~RemoveOnSignal();
+    RemoveOnSignal(const RemoveOnSignal&) = delete;
+    RemoveOnSignal& operator=(const RemoveOnSignal&) = delete;
+
+  private:
+    std::array<void (*)(int), 3> previous_{};
+    bool armed_ = false;
 };
 
 } // namespace claimreg

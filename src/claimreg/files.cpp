@@ -1,6 +1,8 @@
 #include "claimreg/files.hpp"
 
 #include <cerrno>
+#include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
@@ -112,6 +114,37 @@ void AtomicFile::commit() {
     if (synced != 0 && saved != EINVAL) {
         throw IoError(fmt::format("cannot sync the directory of {}: {}", path_, errno_text(saved)));
     }
+}
+
+namespace {
+
+constexpr std::array<int, 3> cleanup_signals = {SIGINT, SIGTERM, SIGHUP};
+// The path RemoveOnSignal guards; read by the signal handler, so a plain array.
+std::array<char, 4096> pending_removal{};
+
+extern "C" void remove_pending_and_reraise(int sig) {
+    if (pending_removal[0] != '\0') ::unlink(pending_removal.data());
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+}
+
+} // namespace
+
+RemoveOnSignal::RemoveOnSignal(const std::string& path) {
+    if (path.size() >= pending_removal.size()) return;
+    std::memcpy(pending_removal.data(), path.c_str(), path.size() + 1);
+    for (std::size_t i = 0; i < cleanup_signals.size(); ++i) {
+        previous_[i] = std::signal(cleanup_signals[i], remove_pending_and_reraise);
+    }
+    armed_ = true;
+}
+
+RemoveOnSignal::~RemoveOnSignal() {
+    if (!armed_) return;
+    for (std::size_t i = 0; i < cleanup_signals.size(); ++i) {
+        if (previous_[i] != SIG_ERR) std::signal(cleanup_signals[i], previous_[i]);
+    }
+    pending_removal[0] = '\0';
 }
 
 } // namespace claimreg

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "claimreg/error.hpp"
+#include "claimreg/files.hpp"
 #include "claimreg/record.hpp"
 
 namespace claimreg {
@@ -220,6 +221,7 @@ ImportReport import_into_new_registry(std::FILE* in, const std::string& path,
         throw CannotCreateError(fmt::format("cannot create registry {}: {}", path, errno_text(errno)));
     }
     ::close(fd);
+    const RemoveOnSignal remove_on_signal(temp); // Ctrl-C leaves nothing behind
     try {
         ImportReport report;
         {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <variant>
 
 #include <fmt/format.h>
 #include <SQLiteCpp/Statement.h>
@@ -27,8 +28,7 @@ constexpr std::array<GroupInfo, stats_group_count> group_info = {{
     {StatsGroup::verdict, "verdict", "verdict", "verdict"},
     {StatsGroup::platform, "platform", "platform", "platform"},
     {StatsGroup::age_band, "age-band", "age_band", "age_band"},
-    // Grouped by the whole date, which follows the counting index; the year is cut in C++.
-    {StatsGroup::birth_year, "birth-year", "birth_year", "child_birth_date"},
+    {StatsGroup::birth_year, "birth-year", "birth_year", "substr(child_birth_date, 1, 4)"},
     {StatsGroup::postcode_area, "postcode-area", "postcode_area",
      "CASE WHEN postcode GLOB '[0-9][0-9]*' THEN substr(postcode, 1, 2) ELSE '' END"},
     {StatsGroup::registration_month, "registration-month", "registration_month",
@@ -47,8 +47,8 @@ const GroupInfo& info(StatsGroup group) {
     return group_info[static_cast<std::size_t>(group)];
 }
 
-// The counting index of schema migration 2 (registry.cpp) and the groups it covers; every
-// query selects state, verdict and age_band, in this order, then the group columns.
+// The counting index of schema migration 2 (registry.cpp): (state, verdict, age_band,
+// child_birth_date), and the groups it covers.
 constexpr std::string_view counting_index = "claimants_counting";
 
 bool covered_by_index(StatsGroup group) {
@@ -135,47 +135,82 @@ StatsTable count_claimants(Registry& registry, const StatsQuery& query) {
     }
     const bool all_states = std::find(by.begin(), by.end(), StatsGroup::state) != by.end();
     const bool covered = std::all_of(by.begin(), by.end(), covered_by_index);
+    const std::string active(to_string(State::active));
+    const std::string eligible(to_string(VerdictKind::eligible));
+    constexpr std::array<AgeBand, 3> bands = {AgeBand::under_13, AgeBand::from_13_to_15,
+                                              AgeBand::from_16_to_17};
 
-    // SELECT state, verdict, age_band, <other groups>, count(*): columns 0-2 are always there
-    // (for the claimed amount); source_column[i] is where by[i]'s value is read from.
-    std::string columns = "state, verdict, age_band";
-    std::vector<int> source_column;
-    int next_column = 3;
-    for (const StatsGroup g : by) {
-        switch (g) {
-        case StatsGroup::state: source_column.push_back(0); break;
-        case StatsGroup::verdict: source_column.push_back(1); break;
-        case StatsGroup::age_band: source_column.push_back(2); break;
-        default:
-            columns += fmt::format(", {}", info(g).sql);
-            source_column.push_back(next_column++);
+    // Bound parameters: only fixed spellings and amounts from code, numbered as they appear.
+    std::vector<std::variant<std::string, std::int64_t>> params;
+    const auto param = [&](std::variant<std::string, std::int64_t> value) {
+        params.push_back(std::move(value));
+        return fmt::format("?{}", params.size());
+    };
+
+    // Groups covered by the counting index (state, verdict, age band, birth date) are counted
+    // by scanning it in its order: GROUP BY state, verdict, age_band[, child_birth_date] needs
+    // no sorting and no table reads; the claimed amount follows from those columns in C++.
+    // Other groups read the table (NOT INDEXED: looking every active row up through the index
+    // is many times slower) and group by the requested expressions only, which keeps the sort
+    // small; the claimed amount is summed in SQL.
+    // `value_column[i]`: the result column of by[i]; then count(*) and, if not covered, the sum.
+    std::string columns;
+    std::vector<int> value_column;
+    int next_column = 0;
+    const auto add_column = [&](std::string_view sql) {
+        columns += columns.empty() ? "" : ", ";
+        columns += sql;
+        return next_column++;
+    };
+    if (covered) {
+        add_column("state");
+        add_column("verdict");
+        add_column("age_band");
+        for (const StatsGroup g : by) {
+            switch (g) {
+            case StatsGroup::state: value_column.push_back(0); break;
+            case StatsGroup::verdict: value_column.push_back(1); break;
+            case StatsGroup::age_band: value_column.push_back(2); break;
+            default: value_column.push_back(add_column("child_birth_date")); // birth_year
+            }
         }
+    } else {
+        for (const StatsGroup g : by) value_column.push_back(add_column(info(g).sql));
     }
-    std::string where;
-    int param = 1;
-    if (!all_states) where = fmt::format(" WHERE state = ?{}", param++);
+    const std::string group_by = columns;
+    const int count_column = add_column("count(*)");
+    if (!covered) {
+        std::string amount = fmt::format("sum(CASE WHEN state = {} AND verdict = {} THEN CASE age_band",
+                                         param(active), param(eligible));
+        for (const AgeBand b : bands) {
+            amount += fmt::format(" WHEN {} THEN {}", param(std::string(to_string(b))),
+                                  param(std::int64_t{claimed_eur(b)}));
+        }
+        add_column(amount + " ELSE 0 END ELSE 0 END)");
+    }
+    std::vector<std::string> conditions;
+    if (!all_states) conditions.push_back(fmt::format("state = {}", param(active)));
     if (!verdicts.empty()) {
-        where += where.empty() ? " WHERE verdict IN (" : " AND verdict IN (";
-        for (std::size_t i = 0; i < verdicts.size(); ++i) {
-            where += fmt::format("{}?{}", i == 0 ? "" : ", ", param++);
+        std::string in;
+        for (const VerdictKind v : verdicts) {
+            in += fmt::format("{}{}", in.empty() ? "" : ", ", param(std::string(to_string(v))));
         }
-        where += ')';
+        conditions.push_back(fmt::format("verdict IN ({})", in));
     }
-    // The counting index covers state, verdict, age band and birth date: scanned in its order,
-    // no sorting and no table reads. Other groups read the table: NOT INDEXED keeps the planner
-    // from looking each active row up through the index, which is many times slower.
-    const std::string sql = fmt::format(
-        "SELECT {0}, count(*) FROM claimants {1}{2} GROUP BY {0}", columns,
-        covered ? fmt::format("INDEXED BY {}", counting_index) : std::string("NOT INDEXED"),
-        where);
+    std::string sql = fmt::format("SELECT {} FROM claimants {}", columns,
+                                  covered ? fmt::format("INDEXED BY {}", counting_index)
+                                          : std::string("NOT INDEXED"));
+    for (std::size_t i = 0; i < conditions.size(); ++i) {
+        sql += fmt::format(" {} {}", i == 0 ? "WHERE" : "AND", conditions[i]);
+    }
+    if (!group_by.empty()) sql += fmt::format(" GROUP BY {}", group_by);
 
     SQLite::Statement st(registry.db(), sql);
-    param = 1;
-    if (!all_states) st.bind(param++, std::string(to_string(State::active)));
-    for (const VerdictKind v : verdicts) st.bind(param++, std::string(to_string(v)));
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        const int index = static_cast<int>(i + 1);
+        std::visit([&](const auto& value) { st.bind(index, value); }, params[i]);
+    }
 
-    const std::string_view active = to_string(State::active);
-    const std::string_view eligible = to_string(VerdictKind::eligible);
     std::map<std::vector<std::string>, Accumulated> groups;
     std::vector<std::string> key(by.size());
     while (st.executeStep()) {
@@ -184,14 +219,17 @@ StatsTable count_claimants(Registry& registry, const StatsQuery& query) {
             return std::string_view(p, static_cast<std::size_t>(st.getColumn(column).getBytes()));
         };
         for (std::size_t i = 0; i < by.size(); ++i) {
-            std::string_view value = text(source_column[i]);
+            std::string_view value = text(value_column[i]);
             if (by[i] == StatsGroup::birth_year) value = value.substr(0, 4);
             key[i].assign(value);
         }
-        const auto n = static_cast<std::uint64_t>(st.getColumn(next_column).getInt64());
+        const auto n = static_cast<std::uint64_t>(st.getColumn(count_column).getInt64());
+        if (n == 0) continue; // count(*) without GROUP BY over no rows
         Accumulated& acc = groups[key];
         acc.count += n;
-        if (text(0) == active && text(1) == eligible) {
+        if (!covered) {
+            acc.claimed_eur += static_cast<std::uint64_t>(st.getColumn(count_column + 1).getInt64());
+        } else if (text(0) == active && text(1) == eligible) {
             if (const auto band = parse_band(text(2))) {
                 acc.claimed_eur += n * static_cast<std::uint64_t>(claimed_eur(*band));
             }
@@ -245,7 +283,8 @@ StatsSummary summarize(Registry& registry) {
     }
     s.claimed_eur = table.total_claimed_eur();
 
-    SQLite::Statement dup(db, "SELECT count(*) FROM registrations r JOIN claimants c "
+    // CROSS JOIN keeps registrations outside: one lookup per registration, not one per claimant.
+    SQLite::Statement dup(db, "SELECT count(*) FROM registrations r CROSS JOIN claimants c "
                               "ON c.id = r.claimant_id WHERE c.state = ?");
     dup.bind(1, std::string(to_string(State::active)));
     if (dup.executeStep()) s.duplicates = static_cast<std::uint64_t>(dup.getColumn(0).getInt64());

@@ -31,38 +31,6 @@ struct ExportCliOptions {
     bool pseudonymize = false;
 };
 
-// The temporary file of an export in progress, removed if a signal ends the process.
-std::array<char, 4096> pending_temp{};
-
-extern "C" void remove_pending_and_reraise(int sig) {
-    if (pending_temp[0] != '\0') ::unlink(pending_temp.data());
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
-}
-
-// While alive: SIGINT, SIGTERM and SIGHUP remove `temp` before ending the process as usual.
-class CleanupOnSignal {
-  public:
-    explicit CleanupOnSignal(const std::string& temp) {
-        if (temp.size() >= pending_temp.size()) return;
-        std::memcpy(pending_temp.data(), temp.c_str(), temp.size() + 1);
-        for (const int sig : signals) previous_[index(sig)] = std::signal(sig, remove_pending_and_reraise);
-    }
-    ~CleanupOnSignal() {
-        for (const int sig : signals) {
-            if (previous_[index(sig)]) std::signal(sig, *previous_[index(sig)]);
-        }
-        pending_temp[0] = '\0';
-    }
-    CleanupOnSignal(const CleanupOnSignal&) = delete;
-    CleanupOnSignal& operator=(const CleanupOnSignal&) = delete;
-
-  private:
-    static constexpr std::array<int, 3> signals = {SIGINT, SIGTERM, SIGHUP};
-    static std::size_t index(int sig) { return sig == SIGINT ? 0 : sig == SIGTERM ? 1 : 2; }
-    std::array<std::optional<void (*)(int)>, 3> previous_{};
-};
-
 bool same_file(const std::string& a, const std::string& b) {
     struct stat sa {};
     struct stat sb {};
@@ -104,7 +72,7 @@ ExitStatus run_export(const ExportCliOptions& opt, const GlobalOptions& global) 
         throw UsageError(fmt::format("--output {} is the registry itself", opt.output));
     }
     AtomicFile file(opt.output);
-    const CleanupOnSignal cleanup(file.temp_path());
+    const RemoveOnSignal cleanup(file.temp_path());
     export_claimants(registry, options, file.get());
     file.commit();
     return ExitStatus::ok;

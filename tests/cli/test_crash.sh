@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# import-csv under kill -9 and Ctrl-C: the registry is exactly as before and intact, and the next
+# import completes normally.
+. "$SRC_DIR/tests/cli/lib.sh"
+gen="$BUILD_DIR/bench/gen_registrations"
+[ -x "$gen" ] || { echo "no generator at $gen" >&2; exit 1; }
+
+"$gen" --rows 300 --seed 1 > small.csv
+"$gen" --rows 150000 --seed 2 > big.csv
+run -q import-csv small.csv
+expect_status 0
+before=$(sqlite3 claimreg.db .dump)
+
+# kill_import DELAY: starts an import of big.csv and kills it with SIGKILL after DELAY seconds.
+kill_import() {
+    "$CLAIMREG" -q import-csv "$@" &
+    local pid=$!
+    sleep "$delay"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+}
+
+kills=0
+for delay in 0.05 0.3 0.8 1.5 2.5; do
+    kill_import big.csv
+    expect_eq "$(sqlite3 claimreg.db 'PRAGMA integrity_check')" "ok" "integrity after kill at ${delay}s"
+    after=$(sqlite3 claimreg.db .dump)
+    # A kill after the commit is a finished import: then the next import finds it all there.
+    if [ "$after" != "$before" ]; then
+        expect_eq "$(sqlite3 claimreg.db 'SELECT count(*) > 150000 * 0.9 FROM claimants')" "1" "a complete import after kill at ${delay}s"
+        break
+    fi
+    kills=$((kills + 1))
+done
+[ "$kills" -ge 3 ] || fail "only $kills kills landed before the commit (machine too fast?)"
+
+run -q import-csv big.csv
+expect_eq "$status" "0" "import after the kills"
+expect_eq "$(sqlite3 claimreg.db 'PRAGMA integrity_check')" "ok" "integrity after the final import"
+run import-csv --json big.csv
+expect_out_contains '"imported":0,'
+
+# A new registry killed while it is being built: no registry, and a later import works.
+delay=0.5
+kill_import --db fresh.db big.csv
+[ -e fresh.db ] && fail "a killed first import left a registry"
+# Ctrl-C (SIGINT) on a new registry: no registry and no temporary file left behind.
+"$CLAIMREG" -q --db int.db import-csv big.csv &
+pid=$!
+sleep 0.5
+kill -INT "$pid"
+wait "$pid"
+expect_eq "$?" "130" "exit status after SIGINT"
+[ -e int.db ] && fail "an interrupted first import left a registry"
+expect_eq "$(ls -A | grep -c '^\.int\.db\.import-')" "0" "temporary files after SIGINT"
+run -q --db fresh.db import-csv small.csv
+expect_status 0
+expect_eq "$(sqlite3 fresh.db 'PRAGMA integrity_check')" "ok" "integrity of a registry made after a kill"
+printf 'killed imports: %d\n' "$kills"
+
+finish
