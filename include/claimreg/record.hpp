@@ -46,6 +46,10 @@ std::string_view field_name(Field field);
 /// Whether a field must be present and non-empty in every record.
 bool field_is_required(Field field);
 
+/// A column header as compared: trimmed, lower case, runs of spaces, dashes and underscores
+/// read as one underscore (`Eerste gebruik` -> `eerste_gebruik`).
+std::string normalise_header(std::string_view header);
+
 /// Maps a column header to its field: canonical names and Dutch aliases, case-insensitive,
 /// spaces and dashes read as underscores, surrounding spaces ignored. nullopt if unknown.
 std::optional<Field> field_from_header(std::string_view header);

@@ -38,7 +38,7 @@ struct RegistryOptions {
 class Registry {
   public:
     /// The schema version this build writes (`PRAGMA user_version`).
-    static constexpr int schema_version = 2;
+    static constexpr int schema_version = 3;
     /// `PRAGMA application_id` of a claimreg registry ("CLRG").
     static constexpr std::int32_t application_id = 0x434c5247;
 
@@ -110,7 +110,9 @@ struct AddResult {
 };
 
 /// Stores registrations with duplicate detection (SPEC.md "Identity and duplicates").
-/// Use inside a WriteTransaction; statements are prepared once and reused.
+/// Construct and use inside a WriteTransaction; statements are prepared once and reused.
+/// New claimants get ids above every id ever given, erased ones included (see lifecycle.hpp):
+/// an id is never reused.
 class Registrar {
   public:
     explicit Registrar(Registry& registry);
@@ -143,6 +145,7 @@ class Registrar {
     std::optional<KeyIndex> keys_;
     std::uint64_t drop_indexes_after_ = 0;
     std::uint64_t inserted_ = 0;
+    std::int64_t next_id_ = 1; ///< the id of the next new claimant
     bool indexes_dropped_ = false;
     std::vector<std::pair<std::string, std::string>> dropped_indexes_; ///< (name, CREATE sql)
     std::optional<std::pair<Date, std::string>> as_of_cache_;

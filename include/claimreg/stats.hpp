@@ -89,6 +89,8 @@ struct StatsSummary {
     std::uint64_t duplicates = 0;
     /// Claimed amount in euros for the eligible active claimants (their bands' amounts).
     std::uint64_t claimed_eur = 0;
+    /// Claimants erased for good (GDPR Art. 17), from the audit trail; in no other count.
+    std::uint64_t erased = 0;
 };
 
 /// Summarises the registry in one consistent snapshot.

@@ -14,6 +14,7 @@
 
 #include "claimreg/error.hpp"
 #include "claimreg/files.hpp"
+#include "claimreg/lifecycle.hpp"
 #include "claimreg/record.hpp"
 
 namespace claimreg {
@@ -111,6 +112,15 @@ class Importer {
         const bool refuse = options_.strict && report_.rejected > 0;
         if (!options_.dry_run && !refuse) {
             registrar.end_bulk();
+            // One audit row for an import that stored something (a re-import changes nothing).
+            if (report_.imported + linked_ > 0) {
+                append_audit(registry_, AuditAction::imported, std::nullopt,
+                             static_cast<std::int64_t>(report_.imported),
+                             fmt::format("rows_read={} duplicates={} linked={} rejected={} file={}",
+                                         report_.rows_read, report_.duplicates, linked_,
+                                         report_.rejected, options_.source_name),
+                             options_.now_utc);
+            }
             tx.commit();
         } // else the rollback restores everything, dropped indexes included
 
@@ -146,6 +156,7 @@ class Importer {
             registrar.add(reg, verdict, Source{"import-csv", options_.source_name, record.line});
         if (result.duplicate()) {
             ++report_.duplicates;
+            if (result.outcome == AddOutcome::linked) ++linked_;
         } else {
             ++report_.imported;
         }
@@ -176,15 +187,13 @@ class Importer {
     ColumnMap map_;
     std::optional<CsvWriter> rejects_;
     ImportReport report_;
+    std::uint64_t linked_ = 0; // duplicates kept as linked registrations
 };
 
 } // namespace
 
 bool is_export_only_column(std::string_view header) {
-    std::string name;
-    for (const char c : header) {
-        name += (c == ' ' || c == '-') ? '_' : static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-    }
+    const std::string name = normalise_header(header);
     return std::find(ignored_columns.begin(), ignored_columns.end(), name) != ignored_columns.end();
 }
 

@@ -281,11 +281,11 @@ bool field_is_required(Field field) {
     }
 }
 
-std::optional<Field> field_from_header(std::string_view header) {
+std::string normalise_header(std::string_view header) {
     std::string_view h = trim_ws(header);
     if (h.substr(0, 3) == "\xEF\xBB\xBF") h = trim_ws(h.substr(3)); // a stray BOM
-    char buf[32];
-    std::size_t len = 0;
+    std::string key;
+    key.reserve(h.size());
     bool last_sep = false;
     for (char c : h) {
         if (c == ' ' || c == '-' || c == '_') {
@@ -295,10 +295,13 @@ std::optional<Field> field_from_header(std::string_view header) {
         } else {
             last_sep = false;
         }
-        if (len == sizeof buf) return std::nullopt;
-        buf[len++] = to_lower(c);
+        key += to_lower(c);
     }
-    const std::string_view key(buf, len);
+    return key;
+}
+
+std::optional<Field> field_from_header(std::string_view header) {
+    const std::string key = normalise_header(header);
     for (const auto& alias : kHeaderAliases)
         if (alias.name == key) return alias.field;
     return std::nullopt;

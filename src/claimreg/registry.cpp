@@ -80,6 +80,24 @@ CREATE INDEX registrations_external_ref ON registrations(external_ref) WHERE ext
     R"sql(
 CREATE INDEX claimants_counting ON claimants(state, verdict, age_band, child_birth_date);
 )sql",
+    // 3: the append-only audit trail (lifecycle.hpp): what happened when, in counts and ids,
+    // never personal data. It outlives erased claimants and keeps their ids from reuse.
+    R"sql(
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    action TEXT NOT NULL,
+    claimant_id INTEGER,
+    count INTEGER,
+    detail TEXT
+) STRICT;
+CREATE INDEX audit_claimant ON audit(claimant_id) WHERE claimant_id IS NOT NULL;
+CREATE INDEX audit_action ON audit(action, claimant_id);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+)sql",
 };
 
 bool file_exists(const std::string& path) {
@@ -218,9 +236,9 @@ struct Registrar::Statements {
                   "house_number, platform, first_use, last_use, registrant_name, "
                   "registrant_email, registrant_phone, registrant_relation, consent, "
                   "registered_at, source, source_line, verdict, reasons, age_band, rule_set, "
-                  "checked_at, changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                  "checked_at, changed_at, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
                   "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
-                  "?26)"),
+                  "?26, ?27)"),
           insert_linked(db, "INSERT INTO registrations (claimant_id, external_ref, "
                             "registrant_name, registrant_email, registrant_phone, "
                             "registrant_relation, consent, registered_at, source, source_line, "
@@ -279,7 +297,15 @@ bool same_email(std::string_view a, std::string_view b) {
 } // namespace
 
 Registrar::Registrar(Registry& registry)
-    : registry_(registry), st_(std::make_unique<Statements>(registry.db())) {}
+    : registry_(registry), st_(std::make_unique<Statements>(registry.db())) {
+    // Above the highest id stored and the highest erased one: rowids alone would hand an
+    // erased claimant's id (and its audit trail) to the next child.
+    next_id_ = 1 + registry.db()
+                       .execAndGet("SELECT max(coalesce((SELECT max(id) FROM claimants), 0), "
+                                   "coalesce((SELECT max(claimant_id) FROM audit WHERE action = "
+                                   "'erased'), 0))")
+                       .getInt64();
+}
 
 Registrar::~Registrar() = default;
 
@@ -438,8 +464,9 @@ AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, co
     st.bindNoCopy(24, verdict.rules->name.data());
     st.bindNoCopy(25, as_of_text(verdict.as_of));
     st.bindNoCopy(26, now_);
+    st.bind(27, next_id_);
     st.exec();
-    const std::int64_t id = registry_.db().getLastInsertRowid();
+    const std::int64_t id = next_id_++;
     if (keys_) {
         keys_->insert(digest, id);
         if (!r.external_ref.empty()) keys_->insert(identity_digest(r.external_ref), id);

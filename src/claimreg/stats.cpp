@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <map>
-#include <variant>
 
 #include <fmt/format.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
 #include "claimreg/error.hpp"
+#include "claimreg/lifecycle.hpp"
 
 namespace claimreg {
 
@@ -141,9 +141,18 @@ StatsTable count_claimants(Registry& registry, const StatsQuery& query) {
                                               AgeBand::from_16_to_17};
 
     // Bound parameters: only fixed spellings and amounts from code, numbered as they appear.
-    std::vector<std::variant<std::string, std::int64_t>> params;
-    const auto param = [&](std::variant<std::string, std::int64_t> value) {
-        params.push_back(std::move(value));
+    struct Param {
+        std::string text;
+        std::int64_t number = 0;
+        bool is_number = false;
+    };
+    std::vector<Param> params;
+    const auto param = [&](std::string text) {
+        params.push_back({std::move(text), 0, false});
+        return fmt::format("?{}", params.size());
+    };
+    const auto number_param = [&](std::int64_t number) {
+        params.push_back({std::string(), number, true});
         return fmt::format("?{}", params.size());
     };
 
@@ -184,7 +193,7 @@ StatsTable count_claimants(Registry& registry, const StatsQuery& query) {
                                          param(active), param(eligible));
         for (const AgeBand b : bands) {
             amount += fmt::format(" WHEN {} THEN {}", param(std::string(to_string(b))),
-                                  param(std::int64_t{claimed_eur(b)}));
+                                  number_param(claimed_eur(b)));
         }
         add_column(amount + " ELSE 0 END ELSE 0 END)");
     }
@@ -208,7 +217,11 @@ StatsTable count_claimants(Registry& registry, const StatsQuery& query) {
     SQLite::Statement st(registry.db(), sql);
     for (std::size_t i = 0; i < params.size(); ++i) {
         const int index = static_cast<int>(i + 1);
-        std::visit([&](const auto& value) { st.bind(index, value); }, params[i]);
+        if (params[i].is_number) {
+            st.bind(index, params[i].number);
+        } else {
+            st.bind(index, params[i].text);
+        }
     }
 
     std::map<std::vector<std::string>, Accumulated> groups;
@@ -288,6 +301,7 @@ StatsSummary summarize(Registry& registry) {
                               "ON c.id = r.claimant_id WHERE c.state = ?");
     dup.bind(1, std::string(to_string(State::active)));
     if (dup.executeStep()) s.duplicates = static_cast<std::uint64_t>(dup.getColumn(0).getInt64());
+    s.erased = erased_count(registry);
     snapshot.commit();
     return s;
 }

@@ -117,21 +117,48 @@ class EvalFunctions {
     sqlite3* db_;
 };
 
-// UPDATE ... SET the five verdict columns from one evaluation per row; `where` selects rows.
-std::string update_sql(std::string_view where) {
-    return fmt::format(
-        "UPDATE claimants SET (verdict, reasons, age_band, rule_set, checked_at, changed_at) = "
-        "(SELECT claimreg_verdict(p), claimreg_reasons(p), claimreg_band(p), ?1, ?2, "
-        "CASE WHEN claimreg_verdict(p) IS verdict AND claimreg_reasons(p) IS reasons "
-        "AND claimreg_band(p) IS age_band THEN changed_at ELSE ?3 END "
-        "FROM (SELECT claimreg_evaluate({}) AS p)) {}",
-        eval_arguments, where);
+// One evaluation per row (claimreg_evaluate caches it for the row's other references).
+std::string evaluated(std::string_view what) {
+    return fmt::format("(SELECT {} FROM (SELECT claimreg_evaluate({}) AS p))", what, eval_arguments);
 }
 
-void bind_common(SQLite::Statement& st, const RuleSet& rules, Date as_of, const std::string& now) {
-    st.bind(1, std::string(rules.name));
-    st.bind(2, format_date(as_of));
-    st.bind(3, now);
+// Stores the verdict where it changed (only those rows touch the indexes that hold verdict
+// and age band); `where` selects the rows.
+std::string update_changed_sql(std::string_view where) {
+    return fmt::format(
+        "UPDATE claimants SET (verdict, reasons, age_band, rule_set, checked_at, changed_at) = "
+        "{} WHERE {} AND {}",
+        evaluated("claimreg_verdict(p), claimreg_reasons(p), claimreg_band(p), ?1, ?2, ?3"),
+        where,
+        evaluated("claimreg_verdict(p) IS NOT verdict OR claimreg_reasons(p) IS NOT reasons "
+                  "OR claimreg_band(p) IS NOT age_band"));
+}
+
+// Records the rule set and as-of date on the rows whose verdict stayed the same.
+std::string update_checked_sql(std::string_view where) {
+    return fmt::format("UPDATE claimants SET rule_set = ?1, checked_at = ?2 WHERE {} AND "
+                       "(rule_set IS NOT ?1 OR checked_at IS NOT ?2)",
+                       where);
+}
+
+// Runs both updates over the rows `where` selects (`?4` may be bound by `bind_extra`).
+template <typename BindExtra>
+void run_verdict_updates(SQLite::Statement& changed, SQLite::Statement& checked,
+                         const RuleSet& rules, Date as_of, const std::string& now,
+                         BindExtra bind_extra) {
+    const std::string rule_set(rules.name);
+    const std::string as_of_text = format_date(as_of);
+    changed.reset();
+    changed.bind(1, rule_set);
+    changed.bind(2, as_of_text);
+    changed.bind(3, now);
+    bind_extra(changed);
+    changed.exec();
+    checked.reset();
+    checked.bind(1, rule_set);
+    checked.bind(2, as_of_text);
+    bind_extra(checked);
+    checked.exec();
 }
 
 } // namespace
@@ -141,14 +168,25 @@ std::vector<ClaimantVerdict> check_claimants(Registry& registry, std::span<const
     EvalContext context{&rules, as_of, {}, 0, {}};
     EvalFunctions functions(registry, context);
     WriteTransaction tx(registry);
-    SQLite::Statement update(registry.db(), update_sql("WHERE id = ?4"));
+    SQLite::Statement exists(registry.db(), "SELECT 1 FROM claimants WHERE id = ?");
+    SQLite::Statement evaluate_one(registry.db(),
+                                   "SELECT claimreg_evaluate(" + std::string(eval_arguments) +
+                                       ") FROM claimants WHERE id = ?");
+    SQLite::Statement changed(registry.db(), update_changed_sql("id = ?4"));
+    SQLite::Statement checked(registry.db(), update_checked_sql("id = ?4"));
     const std::string now = now_utc();
     std::vector<ClaimantVerdict> results;
     for (const std::int64_t id : ids) {
-        update.reset();
-        bind_common(update, rules, as_of, now);
-        update.bind(4, id);
-        if (update.exec() == 0) throw NotFoundError(fmt::format("no claimant with id {}", id));
+        exists.reset();
+        exists.bind(1, id);
+        if (!exists.executeStep()) throw NotFoundError(fmt::format("no claimant with id {}", id));
+        context.last_id = 0; // evaluate afresh
+        evaluate_one.reset();
+        evaluate_one.bind(1, id);
+        evaluate_one.executeStep();
+        evaluate_one.reset();
+        run_verdict_updates(changed, checked, rules, as_of, now,
+                       [id](SQLite::Statement& st) { st.bind(4, id); });
         results.push_back({id, context.last});
     }
     tx.commit();
@@ -159,10 +197,13 @@ VerdictCounts check_all_claimants(Registry& registry, const RuleSet& rules, Date
     EvalContext context{&rules, as_of, {}, 0, {}};
     EvalFunctions functions(registry, context);
     WriteTransaction tx(registry);
-    SQLite::Statement update(registry.db(), update_sql(""));
-    bind_common(update, rules, as_of, now_utc());
-    update.exec();
+    // Keep the rewritten index pages in memory for the length of the run.
+    registry.db().exec("PRAGMA cache_size = -65536");
+    SQLite::Statement changed(registry.db(), update_changed_sql("1"));
+    SQLite::Statement checked(registry.db(), update_checked_sql("1"));
+    run_verdict_updates(changed, checked, rules, as_of, now_utc(), [](SQLite::Statement&) {});
     tx.commit();
+    registry.db().exec("PRAGMA cache_size = -2000");
     return context.counts;
 }
 

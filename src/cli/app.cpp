@@ -53,6 +53,9 @@ ExitStatus run(int argc, char** argv) {
     setup_check_eligibility(app, global, outcome);
     setup_export(app, global, outcome);
     setup_stats(app, global, outcome);
+    setup_show(app, global, outcome);
+    setup_withdraw(app, global, outcome);
+    setup_erase(app, global, outcome);
 
     try {
         app.parse(argc, argv);

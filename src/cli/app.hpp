@@ -31,6 +31,9 @@ void setup_import_csv(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_check_eligibility(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_export(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_stats(CLI::App& app, const GlobalOptions& global, Outcome& out);
+void setup_show(CLI::App& app, const GlobalOptions& global, Outcome& out);
+void setup_withdraw(CLI::App& app, const GlobalOptions& global, Outcome& out);
+void setup_erase(CLI::App& app, const GlobalOptions& global, Outcome& out);
 
 /// Parses the command line and runs the chosen subcommand. Throws claimreg::Error (and
 /// CLI::ParseError for usage errors, help and version); main() maps them to exit statuses.

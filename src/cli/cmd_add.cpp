@@ -5,6 +5,7 @@
 #include "app.hpp"
 #include "claimreg/clock.hpp"
 #include "claimreg/eligibility.hpp"
+#include "claimreg/lifecycle.hpp"
 #include "claimreg/registry.hpp"
 #include "output.hpp"
 #include "record_options.hpp"
@@ -33,10 +34,7 @@ void run_add(const AddOptions& opt, const GlobalOptions& global) {
     const StoredVerdict verdict{evaluate(eligibility_input(reg), rules, as_of), &rules, as_of};
 
     Registry registry(global.db, OpenMode::write, global.registry_options());
-    WriteTransaction tx(registry);
-    Registrar registrar(registry);
-    const AddResult result = registrar.add(reg, verdict, Source{"add", "", 0});
-    tx.commit();
+    const AddResult result = add_registration(registry, reg, verdict, Source{"add", "", 0});
 
     if (opt.json) {
         fmt::print("{{\"id\":{},\"duplicate\":{}}}\n", result.id, result.duplicate());

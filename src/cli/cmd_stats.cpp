@@ -160,13 +160,14 @@ std::string render_summary(const StatsSummary& s, std::optional<Format> format) 
         bool indented;          // a part of the line above
         std::uint64_t value;
     };
-    const std::array<Line, 8> lines = {{
+    const std::array<Line, 9> lines = {{
         {"active", false, s.active},
         {"eligible", true, verdict(VerdictKind::eligible)},
         {"ineligible", true, verdict(VerdictKind::ineligible)},
         {"review", true, verdict(VerdictKind::review)},
         {"withdrawn", false, s.withdrawn},
         {"opted_out", false, s.opted_out},
+        {"erased", false, s.erased},
         {"duplicates", false, s.duplicates},
         {"claimed_eur", false, s.claimed_eur},
     }};

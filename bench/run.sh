@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# bench/run.sh — claimreg against named baselines, measured in the same run.
+#
+#   bench/run.sh [BUILD]            (make bench runs ./bench/run.sh $(BUILD); BUILD defaults to build)
+#
+# Environment:
+#   BENCH_ROWS  generated data rows (default 1500000)
+#   REPEAT      repetitions of every case (default 3); claimreg and its baseline alternate within
+#               each repetition (and swap which goes first every repetition), so machine load
+#               falls on both alike
+#   BENCH_DIR   work directory (default $BUILD/bench-work); the generated CSV is kept there and
+#               reused while its row count (and seed) stays the same
+#   BENCH_SEED  generator seed (default 1)
+#
+# Prints medians, ratios claimreg/baseline and the goals from the issues. Exit status: 0 whether
+# goals are met or missed (it reports; it is not a test); 1 when a measured command failed (the
+# numbers are then not trustworthy); 2 when the set-up (binaries, generator) is missing.
+set -euo pipefail
+
+BUILD=${1:-build}
+ROWS=${BENCH_ROWS:-1500000}
+REPEAT=${REPEAT:-3}
+SEED=${BENCH_SEED:-1}
+DIR=${BENCH_DIR:-$BUILD/bench-work}
+
+die() { printf 'bench: %s\n' "$*" >&2; exit 2; }
+
+[[ $ROWS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROWS must be a positive integer (got '$ROWS')"
+[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive integer (got '$REPEAT')"
+
+abspath() { (cd "$1" && pwd -P); }
+[[ -d $BUILD ]] || die "no build directory '$BUILD' (run: make build)"
+BUILD=$(abspath "$BUILD")
+CLAIMREG=$BUILD/claimreg
+GEN=$BUILD/bench/gen_registrations
+[[ -x $CLAIMREG ]] || die "missing $CLAIMREG (run: cmake --build $BUILD --target claimreg)"
+[[ -x $GEN ]] || die "missing $GEN (run: cmake --build $BUILD --target gen_registrations)"
+SQLITE3=$(command -v sqlite3) || die "sqlite3 not found (apt-get install sqlite3)"
+GNU_TIME=
+if [[ -x /usr/bin/time ]] && /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
+  GNU_TIME=/usr/bin/time
+fi
+
+mkdir -p "$DIR"
+DIR=$(abspath "$DIR")
+cd "$DIR"
+umask 077   # the generated data looks like personal data; keep it private like the real thing
+
+FAILED=0
+NOTES=()
+note() { NOTES+=("$*"); printf '  note: %s\n' "$*" >&2; }
+
+# ------------------------------------------------------------------------------------------------
+# Data
+
+CSV=big.csv
+STAMP="rows=$ROWS seed=$SEED generator=$(stat -c %s "$GEN")"
+if [[ -s $CSV && -f $CSV.stamp && $(<"$CSV.stamp") == "$STAMP" ]]; then
+  printf 'bench: reusing %s/%s (%s)\n' "$DIR" "$CSV" "$STAMP" >&2
+else
+  printf 'bench: generating %s rows into %s/%s ...\n' "$ROWS" "$DIR" "$CSV" >&2
+  rm -f "$CSV" "$CSV.stamp"
+  "$GEN" --rows "$ROWS" --seed "$SEED" >"$CSV.tmp"
+  mv "$CSV.tmp" "$CSV"
+  printf '%s\n' "$STAMP" >"$CSV.stamp"
+fi
+CSV_BYTES=$(stat -c %s "$CSV")
+
+# ------------------------------------------------------------------------------------------------
+# Measuring
+
+# run_timed LABEL SECONDS_VAR RSS_VAR STDOUT STDERR CMD... — runs CMD with its stdout and stderr
+# in the given files, puts the wall time (s) and peak RSS (KiB, or n/a) in the named variables,
+# and returns CMD's exit status (set -e does not stop on it: the caller decides).
+run_timed() {
+  local __label=$1 __secs=$2 __rss=$3 __out=$4 __err=$5; shift 5
+  local rssfile=$DIR/.rss t0 t1 __rc=0
+  rm -f "$rssfile"
+  t0=$(date +%s.%N)
+  if [[ -n $GNU_TIME ]]; then
+    "$GNU_TIME" -f %M -o "$rssfile" "$@" >"$__out" 2>"$__err" || __rc=$?
+  else
+    "$@" >"$__out" 2>"$__err" || __rc=$?
+  fi
+  t1=$(date +%s.%N)
+  printf -v "$__secs" '%s' "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
+  local __kib=n/a
+  if [[ -n $GNU_TIME && -s $rssfile ]]; then
+    __kib=$(tail -n 1 "$rssfile")   # GNU time writes "Command exited with non-zero status" first
+    [[ $__kib =~ ^[0-9]+$ ]] || __kib=n/a
+  fi
+  printf -v "$__rss" '%s' "$__kib"
+  printf '    %-34s %8ss%s\n' "$__label" "${!__secs}" "$( ((__rc)) && echo "  (exit $__rc)")" >&2
+  return "$__rc"
+}
+
+# check LABEL RC STDERR_FILE — records a failed command (exit status and the end of its stderr;
+# claimreg's stderr names lines and fields, never personal data).
+check() {
+  local label=$1 rc=$2 err=$3
+  [[ $rc -eq 0 ]] && return 0
+  FAILED=1
+  local tailmsg
+  tailmsg=$(tail -n 3 "$err" 2>/dev/null | tr '\n' ' ' | cut -c1-300)
+  if [[ $label == claimreg* && $rc -eq 65 ]]; then
+    note "$label exited 65 (rows rejected on generated data, which is all valid): $tailmsg"
+  else
+    note "$label exited $rc: $tailmsg"
+  fi
+}
+
+median() {  # median of the arguments ("n/a" when none)
+  [[ $# -gt 0 ]] || { echo n/a; return; }
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+    END { if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+rm_db() { rm -f -- "$1" "$1"-wal "$1"-shm "$1"-journal "$1".tmp* "$1"-tmp*; }
+cp_db() {  # cp_db SRC DST: the database with its WAL, if any, so every run starts equal
+  rm_db "$2"
+  cp -- "$1" "$2"
+  [[ -e $1-wal ]] && cp -- "$1-wal" "$2-wal"
+  return 0
+}
+mv_db() { rm_db "$2"; mv -- "$1" "$2"; [[ -e $1-wal ]] && mv -- "$1-wal" "$2-wal"; rm -f -- "$1-shm"; return 0; }
+
+ROWS_OUT=()   # table rows: case|claimreg median|baseline|baseline median|ratio|goal|verdict
+add_row() { ROWS_OUT+=("$1|$2|$3|$4|$5|$6|$7"); }
+
+# case_pair NAME GOAL_RATIO BASELINE_NAME PREP_C CMD_C PREP_B CMD_B
+# PREP_* and CMD_* are bash snippets (eval'd); PREP is untimed and runs before each timed CMD.
+# CMD stdout/stderr go to logs/<case>.<tool>.{out,err}; CMD may refer to $OUT.
+RSS_C=()
+case_pair() {
+  local name=$1 goal=$2 bname=$3 prep_c=$4 cmd_c=$5 prep_b=$6 cmd_b=$7
+  local -a tc=() tb=()
+  local i s rss rc first
+  RSS_C=()
+  printf '  %s\n' "$name" >&2
+  for ((i = 1; i <= REPEAT; i++)); do
+    # odd repetitions: claimreg first; even: the baseline first
+    for first in c b; do
+      local who=$first
+      ((i % 2 == 0)) && { [[ $first == c ]] && who=b || who=c; }
+      if [[ $who == c ]]; then
+        eval "$prep_c"
+        rc=0
+        run_timed "#$i claimreg" s rss logs/$name.claimreg.out logs/$name.claimreg.err \
+          bash -c "$cmd_c" || rc=$?
+        check "claimreg ($name)" "$rc" logs/$name.claimreg.err
+        tc+=("$s"); RSS_C+=("$rss")
+      else
+        eval "$prep_b"
+        rc=0
+        run_timed "#$i $bname" s rss logs/$name.baseline.out logs/$name.baseline.err \
+          bash -c "$cmd_b" || rc=$?
+        check "$bname ($name)" "$rc" logs/$name.baseline.err
+        tb+=("$s")
+      fi
+    done
+  done
+  local mc mb ratio verdict
+  mc=$(median "${tc[@]}")
+  mb=$(median "${tb[@]}")
+  ratio=$(awk -v c="$mc" -v b="$mb" 'BEGIN { if (b > 0) printf "%.2f", c / b; else print "n/a" }')
+  verdict=$(awk -v r="$ratio" -v g="$goal" 'BEGIN { if (r == "n/a") print "n/a"; else print (r + 0 <= g + 0) ? "PASS" : "MISS" }')
+  add_row "$name" "$mc" "$bname" "$mb" "$ratio" "<= $goal" "$verdict"
+}
+
+mkdir -p logs
+export CLAIMREG_BIN=$CLAIMREG SQLITE3_BIN=$SQLITE3 CSV
+
+# ------------------------------------------------------------------------------------------------
+# Header
+
+printf '\nclaimreg benchmark — %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+printf '  machine:  %s; %s cores; %s MiB RAM; load average %s (1/5/15 min) at start\n' \
+  "$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //' || echo '?')" "$(nproc)" \
+  "$(awk '/MemTotal/ { printf "%d", $2 / 1024 }' /proc/meminfo)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '  tools:    %s; sqlite3 %s\n' "$("$CLAIMREG" --version)" "$("$SQLITE3" --version | cut -d' ' -f1)"
+printf '  data:     %s/%s, %s rows, %s MiB (seed %s); %s repetitions, medians; warm page cache\n' \
+  "$DIR" "$CSV" "$ROWS" "$(awk -v b="$CSV_BYTES" 'BEGIN { printf "%.0f", b / 1048576 }')" "$SEED" "$REPEAT"
+printf '  timing:   wall clock (date +%%s.%%N); peak RSS by %s\n\n' "${GNU_TIME:-n/a (no /usr/bin/time)}"
+
+# ------------------------------------------------------------------------------------------------
+# 1. Import into a fresh registry vs sqlite3 .import into a fresh database
+
+case_pair import-fresh 1.0 "sqlite3 .import" \
+  'rm_db fresh.db' \
+  '"$CLAIMREG_BIN" --db fresh.db import-csv "$CSV"' \
+  'rm_db raw.db' \
+  '"$SQLITE3_BIN" raw.db -cmd ".mode csv" ".import $CSV claimants"'
+IMPORT_RSS=("${RSS_C[@]}")
+SUMMARY=$(grep -E 'rows read' logs/import-fresh.claimreg.err | tail -n 1 | sed 's/^claimreg: //' || true)
+[[ -e fresh.db ]] || { note "claimreg import left no registry; later cases cannot run"; FAILED=1; }
+[[ -e raw.db ]] || { note "sqlite3 .import left no database; later cases cannot run"; FAILED=1; }
+
+peak_kib=$(printf '%s\n' "${IMPORT_RSS[@]}" | grep -E '^[0-9]+$' | sort -n | tail -n 1 || true)
+if [[ -n $peak_kib ]]; then
+  peak_mib=$(awk -v k="$peak_kib" 'BEGIN { printf "%.1f", k / 1024 }')
+  add_row "import-fresh peak RSS" "${peak_mib} MiB" "-" "-" "-" "<= 100 MiB" \
+    "$(awk -v m="$peak_mib" 'BEGIN { print (m + 0 <= 100) ? "PASS" : "MISS" }')"
+else
+  add_row "import-fresh peak RSS" "n/a" "-" "-" "-" "<= 100 MiB" "n/a"
+fi
+
+if [[ -e fresh.db && -e raw.db ]]; then
+  mv_db fresh.db full.db   # the full registry for the cases below
+  rows_raw=$("$SQLITE3" raw.db 'select count(*) from claimants')
+  claimants=$("$CLAIMREG" --db full.db stats --count 2>/dev/null || echo '?')
+
+  # 2. Re-import of the same file into the full registry (a copy of it before every run)
+  case_pair reimport-full 1.0 "sqlite3 .import" \
+    'cp_db full.db reimp.db' \
+    '"$CLAIMREG_BIN" --db reimp.db import-csv "$CSV"' \
+    'rm_db raw2.db' \
+    '"$SQLITE3_BIN" raw2.db -cmd ".mode csv" ".import $CSV claimants"'
+  rm_db reimp.db; rm_db raw2.db
+
+  # 3. check-eligibility --all vs an UPDATE of every row (copies, so every run starts equal)
+  case_pair check-eligibility 1.5 "sqlite3 UPDATE" \
+    'cp_db full.db elig.db' \
+    '"$CLAIMREG_BIN" --db elig.db check-eligibility --all' \
+    'cp_db raw.db upd.db' \
+    '"$SQLITE3_BIN" upd.db "UPDATE claimants SET platform = lower(platform)"'
+  rm_db elig.db; rm_db upd.db
+
+  # 4. export --output vs sqlite3 -csv -header
+  case_pair export 1.0 "sqlite3 -csv" \
+    'rm -f out.csv' \
+    '"$CLAIMREG_BIN" --db full.db export --output out.csv' \
+    'rm -f out2.csv' \
+    '"$SQLITE3_BIN" -csv -header raw.db "select * from claimants" > out2.csv'
+  export_lines=$(wc -l <out.csv 2>/dev/null || echo '?')
+  rm -f out.csv out2.csv
+
+  # 5. stats --by birth-year vs GROUP BY
+  case_pair stats-birth-year 0.5 "sqlite3 GROUP BY" \
+    ':' \
+    '"$CLAIMREG_BIN" --db full.db stats --by birth-year > /dev/null' \
+    ':' \
+    '"$SQLITE3_BIN" raw.db "select substr(child_birth_date,1,4), count(*) from claimants group by 1" > /dev/null'
+fi
+
+# ------------------------------------------------------------------------------------------------
+# Report
+
+{
+  printf 'case|claimreg (median s)|baseline|baseline (median s)|ratio|goal|result\n'
+  printf '%s\n' "${ROWS_OUT[@]}"
+} | column -t -s '|' 2>/dev/null || printf '%s\n' "${ROWS_OUT[@]}"
+
+printf '\n  claimreg import summary: %s\n' "${SUMMARY:-?}"
+[[ -n ${rows_raw:-} ]] && printf '  sqlite3 rows imported: %s; claimreg active claimants: %s; export lines: %s\n' \
+  "$rows_raw" "${claimants:-?}" "${export_lines:-?}"
+printf '  load average at end: %s (1/5/15 min)\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '  ratio = claimreg median / baseline median (lower is better); goal met: PASS, not met: MISS\n'
+if ((${#NOTES[@]})); then
+  printf '\n  failures:\n'
+  printf '    %s\n' "${NOTES[@]}"
+fi
+printf '\n'
+rm -f "$DIR/.rss"
+exit "$FAILED"

@@ -1,0 +1,101 @@
+# fish completion for claimreg. Installed into a fish completions directory
+# (e.g. /usr/share/fish/vendor_completions.d).
+
+set -l commands add import-csv check-eligibility export stats show withdraw erase
+set -l no_command "not __fish_seen_subcommand_from $commands"
+
+complete -c claimreg -f
+
+# Global options, before or after the command.
+complete -c claimreg -s h -l help -d 'Print help and exit'
+complete -c claimreg -l version -d 'Print version information and exit'
+complete -c claimreg -l db -r -F -d 'Registry file (env CLAIMREG_DB)'
+complete -c claimreg -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c claimreg -l busy-timeout -x -d 'Wait this long (ms) for another writer, then exit 75'
+
+# Commands.
+complete -c claimreg -n $no_command -a add -d 'Register one child; prints the claimant id'
+complete -c claimreg -n $no_command -a import-csv -d 'Import registrations from a CSV file'
+complete -c claimreg -n $no_command -a check-eligibility -d 'Evaluate eligibility'
+complete -c claimreg -n $no_command -a export -d 'Write claimants as CSV, JSON or NDJSON'
+complete -c claimreg -n $no_command -a stats -d 'Count active claimants'
+complete -c claimreg -n $no_command -a show -d "Print one claimant's record"
+complete -c claimreg -n $no_command -a withdraw -d 'Withdraw a claimant, or record its opt-out'
+complete -c claimreg -n $no_command -a erase -d 'Erase a claimant for good (GDPR Art. 17)'
+
+# add
+set -l c '__fish_seen_subcommand_from add'
+complete -c claimreg -n $c -l child-first-name -x -d "Child's first name (required)"
+complete -c claimreg -n $c -l child-name-prefix -x -d "Child's name prefix (tussenvoegsel)"
+complete -c claimreg -n $c -l child-last-name -x -d "Child's last name (required)"
+complete -c claimreg -n $c -l child-birth-date -x -d "Child's birth date (required)"
+complete -c claimreg -n $c -l country -x -d 'Country of residence, two letters (default NL)'
+complete -c claimreg -n $c -l postcode -x -d 'Postcode (NL: 1234 AB; required for NL)'
+complete -c claimreg -n $c -l house-number -x -d 'House number'
+complete -c claimreg -n $c -l platform -x -a 'tiktok musical.ly' -d 'Platform (required)'
+complete -c claimreg -n $c -l first-use -x -d 'First use (account creation) date (required)'
+complete -c claimreg -n $c -l last-use -x -d 'Last use date, if use stopped'
+complete -c claimreg -n $c -l registrant-name -x -d "Registrant's name (required)"
+complete -c claimreg -n $c -l registrant-email -x -d "Registrant's e-mail address (required)"
+complete -c claimreg -n $c -l registrant-phone -x -d "Registrant's phone number"
+complete -c claimreg -n $c -l registrant-relation -x -a 'parent guardian self' -d 'Relation to the child (required)'
+complete -c claimreg -n $c -l consent -d 'The registrant confirms they may act for the child'
+complete -c claimreg -n $c -l registered-at -x -d 'Registration time, ISO 8601 (default now, UTC)'
+complete -c claimreg -n $c -l external-ref -x -d "External reference (the sign-up system's id)"
+complete -c claimreg -n $c -l json -d 'Print {"id":N,"duplicate":true|false}'
+
+# import-csv
+set -l c '__fish_seen_subcommand_from import-csv'
+complete -c claimreg -n $c -F -d 'CSV file (- for stdin)'
+complete -c claimreg -n $c -l delimiter -x -a ', \; tab' -d 'Field delimiter (default: detect)'
+complete -c claimreg -n $c -l encoding -x -a 'utf-8 windows-1252' -d 'Encoding (default: detect)'
+complete -c claimreg -n $c -l rejects -r -F -d 'Write rejected rows to this CSV file (mode 0600)'
+complete -c claimreg -n $c -l json -d 'Print the summary as one JSON object on stdout'
+complete -c claimreg -n $c -l dry-run -d 'Validate and count; store nothing'
+complete -c claimreg -n $c -l strict -d 'Store nothing if any row is rejected'
+
+# check-eligibility
+set -l c '__fish_seen_subcommand_from check-eligibility'
+complete -c claimreg -n $c -l all -d 'Evaluate every claimant; print counts by verdict'
+complete -c claimreg -n $c -l rules -x -a 'ruling-2024 as-filed' -d 'Rule set (default ruling-2024)'
+complete -c claimreg -n $c -l as-of -x -d 'Evaluate as of this date (default today)'
+complete -c claimreg -n $c -l json -d 'Print JSON'
+complete -c claimreg -n $c -l child-birth-date -x -d "Ad hoc: child's birth date"
+complete -c claimreg -n $c -l first-use -x -d 'Ad hoc: first use date'
+complete -c claimreg -n $c -l last-use -x -d 'Ad hoc: last use date'
+complete -c claimreg -n $c -l country -x -d 'Ad hoc: country of residence (default NL)'
+complete -c claimreg -n $c -l postcode -x -d 'Ad hoc: postcode'
+complete -c claimreg -n $c -l platform -x -a 'tiktok musical.ly' -d 'Ad hoc: platform (default tiktok)'
+complete -c claimreg -n $c -l registrant-relation -x -a 'parent guardian self' -d 'Ad hoc: relation (default parent)'
+complete -c claimreg -n $c -l registered-at -x -d 'Ad hoc: registration time (default the as-of date)'
+complete -c claimreg -n $c -l no-consent -d 'Ad hoc: consent not given'
+
+# export
+set -l c '__fish_seen_subcommand_from export'
+complete -c claimreg -n $c -l format -x -a 'csv json ndjson' -d 'Output format (default csv)'
+complete -c claimreg -n $c -s o -l output -r -F -d 'Write FILE atomically, mode 0600 (default stdout)'
+complete -c claimreg -n $c -l pseudonymize -d 'Only the non-identifying columns'
+complete -c claimreg -n $c -l delimiter -x -a ', \; tab' -d 'CSV field delimiter (default ,)'
+complete -c claimreg -n $c -l bom -d 'Start with a UTF-8 byte order mark (for Excel)'
+complete -c claimreg -n $c -l verdict -x -a 'eligible ineligible review' -d 'Only this verdict (repeatable)'
+complete -c claimreg -n $c -l since -x -d 'Only claimants added or changed at or after this time'
+complete -c claimreg -n $c -l include-withdrawn -d 'Also withdrawn and opted-out claimants'
+
+# stats
+set -l c '__fish_seen_subcommand_from stats'
+complete -c claimreg -n $c -l by -x -a 'state verdict platform age-band birth-year postcode-area registration-month relation source' -d 'Group by (repeatable)'
+complete -c claimreg -n $c -l verdict -x -a 'eligible ineligible review' -d 'Count only this verdict (repeatable)'
+complete -c claimreg -n $c -l format -x -a 'table csv tsv json' -d 'Output format'
+complete -c claimreg -n $c -l count -d 'Print the number of active claimants alone'
+
+# show
+set -l c '__fish_seen_subcommand_from show'
+complete -c claimreg -n $c -l json -d 'Print one JSON object'
+
+# withdraw
+set -l c '__fish_seen_subcommand_from withdraw'
+complete -c claimreg -n $c -l opt-out -d 'The formal WAMCA opt-out instead of a withdrawal'
+
+# erase
+set -l c '__fish_seen_subcommand_from erase'
+complete -c claimreg -n $c -s f -l force -d 'Do not ask (required when stdin is not a terminal)'

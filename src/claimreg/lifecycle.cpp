@@ -1,0 +1,289 @@
+#include "claimreg/lifecycle.hpp"
+
+#include <array>
+
+#include <fmt/format.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include "claimreg/clock.hpp"
+#include "claimreg/error.hpp"
+
+namespace claimreg {
+
+namespace {
+
+// A column as text; NULL reads as empty.
+std::string text(SQLite::Statement& st, int column) {
+    const SQLite::Column c = st.getColumn(column);
+    return c.isNull() ? std::string() : c.getString();
+}
+
+std::optional<std::int64_t> optional_int(SQLite::Statement& st, int column) {
+    const SQLite::Column c = st.getColumn(column);
+    if (c.isNull()) return std::nullopt;
+    return c.getInt64();
+}
+
+// `source` plus `:LINE` when there is a line, as an export writes it.
+std::string source_with_line(SQLite::Statement& st, int source, int line) {
+    std::string s = text(st, source);
+    if (const auto l = optional_int(st, line)) s += fmt::format(":{}", *l);
+    return s;
+}
+
+void bind_optional(SQLite::Statement& st, int index, std::optional<std::int64_t> value) {
+    if (value) {
+        st.bind(index, *value);
+    } else {
+        st.bind(index);
+    }
+}
+
+// The claimant's columns show_claimant reads: the canonical fields (Field order), then these.
+constexpr const char* claimant_select =
+    "SELECT external_ref, child_first_name, child_name_prefix, child_last_name, "
+    "child_birth_date, country, postcode, house_number, platform, first_use, last_use, "
+    "registrant_name, registrant_email, registrant_phone, registrant_relation, consent, "
+    "registered_at, state, state_changed_at, verdict, reasons, age_band, rule_set, checked_at, "
+    "source, source_line, changed_at FROM claimants WHERE id = ?";
+
+NotFoundError no_claimant(Registry& registry, std::int64_t id) {
+    SQLite::Statement erased(registry.db(), "SELECT at FROM audit WHERE action = ? AND "
+                                            "claimant_id = ? ORDER BY id DESC LIMIT 1");
+    erased.bind(1, std::string(to_string(AuditAction::erased)));
+    erased.bind(2, id);
+    if (erased.executeStep()) {
+        return NotFoundError(
+            fmt::format("no claimant with id {} (erased at {})", id, text(erased, 0)));
+    }
+    return NotFoundError(fmt::format("no claimant with id {}", id));
+}
+
+} // namespace
+
+std::string_view to_string(AuditAction action) {
+    switch (action) {
+    case AuditAction::imported: return "imported";
+    case AuditAction::added: return "added";
+    case AuditAction::withdrawn: return "withdrawn";
+    case AuditAction::opted_out: return "opted-out";
+    case AuditAction::erased: return "erased";
+    }
+    return "unknown";
+}
+
+void append_audit(Registry& registry, AuditAction action, std::optional<std::int64_t> claimant_id,
+                  std::optional<std::int64_t> count, std::string_view detail, std::string_view at) {
+    SQLite::Statement st(registry.db(), "INSERT INTO audit (at, action, claimant_id, count, "
+                                        "detail) VALUES (?, ?, ?, ?, ?)");
+    st.bind(1, std::string(at));
+    st.bind(2, std::string(to_string(action)));
+    bind_optional(st, 3, claimant_id);
+    bind_optional(st, 4, count);
+    if (detail.empty()) {
+        st.bind(5);
+    } else {
+        st.bind(5, std::string(detail));
+    }
+    st.exec();
+}
+
+ClaimantRecord show_claimant(Registry& registry, std::int64_t id) {
+    SQLite::Database& db = registry.db();
+    SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED); // three reads, one state
+    ClaimantRecord rec;
+    rec.id = id;
+    {
+        SQLite::Statement st(db, claimant_select);
+        st.bind(1, id);
+        if (!st.executeStep()) throw no_claimant(registry, id);
+        for (std::size_t f = 0; f < field_count; ++f) {
+            const int column = static_cast<int>(f);
+            rec.fields[f] = static_cast<Field>(f) == Field::consent
+                                ? std::string(st.getColumn(column).getInt() != 0 ? "yes" : "no")
+                                : text(st, column);
+        }
+        int c = static_cast<int>(field_count);
+        rec.state = text(st, c++);
+        rec.state_changed_at = text(st, c++);
+        rec.verdict = text(st, c++);
+        rec.reasons = text(st, c++);
+        rec.age_band = text(st, c++);
+        rec.rule_set = text(st, c++);
+        rec.checked_at = text(st, c++);
+        rec.source = source_with_line(st, c, c + 1);
+        c += 2;
+        rec.changed_at = text(st, c);
+    }
+    {
+        SQLite::Statement st(db, "SELECT id, external_ref, registrant_name, registrant_email, "
+                                 "registrant_phone, registrant_relation, consent, registered_at, "
+                                 "source, source_line, added_at FROM registrations "
+                                 "WHERE claimant_id = ? ORDER BY id");
+        st.bind(1, id);
+        while (st.executeStep()) {
+            LinkedRegistration r;
+            r.id = st.getColumn(0).getInt64();
+            r.external_ref = text(st, 1);
+            r.registrant_name = text(st, 2);
+            r.registrant_email = text(st, 3);
+            r.registrant_phone = text(st, 4);
+            r.registrant_relation = text(st, 5);
+            r.consent = st.getColumn(6).getInt() != 0;
+            r.registered_at = text(st, 7);
+            r.source = source_with_line(st, 8, 9);
+            r.added_at = text(st, 10);
+            rec.registrations.push_back(std::move(r));
+        }
+    }
+    {
+        SQLite::Statement st(db, "SELECT id, at, action, claimant_id, count, detail FROM audit "
+                                 "WHERE claimant_id = ? ORDER BY id");
+        st.bind(1, id);
+        while (st.executeStep()) {
+            AuditEvent e;
+            e.id = st.getColumn(0).getInt64();
+            e.at = text(st, 1);
+            e.action = text(st, 2);
+            e.claimant_id = optional_int(st, 3);
+            e.count = optional_int(st, 4);
+            e.detail = text(st, 5);
+            rec.audit.push_back(std::move(e));
+        }
+    }
+    snapshot.commit();
+    return rec;
+}
+
+AddResult add_registration(Registry& registry, const Registration& r, const StoredVerdict& verdict,
+                           const Source& source) {
+    WriteTransaction tx(registry);
+    AddResult result;
+    {
+        Registrar registrar(registry);
+        result = registrar.add(r, verdict, source);
+    }
+    if (result.outcome != AddOutcome::same_submission) {
+        append_audit(registry, AuditAction::added, result.id, 1,
+                     result.outcome == AddOutcome::added ? "new claimant" : "linked registration",
+                     now_utc());
+    }
+    tx.commit();
+    return result;
+}
+
+WithdrawResult withdraw_claimant(Registry& registry, std::int64_t id, State target, Date as_of,
+                                 const std::string& now) {
+    if (target == State::active) throw UsageError("a claimant cannot be withdrawn into 'active'");
+    SQLite::Database& db = registry.db();
+    WriteTransaction tx(registry);
+    WithdrawResult result;
+    std::string rule_set;
+    std::string country;
+    EligibilityInput in;
+    {
+        SQLite::Statement st(db, "SELECT state, state_changed_at, rule_set, verdict, reasons, "
+                                 "child_birth_date, country, platform, first_use, last_use, "
+                                 "registrant_relation, consent, registered_at "
+                                 "FROM claimants WHERE id = ?");
+        st.bind(1, id);
+        if (!st.executeStep()) throw no_claimant(registry, id);
+        result.previous = parse_state(text(st, 0));
+        result.state = result.previous;
+        result.state_changed_at = text(st, 1);
+        rule_set = text(st, 2);
+        result.verdict = text(st, 3);
+        result.reasons = text(st, 4);
+        try {
+            in.child_birth_date = parse_date(text(st, 5));
+            country = text(st, 6);
+            in.country = country;
+            in.platform = parse_platform(text(st, 7));
+            in.first_use = parse_date(text(st, 8));
+            if (!st.getColumn(9).isNull()) in.last_use = parse_date(text(st, 9));
+            in.registrant_relation = parse_relation(text(st, 10));
+            in.consent = st.getColumn(11).getInt() != 0;
+            in.registered_on = registered_on(text(st, 12));
+        } catch (const RuleError&) {
+            throw DataError(fmt::format("stored claimant {} fails validation", id));
+        }
+    }
+    // Already there, or opted out (a withdrawal does not undo the formal opt-out): unchanged.
+    if (result.previous == target ||
+        (target == State::withdrawn && result.previous == State::opted_out)) {
+        return result; // the transaction rolls back: nothing was written
+    }
+    // The verdict follows the new state at once (reason withdrawn / opted_out), under the
+    // claimant's rule set (the default if this build does not know it).
+    const RuleSet* rules = &default_rule_set();
+    for (const RuleSet& r : rule_sets()) {
+        if (r.name == rule_set) rules = &r;
+    }
+    in.state = target;
+    const Verdict verdict = evaluate(in, *rules, as_of);
+    result.verdict = std::string(to_string(verdict.verdict));
+    result.reasons = join_reasons(verdict.reasons);
+    {
+        SQLite::Statement st(db, "UPDATE claimants SET state = ?1, state_changed_at = ?2, "
+                                 "changed_at = ?2, verdict = ?3, reasons = ?4, age_band = ?5, "
+                                 "rule_set = ?6, checked_at = ?7 WHERE id = ?8");
+        st.bind(1, std::string(to_string(target)));
+        st.bind(2, now);
+        st.bind(3, result.verdict);
+        st.bind(4, result.reasons);
+        st.bind(5, verdict.age_band ? std::string(to_string(*verdict.age_band)) : std::string());
+        st.bind(6, std::string(rules->name));
+        st.bind(7, format_date(as_of));
+        st.bind(8, id);
+        st.exec();
+    }
+    append_audit(registry, target == State::opted_out ? AuditAction::opted_out : AuditAction::withdrawn,
+                 id, std::nullopt, fmt::format("from {}", to_string(result.previous)), now);
+    tx.commit();
+    result.state = target;
+    result.changed = true;
+    result.state_changed_at = now;
+    return result;
+}
+
+std::int64_t linked_registration_count(Registry& registry, std::int64_t id) {
+    SQLite::Statement st(registry.db(), "SELECT (SELECT count(*) FROM registrations WHERE "
+                                        "claimant_id = ?1) FROM claimants WHERE id = ?1");
+    st.bind(1, id);
+    if (!st.executeStep()) throw no_claimant(registry, id);
+    return st.getColumn(0).getInt64();
+}
+
+EraseResult erase_claimant(Registry& registry, std::int64_t id, const std::string& now) {
+    SQLite::Database& db = registry.db();
+    EraseResult result;
+    {
+        WriteTransaction tx(registry);
+        result.linked = linked_registration_count(registry, id);
+        // secure_delete (set on every connection) zeroes the freed cells and pages.
+        SQLite::Statement registrations(db, "DELETE FROM registrations WHERE claimant_id = ?");
+        registrations.bind(1, id);
+        registrations.exec();
+        SQLite::Statement claimant(db, "DELETE FROM claimants WHERE id = ?");
+        claimant.bind(1, id);
+        claimant.exec();
+        append_audit(registry, AuditAction::erased, id, 1 + result.linked,
+                     fmt::format("linked={}", result.linked), now);
+        tx.commit();
+    }
+    // The log still holds the pages as they were before: copy the new ones into the file and
+    // empty it. Waits (busy timeout) for readers; one still reading leaves it incomplete.
+    SQLite::Statement checkpoint(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+    if (checkpoint.executeStep()) result.wal_truncated = checkpoint.getColumn(0).getInt() == 0;
+    return result;
+}
+
+std::uint64_t erased_count(Registry& registry) {
+    SQLite::Statement st(registry.db(), "SELECT count(*) FROM audit WHERE action = ?");
+    st.bind(1, std::string(to_string(AuditAction::erased)));
+    st.executeStep();
+    return static_cast<std::uint64_t>(st.getColumn(0).getInt64());
+}
+
+} // namespace claimreg

@@ -1,0 +1,209 @@
+// claimreg show: everything the registry holds on one claimant, for people or as JSON.
+// It prints personal data on stdout by design (that is its purpose); errors never do.
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "app.hpp"
+#include "claimreg/json.hpp"
+#include "claimreg/lifecycle.hpp"
+#include "output.hpp"
+
+namespace claimreg::cli {
+
+namespace {
+
+struct ShowOptions {
+    std::int64_t id = 0;
+    bool json = false;
+};
+
+void write_stdout(std::string_view text) {
+    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
+        throw IoError(fmt::format("cannot write to standard output: {}", errno_text(errno)));
+    }
+}
+
+// `key: value` lines with the values aligned; an empty value leaves the line at `key:`.
+class Lines {
+  public:
+    explicit Lines(std::string indent) : indent_(std::move(indent)) {}
+    void add(std::string_view key, std::string_view value) { lines_.emplace_back(key, value); }
+    void render(std::string& out, std::string_view first_indent) const {
+        std::size_t width = 0;
+        for (const auto& [key, value] : lines_) width = std::max(width, key.size() + 1);
+        bool first = true;
+        for (const auto& [key, value] : lines_) {
+            std::string line = fmt::format("{}{:<{}} {}", first ? first_indent : indent_,
+                                           key + ":", width, value);
+            while (!line.empty() && line.back() == ' ') line.pop_back();
+            out += line;
+            out += '\n';
+            first = false;
+        }
+    }
+
+  private:
+    std::string indent_;
+    std::vector<std::pair<std::string, std::string>> lines_;
+};
+
+std::string human(const ClaimantRecord& c) {
+    Lines main("");
+    main.add("id", std::to_string(c.id));
+    for (std::size_t f = 0; f < field_count; ++f) main.add(field_name(static_cast<Field>(f)), c.fields[f]);
+    main.add("state", c.state);
+    main.add("state_changed_at", c.state_changed_at);
+    main.add("verdict", c.verdict);
+    main.add("reasons", c.reasons);
+    main.add("age_band", c.age_band);
+    main.add("rule_set", c.rule_set);
+    main.add("checked_at", c.checked_at);
+    main.add("source", c.source);
+    main.add("changed_at", c.changed_at);
+    std::string out;
+    main.render(out, "");
+
+    out += fmt::format("\nregistrations: {}\n", c.registrations.size());
+    for (const LinkedRegistration& r : c.registrations) {
+        Lines block("    ");
+        block.add("registrant_name", r.registrant_name);
+        block.add("registrant_email", r.registrant_email);
+        block.add("registrant_phone", r.registrant_phone);
+        block.add("registrant_relation", r.registrant_relation);
+        block.add("consent", r.consent ? "yes" : "no");
+        block.add("registered_at", r.registered_at);
+        block.add("external_ref", r.external_ref);
+        block.add("source", r.source);
+        block.add("added_at", r.added_at);
+        block.render(out, "  - ");
+    }
+
+    out += "\naudit:\n";
+    for (const AuditEvent& e : c.audit) {
+        std::string line = fmt::format("  {}  {:<9}  {}", e.at, e.action, e.detail);
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out += line;
+        out += '\n';
+    }
+    return out;
+}
+
+// JSON text: a string, or null when empty.
+std::string nullable(std::string_view text) {
+    return text.empty() ? std::string("null") : json_string(text);
+}
+
+std::string json_list(std::string_view codes) {
+    std::string out = "[";
+    while (!codes.empty()) {
+        const std::size_t comma = codes.find(',');
+        if (out.size() > 1) out += ',';
+        append_json_string(out, codes.substr(0, comma));
+        codes = comma == std::string_view::npos ? std::string_view() : codes.substr(comma + 1);
+    }
+    return out + "]";
+}
+
+std::string json(const ClaimantRecord& c) {
+    std::string out = fmt::format("{{\"id\":{}", c.id);
+    const auto key = [&](std::string_view name) {
+        out += ',';
+        append_json_string(out, name);
+        out += ':';
+    };
+    for (std::size_t f = 0; f < field_count; ++f) {
+        const auto field = static_cast<Field>(f);
+        key(field_name(field));
+        const std::string& value = c.fields[f];
+        switch (field) {
+        case Field::external_ref:
+        case Field::last_use:
+        case Field::registrant_phone: out += nullable(value); break;
+        case Field::consent: out += value == "yes" ? "true" : "false"; break;
+        default: append_json_string(out, value);
+        }
+    }
+    key("state");
+    append_json_string(out, c.state);
+    key("state_changed_at");
+    out += nullable(c.state_changed_at);
+    key("verdict");
+    append_json_string(out, c.verdict);
+    key("reasons");
+    out += json_list(c.reasons);
+    key("age_band");
+    out += nullable(c.age_band);
+    key("rule_set");
+    append_json_string(out, c.rule_set);
+    key("checked_at");
+    append_json_string(out, c.checked_at);
+    key("source");
+    append_json_string(out, c.source);
+    key("changed_at");
+    append_json_string(out, c.changed_at);
+    key("registrations");
+    out += '[';
+    for (std::size_t i = 0; i < c.registrations.size(); ++i) {
+        const LinkedRegistration& r = c.registrations[i];
+        out += fmt::format("{}{{\"external_ref\":{},\"registrant_name\":{},\"registrant_email\":{},"
+                           "\"registrant_phone\":{},\"registrant_relation\":{},\"consent\":{},"
+                           "\"registered_at\":{},\"source\":{},\"added_at\":{}}}",
+                           i == 0 ? "" : ",", nullable(r.external_ref), json_string(r.registrant_name),
+                           json_string(r.registrant_email), nullable(r.registrant_phone),
+                           json_string(r.registrant_relation), r.consent,
+                           json_string(r.registered_at), json_string(r.source),
+                           json_string(r.added_at));
+    }
+    out += ']';
+    key("audit");
+    out += '[';
+    for (std::size_t i = 0; i < c.audit.size(); ++i) {
+        const AuditEvent& e = c.audit[i];
+        out += fmt::format("{}{{\"at\":{},\"action\":{},\"count\":{},\"detail\":{}}}",
+                           i == 0 ? "" : ",", json_string(e.at), json_string(e.action),
+                           e.count ? std::to_string(*e.count) : "null", nullable(e.detail));
+    }
+    out += "]}\n";
+    return out;
+}
+
+ExitStatus run_show(const ShowOptions& opt, const GlobalOptions& global) {
+    Registry registry(global.db, OpenMode::read, global.registry_options());
+    const ClaimantRecord record = show_claimant(registry, opt.id);
+    write_stdout(opt.json ? json(record) : human(record));
+    return ExitStatus::ok;
+}
+
+} // namespace
+
+void setup_show(CLI::App& app, const GlobalOptions& global, Outcome& out) {
+    auto opt = std::make_shared<ShowOptions>();
+    auto* cmd = app.add_subcommand(
+        "show", "Print one claimant's record, state, verdict, linked registrations and audit events");
+    cmd->add_option("ID", opt->id, "The claimant's id")
+        ->required()
+        ->type_name("ID")
+        ->check(CLI::PositiveNumber);
+    cmd->add_flag("--json", opt->json, "Print one JSON object (keys as in export, plus "
+                                       "state_changed_at, changed_at, registrations, audit)");
+    cmd->footer(
+        "Prints `field: value` lines: the canonical record fields, then state (and when it\n"
+        "changed), verdict, reasons, age band, rule set, checked_at, source and changed_at;\n"
+        "then the further registrations of the same child (registrant, e-mail, relation,\n"
+        "registered_at, source:line) and the claimant's audit events (what happened when).\n"
+        "This is personal data: mind where the output goes.\n\n"
+        "Exit status: 0 ok, 64 usage error, 66 no such claimant or missing registry (none is\n"
+        "created), 74 I/O error, 75 registry busy.\n\n"
+        "Examples:\n"
+        "  claimreg show 42\n"
+        "  claimreg show 42 --json | jq .registrations");
+    cmd->callback([opt, &global, &out] { out.status = run_show(*opt, global); });
+}
+
+} // namespace claimreg::cli
