@@ -77,7 +77,9 @@ void setup_add(CLI::App& app, const GlobalOptions& global, Outcome&) {
     cmd->add_flag("--json", opt->json, R"(Print {"id":N,"duplicate":true|false})")
         ->group("Output");
     cmd->footer("A duplicate of a registered child prints the existing id, says so on stderr and "
-                "exits 0.\n\nExample:\n  claimreg add --child-first-name Zoë "
+                "exits 0.\n\nExit status: 0 stored or duplicate, 64 usage (a required option "
+                "missing), 65 a field breaks\na rule (named on stderr), 73 cannot create the "
+                "registry, 75 registry busy.\n\nExample:\n  claimreg add --child-first-name Zoë "
                 "--child-name-prefix 'van der' --child-last-name Berg \\\n"
                 "    --child-birth-date 14-03-2011 --postcode '1012 AB' --platform tiktok "
                 "--first-use 2019-06-01 \\\n"

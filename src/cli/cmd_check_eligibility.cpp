@@ -151,9 +151,10 @@ void setup_check_eligibility(CLI::App& app, const GlobalOptions& global, Outcome
     auto* cmd = app.add_subcommand(
         "check-eligibility", "Evaluate eligibility: stored claimants (IDs or --all) or ad hoc facts");
     cmd->add_option("ID", opt->ids, "Claimant ids to evaluate and store verdicts for")
-        ->type_name("ID")
+        ->type_name("")
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
-        ->check(CLI::PositiveNumber);
+        ->check(claimant_id_validator())
+        ->default_str("");
     cmd->add_flag("--all", opt->all, "Evaluate every claimant; print counts by verdict");
     cmd->add_option("--rules", opt->rules, "Rule set: " + rule_set_names())
         ->type_name("RULES");

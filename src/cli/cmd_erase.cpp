@@ -71,8 +71,9 @@ void setup_erase(CLI::App& app, const GlobalOptions& global, Outcome& out) {
         "erase", "Erase a claimant and its linked registrations for good (GDPR Art. 17)");
     cmd->add_option("ID", opt->id, "The claimant's id")
         ->required()
-        ->type_name("ID")
-        ->check(CLI::PositiveNumber);
+        ->type_name("")
+        ->check(claimant_id_validator())
+        ->default_str("");
     cmd->add_flag("-f,--force", opt->force, "Do not ask (required when stdin is not a terminal)");
     cmd->footer(
         "Deletes the claimant and every registration linked to it, overwriting the freed space\n"

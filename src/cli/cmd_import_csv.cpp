@@ -92,7 +92,7 @@ void setup_import_csv(CLI::App& app, const GlobalOptions& global, Outcome& out) 
     auto* cmd = app.add_subcommand("import-csv", "Import registrations from a CSV file (- for stdin)");
     cmd->add_option("FILE", opt->file, "CSV file to import, or - for standard input")
         ->required()
-        ->type_name("FILE");
+        ->type_name("");
     cmd->add_option("--delimiter", opt->delimiter, "Field delimiter: , ; or tab (default: detect)")
         ->type_name("CHAR")
         ->group("Input");
@@ -113,7 +113,8 @@ void setup_import_csv(CLI::App& app, const GlobalOptions& global, Outcome& out) 
         "day-first DD-MM-YYYY. Duplicates are counted and skipped. The import is one\n"
         "transaction: on failure or interruption the registry is as before.\n\n"
         "Exit status: 0 all rows fine, 65 rows rejected (the good rows are stored unless\n"
-        "--strict), 66 missing file, 75 registry busy.\n\n"
+        "--strict), 66 missing file, 73 cannot create the registry or rejects file, 74 I/O\n"
+        "error, 75 registry busy.\n\n"
         "Examples:\n"
         "  claimreg import-csv aanmeldingen.csv --rejects afgekeurd.csv\n"
         "  claimreg import-csv --dry-run --json partner.csv");

@@ -188,8 +188,9 @@ void setup_show(CLI::App& app, const GlobalOptions& global, Outcome& out) {
         "show", "Print one claimant's record, state, verdict, linked registrations and audit events");
     cmd->add_option("ID", opt->id, "The claimant's id")
         ->required()
-        ->type_name("ID")
-        ->check(CLI::PositiveNumber);
+        ->type_name("")
+        ->check(claimant_id_validator())
+        ->default_str("");
     cmd->add_flag("--json", opt->json, "Print one JSON object (keys as in export, plus "
                                        "state_changed_at, changed_at, registrations, audit)");
     cmd->footer(

@@ -48,8 +48,9 @@ void setup_withdraw(CLI::App& app, const GlobalOptions& global, Outcome& out) {
         "withdraw", "Withdraw a claimant, or record its formal opt-out (--opt-out)");
     cmd->add_option("ID", opt->id, "The claimant's id")
         ->required()
-        ->type_name("ID")
-        ->check(CLI::PositiveNumber);
+        ->type_name("")
+        ->check(claimant_id_validator())
+        ->default_str("");
     cmd->add_flag("--opt-out", opt->opt_out,
                   "The formal WAMCA opt-out (state opted-out) instead of a withdrawal");
     cmd->footer(

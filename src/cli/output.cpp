@@ -11,6 +11,19 @@ char parse_delimiter(std::string_view text) {
     throw UsageError(fmt::format("unknown delimiter '{}' (use , ; or tab)", text));
 }
 
+CLI::Validator claimant_id_validator() {
+    return CLI::Validator(
+        [](const std::string& text) -> std::string {
+            const bool digits = !text.empty() && text.size() <= 18 &&
+                                text.find_first_not_of("0123456789") == std::string::npos;
+            if (!digits || text.find_first_not_of('0') == std::string::npos) {
+                return "'" + text + "' is not a claimant id (a positive whole number)";
+            }
+            return std::string();
+        },
+        "");
+}
+
 std::string option_name(std::string_view field) {
     std::string name = "--";
     for (const char c : field) name += (c == '_') ? '-' : c;

@@ -3,6 +3,7 @@
 
 #include <string_view>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 namespace claimreg::cli {
@@ -17,6 +18,9 @@ void notice(bool quiet, fmt::format_string<Args...> format, Args&&... args) {
 /// Parses a --delimiter value: `,` `;` `tab` (or a tab character), `comma`, `semicolon`.
 /// Throws UsageError otherwise.
 char parse_delimiter(std::string_view text);
+
+/// Accepts a claimant id: a positive whole number.
+CLI::Validator claimant_id_validator();
 
 /// Field name as a command-line option: `child_first_name` -> `--child-first-name`.
 std::string option_name(std::string_view field);
