@@ -4,7 +4,10 @@ SAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build demo test test-sanitize bench clean
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+.PHONY: all deps build demo test test-sanitize bench fuzz clean
 
 all: build
 
@@ -29,5 +32,14 @@ test-sanitize: deps
 bench: build
 	@./bench/run.sh $(BUILD)
 
+fuzz: deps
+	@./scripts/install-deps.sh clang libclang-rt-14-dev
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DCLAIMREG_FUZZ=ON \
+		-DCLAIMREG_BUILD_TESTS=OFF -DCLAIMREG_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_import
+	@mkdir -p $(FUZZ_BUILD)/corpus && cp fuzz/corpus/* $(FUZZ_BUILD)/corpus/
+	@cd $(FUZZ_BUILD) && ./fuzz/fuzz_import -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+		-timeout=10 -rss_limit_mb=1024 -print_final_stats=1 corpus
+
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD) $(FUZZ_BUILD)

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs the Debian packages claimreg needs to build, test and benchmark.
 # Asks dpkg what is missing; runs apt-get (update once, then install) only for that.
+# Arguments name further packages (`make fuzz` adds clang and its libFuzzer runtime).
 set -eu
 
 packages="g++ make cmake pkg-config libcli11-dev libsqlitecpp-dev libfmt-dev doctest-dev \
-libsqlite3-dev libutf8proc-dev sqlite3 groff-base"
+libsqlite3-dev libutf8proc-dev sqlite3 groff-base $*"
 
 missing=""
 for p in $packages; do

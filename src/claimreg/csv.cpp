@@ -132,7 +132,6 @@ std::size_t first_non_ascii(std::string_view s) {
 }
 
 constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
 constexpr std::uint64_t kLows = 0x7F7F7F7F7F7F7F7FULL;
 
 /// 0x80 in exactly the bytes of `w` that equal the byte whose eight copies are `pattern`.

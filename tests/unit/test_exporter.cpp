@@ -69,11 +69,18 @@ std::string exported(Registry& registry, const ExportOptions& options = {}) {
     std::size_t size = 0;
     std::FILE* out = open_memstream(&data, &size);
     REQUIRE(out != nullptr);
+    struct Release { // also when export_claimants throws
+        std::FILE* out;
+        char** data;
+        ~Release() {
+            if (out != nullptr) std::fclose(out);
+            std::free(*data);
+        }
+    } release{out, &data};
     export_claimants(registry, options, out);
     std::fclose(out);
-    std::string text(data, size);
-    std::free(data);
-    return text;
+    release.out = nullptr;
+    return std::string(data, size);
 }
 
 ExportOptions with_format(ExportFormat format) {
