@@ -225,6 +225,15 @@ if [[ -e fresh.db && -e raw.db ]]; then
     '"$SQLITE3_BIN" upd.db "UPDATE claimants SET platform = lower(platform)"'
   rm_db elig.db; rm_db upd.db
 
+  # 3b. the nightly case: a new as-of date, so every claimant's stored date changes
+  next_day=$(date -d tomorrow +%F)
+  case_pair check-eligibility-new-date 1.5 "sqlite3 UPDATE" \
+    'cp_db full.db elig.db' \
+    '"$CLAIMREG_BIN" --db elig.db check-eligibility --all --as-of '"$next_day" \
+    'cp_db raw.db upd.db' \
+    '"$SQLITE3_BIN" upd.db "UPDATE claimants SET platform = lower(platform)"'
+  rm_db elig.db; rm_db upd.db
+
   # 4. export --output vs sqlite3 -csv -header
   case_pair export 1.0 "sqlite3 -csv" \
     'rm -f out.csv' \

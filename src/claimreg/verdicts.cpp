@@ -11,19 +11,13 @@ namespace claimreg {
 
 namespace {
 
-// The arguments of the SQL function below, in order.
-constexpr const char* eval_arguments =
-    "id, child_birth_date, country, platform, first_use, last_use, registrant_relation, consent, "
-    "registered_at, state";
-
-// Evaluation context shared with SQLite for one statement.
-// The last row's result is cached: SQLite may evaluate the function once per reference.
+// Evaluation context shared with SQLite for one scan.
 struct EvalContext {
     const RuleSet* rules;
     Date as_of;
     VerdictCounts counts{};
-    std::int64_t last_id = 0;
-    Verdict last;
+    Verdict last;                          ///< the last row's verdict
+    std::vector<ClaimantVerdict> changed;  ///< rows whose stored verdict differs
 };
 
 std::string_view text_arg(sqlite3_value* v) {
@@ -31,32 +25,16 @@ std::string_view text_arg(sqlite3_value* v) {
     return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_value_bytes(v))) : std::string_view();
 }
 
-// Packs a verdict into one integer: verdict (2 bits) | band+1 (2 bits) | reasons << 4.
-std::int64_t pack(const Verdict& v) {
-    const std::int64_t band = v.age_band ? static_cast<std::int64_t>(*v.age_band) + 1 : 0;
-    return static_cast<std::int64_t>(v.verdict) | (band << 2) |
-           (static_cast<std::int64_t>(v.reasons.bits()) << 4);
-}
+// The stored columns a verdict depends on, then the stored verdict, then a flag.
+constexpr const char* scan_arguments =
+    "id, child_birth_date, country, platform, first_use, last_use, registrant_relation, consent, "
+    "registered_at, state, verdict, reasons, age_band";
 
-Verdict unpack(std::int64_t packed) {
-    Verdict v;
-    v.verdict = static_cast<VerdictKind>(packed & 3);
-    const auto band = (packed >> 2) & 3;
-    if (band != 0) v.age_band = static_cast<AgeBand>(band - 1);
-    for (std::size_t r = 0; r < reason_count; ++r) {
-        if ((packed >> (4 + r)) & 1) v.reasons.add(static_cast<Reason>(r));
-    }
-    return v;
-}
-
-// claimreg_evaluate(<eval_arguments>) -> packed verdict.
-void sql_evaluate(sqlite3_context* ctx, int, sqlite3_value** argv) {
+// claimreg_scan(<scan_arguments>, flag) -> flag. Evaluates the row, counts its verdict and
+// notes it when it differs from the stored one. Returning its last argument makes SQLite
+// evaluate it for every row it considers.
+void sql_scan(sqlite3_context* ctx, int, sqlite3_value** argv) {
     auto* context = static_cast<EvalContext*>(sqlite3_user_data(ctx));
-    const std::int64_t id = sqlite3_value_int64(argv[0]);
-    if (id == context->last_id) {
-        sqlite3_result_int64(ctx, pack(context->last));
-        return;
-    }
     try {
         EligibilityInput in;
         in.child_birth_date = parse_date(text_arg(argv[1]));
@@ -68,125 +46,89 @@ void sql_evaluate(sqlite3_context* ctx, int, sqlite3_value** argv) {
         in.consent = sqlite3_value_int(argv[7]) != 0;
         in.registered_on = registered_on(text_arg(argv[8]));
         in.state = parse_state(text_arg(argv[9]));
-        context->last = evaluate(in, *context->rules, context->as_of);
-        context->last_id = id;
-        ++context->counts[static_cast<std::size_t>(context->last.verdict)];
-        sqlite3_result_int64(ctx, pack(context->last));
+        const Verdict v = evaluate(in, *context->rules, context->as_of);
+        context->last = v;
+        ++context->counts[static_cast<std::size_t>(v.verdict)];
+        const std::string_view band = v.age_band ? to_string(*v.age_band) : std::string_view();
+        if (text_arg(argv[10]) != to_string(v.verdict) || text_arg(argv[11]) != join_reasons(v.reasons) ||
+            text_arg(argv[12]) != band) {
+            context->changed.push_back({sqlite3_value_int64(argv[0]), v});
+        }
+        sqlite3_result_value(ctx, argv[13]);
     } catch (const std::exception&) {
         sqlite3_result_error(ctx, "stored claimant fails validation", -1);
     }
 }
 
-void sql_verdict(sqlite3_context* ctx, int, sqlite3_value** argv) {
-    const auto text = to_string(unpack(sqlite3_value_int64(argv[0])).verdict);
-    sqlite3_result_text(ctx, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
-}
-
-void sql_reasons(sqlite3_context* ctx, int, sqlite3_value** argv) {
-    const std::string text = join_reasons(unpack(sqlite3_value_int64(argv[0])).reasons);
-    sqlite3_result_text(ctx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-}
-
-void sql_band(sqlite3_context* ctx, int, sqlite3_value** argv) {
-    const auto band = unpack(sqlite3_value_int64(argv[0])).age_band;
-    const std::string_view text = band ? to_string(*band) : std::string_view(""); // never NULL
-    sqlite3_result_text(ctx, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
-}
-
-// Registers the functions for the lifetime of one evaluation.
-class EvalFunctions {
+// Registers claimreg_scan for the lifetime of one evaluation.
+class ScanFunction {
   public:
-    EvalFunctions(Registry& registry, EvalContext& context) : db_(registry.db().getHandle()) {
-        const int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC;
-        sqlite3_create_function(db_, "claimreg_evaluate", 10, SQLITE_UTF8, &context, sql_evaluate,
-                                nullptr, nullptr);
-        sqlite3_create_function(db_, "claimreg_verdict", 1, flags, nullptr, sql_verdict, nullptr, nullptr);
-        sqlite3_create_function(db_, "claimreg_reasons", 1, flags, nullptr, sql_reasons, nullptr, nullptr);
-        sqlite3_create_function(db_, "claimreg_band", 1, flags, nullptr, sql_band, nullptr, nullptr);
+    ScanFunction(Registry& registry, EvalContext& context) : db_(registry.db().getHandle()) {
+        sqlite3_create_function(db_, "claimreg_scan", 14, SQLITE_UTF8, &context, sql_scan, nullptr,
+                                nullptr);
     }
-    ~EvalFunctions() {
-        for (const char* name : {"claimreg_verdict", "claimreg_reasons", "claimreg_band"}) {
-            sqlite3_create_function(db_, name, 1, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr);
-        }
-        sqlite3_create_function(db_, "claimreg_evaluate", 10, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr);
+    ~ScanFunction() {
+        sqlite3_create_function(db_, "claimreg_scan", 14, SQLITE_UTF8, nullptr, nullptr, nullptr,
+                                nullptr);
     }
-    EvalFunctions(const EvalFunctions&) = delete;
-    EvalFunctions& operator=(const EvalFunctions&) = delete;
+    ScanFunction(const ScanFunction&) = delete;
+    ScanFunction& operator=(const ScanFunction&) = delete;
 
   private:
     sqlite3* db_;
 };
 
-// One evaluation per row (claimreg_evaluate caches it for the row's other references).
-std::string evaluated(std::string_view what) {
-    return fmt::format("(SELECT {} FROM (SELECT claimreg_evaluate({}) AS p))", what, eval_arguments);
-}
-
-// Stores the verdict where it changed (only those rows touch the indexes that hold verdict
-// and age band); `where` selects the rows.
-std::string update_changed_sql(std::string_view where) {
-    return fmt::format(
-        "UPDATE claimants SET (verdict, reasons, age_band, rule_set, checked_at, changed_at) = "
-        "{} WHERE {} AND {}",
-        evaluated("claimreg_verdict(p), claimreg_reasons(p), claimreg_band(p), ?1, ?2, ?3"),
-        where,
-        evaluated("claimreg_verdict(p) IS NOT verdict OR claimreg_reasons(p) IS NOT reasons "
-                  "OR claimreg_band(p) IS NOT age_band"));
-}
-
-// Records the rule set and as-of date on the rows whose verdict stayed the same.
-std::string update_checked_sql(std::string_view where) {
-    return fmt::format("UPDATE claimants SET rule_set = ?1, checked_at = ?2 WHERE {} AND "
-                       "(rule_set IS NOT ?1 OR checked_at IS NOT ?2)",
-                       where);
-}
-
-// Runs both updates over the rows `where` selects (`?4` may be bound by `bind_extra`).
+// Evaluates the rows `where` selects (`?3` may be bound by `bind_extra`) in one scan that also
+// records the rule set and as-of date (columns outside every index, so rewriting them is cheap),
+// then stores the verdict only on the rows whose verdict changed: those alone touch the
+// indexes that hold verdict and age band, and get a new changed_at.
 template <typename BindExtra>
-void run_verdict_updates(SQLite::Statement& changed, SQLite::Statement& checked,
-                         const RuleSet& rules, Date as_of, const std::string& now,
-                         BindExtra bind_extra) {
-    const std::string rule_set(rules.name);
-    const std::string as_of_text = format_date(as_of);
-    changed.reset();
-    changed.bind(1, rule_set);
-    changed.bind(2, as_of_text);
-    changed.bind(3, now);
-    bind_extra(changed);
-    changed.exec();
-    checked.reset();
-    checked.bind(1, rule_set);
-    checked.bind(2, as_of_text);
-    bind_extra(checked);
-    checked.exec();
+void evaluate_and_store(Registry& registry, EvalContext& context, std::string_view where,
+                        BindExtra bind_extra) {
+    const std::string rule_set(context.rules->name);
+    const std::string as_of = format_date(context.as_of);
+    const std::string now = now_utc();
+    const ScanFunction function(registry, context);
+    SQLite::Statement scan(
+        registry.db(),
+        fmt::format("UPDATE claimants SET rule_set = ?1, checked_at = ?2 WHERE {} AND "
+                    "claimreg_scan({}, rule_set IS NOT ?1 OR checked_at IS NOT ?2)",
+                    where, scan_arguments));
+    scan.bind(1, rule_set);
+    scan.bind(2, as_of);
+    bind_extra(scan);
+    scan.exec();
+    SQLite::Statement store(registry.db(),
+                            "UPDATE claimants SET verdict = ?1, reasons = ?2, age_band = ?3, "
+                            "rule_set = ?4, checked_at = ?5, changed_at = ?6 WHERE id = ?7");
+    for (const ClaimantVerdict& c : context.changed) {
+        store.reset();
+        store.bind(1, std::string(to_string(c.verdict.verdict)));
+        store.bind(2, join_reasons(c.verdict.reasons));
+        store.bind(3, c.verdict.age_band ? std::string(to_string(*c.verdict.age_band)) : std::string());
+        store.bind(4, rule_set);
+        store.bind(5, as_of);
+        store.bind(6, now);
+        store.bind(7, c.id);
+        store.exec();
+    }
+    context.changed.clear();
 }
 
 } // namespace
 
 std::vector<ClaimantVerdict> check_claimants(Registry& registry, std::span<const std::int64_t> ids,
                                              const RuleSet& rules, Date as_of) {
-    EvalContext context{&rules, as_of, {}, 0, {}};
-    EvalFunctions functions(registry, context);
     WriteTransaction tx(registry);
     SQLite::Statement exists(registry.db(), "SELECT 1 FROM claimants WHERE id = ?");
-    SQLite::Statement evaluate_one(registry.db(),
-                                   "SELECT claimreg_evaluate(" + std::string(eval_arguments) +
-                                       ") FROM claimants WHERE id = ?");
-    SQLite::Statement changed(registry.db(), update_changed_sql("id = ?4"));
-    SQLite::Statement checked(registry.db(), update_checked_sql("id = ?4"));
-    const std::string now = now_utc();
     std::vector<ClaimantVerdict> results;
     for (const std::int64_t id : ids) {
         exists.reset();
         exists.bind(1, id);
         if (!exists.executeStep()) throw NotFoundError(fmt::format("no claimant with id {}", id));
-        context.last_id = 0; // evaluate afresh
-        evaluate_one.reset();
-        evaluate_one.bind(1, id);
-        evaluate_one.executeStep();
-        evaluate_one.reset();
-        run_verdict_updates(changed, checked, rules, as_of, now,
-                       [id](SQLite::Statement& st) { st.bind(4, id); });
+        exists.reset();
+        EvalContext context{&rules, as_of, {}, {}, {}};
+        evaluate_and_store(registry, context, "id = ?3", [id](SQLite::Statement& st) { st.bind(3, id); });
         results.push_back({id, context.last});
     }
     tx.commit();
@@ -194,16 +136,10 @@ std::vector<ClaimantVerdict> check_claimants(Registry& registry, std::span<const
 }
 
 VerdictCounts check_all_claimants(Registry& registry, const RuleSet& rules, Date as_of) {
-    EvalContext context{&rules, as_of, {}, 0, {}};
-    EvalFunctions functions(registry, context);
+    EvalContext context{&rules, as_of, {}, {}, {}};
     WriteTransaction tx(registry);
-    // Keep the rewritten index pages in memory for the length of the run.
-    registry.db().exec("PRAGMA cache_size = -65536");
-    SQLite::Statement changed(registry.db(), update_changed_sql("1"));
-    SQLite::Statement checked(registry.db(), update_checked_sql("1"));
-    run_verdict_updates(changed, checked, rules, as_of, now_utc(), [](SQLite::Statement&) {});
+    evaluate_and_store(registry, context, "1", [](SQLite::Statement&) {});
     tx.commit();
-    registry.db().exec("PRAGMA cache_size = -2000");
     return context.counts;
 }
 
