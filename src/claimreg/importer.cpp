@@ -54,6 +54,7 @@ ColumnMap map_header(const CsvRecord& header, const ImportOptions& options) {
     ColumnMap map;
     map.width = header.fields.size();
     std::vector<std::string> missing;
+    std::vector<std::string> unknown;
     for (std::size_t i = 0; i < header.fields.size(); ++i) {
         map.headers.push_back(trimmed(header.fields[i]));
         const std::string& name = map.headers.back();
@@ -64,8 +65,8 @@ ColumnMap map_header(const CsvRecord& header, const ImportOptions& options) {
                                             field_name(*field)));
             }
             slot = i;
-        } else if (!is_export_only_column(name) && options.on_unknown_column) {
-            options.on_unknown_column(name);
+        } else if (!is_export_only_column(name)) {
+            unknown.push_back(name);
         }
     }
     for (std::size_t f = 0; f < field_count; ++f) {
@@ -78,6 +79,10 @@ ColumnMap map_header(const CsvRecord& header, const ImportOptions& options) {
         for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
         throw DataError(fmt::format("line {}: missing required column{}: {}", header.line,
                                     missing.size() > 1 ? "s" : "", list));
+    }
+    // Named only now: without its required columns the first row may be data, not a header.
+    if (options.on_unknown_column) {
+        for (const auto& name : unknown) options.on_unknown_column(name);
     }
     return map;
 }

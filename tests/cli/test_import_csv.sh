@@ -102,6 +102,12 @@ printf 'voornaam,achternaam\nA,B\n' > nohead.csv
 run --db fresh.db import-csv nohead.csv
 expect_status 65
 expect_err "claimreg: line 1: missing required columns: child_birth_date, platform, first_use, registrant_name, registrant_email, registrant_relation"
+# A file without a header: its first row is data, so its cells are never named as columns.
+printf 'Geheimnaam,Berg,2010-01-01,1234 AB,tiktok,2019-01-01,A,a@example.nl,parent\n' > datafirst.csv
+run --db fresh.db import-csv datafirst.csv
+expect_status 65
+expect_not_contains "$err" "Geheimnaam"
+expect_not_contains "$err" "a@example.nl"
 [ -e fresh.db ] && fail "a refused file created a registry"
 : > empty.csv
 run --db fresh.db import-csv empty.csv
