@@ -283,6 +283,21 @@ std::string source_text(const Source& source) {
     return text;
 }
 
+// Binds who registered, when and from where: the eight consecutive parameters from `first`
+// (name, e-mail, phone, relation, consent, registered_at, source, line) that claimants and
+// registrations share. Without copying: `r` and `source_name` must outlive the execution.
+void bind_registrant(SQLite::Statement& st, int first, const Registration& r,
+                     const std::string& source_name, std::uint64_t line) {
+    st.bindNoCopy(first, r.registrant_name);
+    st.bindNoCopy(first + 1, r.registrant_email);
+    st.bindNoCopy(first + 2, r.registrant_phone);
+    st.bindNoCopy(first + 3, to_string(r.registrant_relation).data());
+    st.bind(first + 4, r.consent ? 1 : 0);
+    st.bindNoCopy(first + 5, r.registered_at);
+    st.bindNoCopy(first + 6, source_name);
+    bind_line(st, first + 7, line);
+}
+
 bool same_email(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -450,14 +465,7 @@ AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, co
     st.bindNoCopy(10, to_string(r.platform).data());
     st.bindNoCopy(11, first_use);
     bind_text_or_null(st, 12, last_use);
-    st.bindNoCopy(13, r.registrant_name);
-    st.bindNoCopy(14, r.registrant_email);
-    st.bindNoCopy(15, r.registrant_phone);
-    st.bindNoCopy(16, to_string(r.registrant_relation).data());
-    st.bind(17, r.consent ? 1 : 0);
-    st.bindNoCopy(18, r.registered_at);
-    st.bindNoCopy(19, source_name);
-    bind_line(st, 20, source.line);
+    bind_registrant(st, 13, r, source_name, source.line);
     st.bindNoCopy(21, to_string(verdict.verdict.verdict).data());
     st.bindNoCopy(22, reasons);
     st.bindNoCopy(23, verdict.verdict.age_band ? to_string(*verdict.verdict.age_band).data() : "");
@@ -484,14 +492,8 @@ void Registrar::add_linked(std::int64_t claimant_id, const Registration& r, cons
     st.reset();
     st.bind(1, claimant_id);
     bind_text_or_null(st, 2, r.external_ref);
-    st.bind(3, r.registrant_name);
-    st.bind(4, r.registrant_email);
-    st.bind(5, r.registrant_phone);
-    st.bind(6, to_string(r.registrant_relation).data());
-    st.bind(7, r.consent ? 1 : 0);
-    st.bind(8, r.registered_at);
-    st.bind(9, source_text(source));
-    bind_line(st, 10, source.line);
+    const std::string source_name = source_text(source);
+    bind_registrant(st, 3, r, source_name, source.line);
     st.bind(11, now_);
     st.exec();
     // The claimant changed: the nightly incremental export must see the new registration.
