@@ -135,8 +135,16 @@ class Registrar {
 
   private:
     struct Statements;
-    std::optional<AddResult> find_duplicate(const Registration& r, const std::string& key);
-    void add_linked(std::int64_t claimant_id, const Registration& r, const Source& source);
+    /// A registration's keys, computed once per row.
+    struct RowKeys {
+        std::string identity;        ///< identity_key()
+        std::int64_t digest;         ///< its digest
+        std::int64_t ref_digest;     ///< digest of the external reference (0 when none)
+    };
+    static RowKeys keys_of(const Registration& r);
+    std::optional<AddResult> find_duplicate(const Registration& r, const RowKeys& keys);
+    void add_linked(std::int64_t claimant_id, const Registration& r, const Source& source,
+                    const RowKeys& keys);
     const std::string& as_of_text(Date as_of);
 
     Registry& registry_;

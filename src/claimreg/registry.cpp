@@ -357,17 +357,23 @@ void Registrar::end_bulk() {
     keys_.reset();
 }
 
-std::optional<AddResult> Registrar::find_duplicate(const Registration& r) {
-    const std::string key = identity_key(r);
-    return find_duplicate(r, key);
+Registrar::RowKeys Registrar::keys_of(const Registration& r) {
+    RowKeys keys{identity_key(r), 0, 0};
+    keys.digest = identity_digest(keys.identity);
+    if (!r.external_ref.empty()) keys.ref_digest = identity_digest(r.external_ref);
+    return keys;
 }
 
-std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const std::string& key) {
+std::optional<AddResult> Registrar::find_duplicate(const Registration& r) {
+    return find_duplicate(r, keys_of(r));
+}
+
+std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const RowKeys& keys) {
     // The same submission: its external reference was seen before.
     if (!r.external_ref.empty()) {
         std::optional<std::int64_t> found;
         if (keys_) {
-            keys_->for_each(identity_digest(r.external_ref), [&](std::int64_t id) {
+            keys_->for_each(keys.ref_digest, [&](std::int64_t id) {
                 if (found) return;
                 auto& st = st_->confirm_ref;
                 st.reset();
@@ -397,7 +403,7 @@ std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const 
         stored.child_last_name = st.getColumn(2).getString();
         stored.child_birth_date = parse_date(st.getColumn(3).getString());
         stored.postcode = st.getColumn(4).getString();
-        if (identity_key(stored) != key) return; // a digest collision: another child
+        if (identity_key(stored) != keys.identity) return; // a digest collision: another child
         bool same = same_email(st.getColumn(5).getString(), r.registrant_email);
         if (!same) {
             auto& linked = st_->find_linked_email;
@@ -408,7 +414,7 @@ std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const 
         }
         result = AddResult{id, same ? AddOutcome::same_submission : AddOutcome::linked};
     };
-    const std::int64_t digest = identity_digest(key);
+    const std::int64_t digest = keys.digest;
     if (keys_) {
         keys_->for_each(digest, confirm);
     } else {
@@ -423,9 +429,9 @@ std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const 
 }
 
 AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, const Source& source) {
-    const std::string key = identity_key(r);
-    if (auto dup = find_duplicate(r, key)) {
-        if (dup->outcome == AddOutcome::linked) add_linked(dup->id, r, source);
+    const RowKeys keys = keys_of(r);
+    if (auto dup = find_duplicate(r, keys)) {
+        if (dup->outcome == AddOutcome::linked) add_linked(dup->id, r, source, keys);
         return *dup;
     }
     if (keys_ && !indexes_dropped_ && ++inserted_ > drop_indexes_after_) {
@@ -444,7 +450,6 @@ AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, co
         }
         indexes_dropped_ = true;
     }
-    const std::int64_t digest = identity_digest(key);
     // Values are bound without copying: every string below outlives exec().
     const std::string birth = format_date(r.child_birth_date);
     const std::string first_use = format_date(r.first_use);
@@ -453,7 +458,7 @@ AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, co
     const std::string source_name = source_text(source);
     auto& st = st_->insert_claimant;
     st.reset();
-    st.bind(1, digest);
+    st.bind(1, keys.digest);
     bind_text_or_null(st, 2, r.external_ref);
     st.bindNoCopy(3, r.child_first_name);
     st.bindNoCopy(4, r.child_name_prefix);
@@ -476,8 +481,8 @@ AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, co
     st.exec();
     const std::int64_t id = next_id_++;
     if (keys_) {
-        keys_->insert(digest, id);
-        if (!r.external_ref.empty()) keys_->insert(identity_digest(r.external_ref), id);
+        keys_->insert(keys.digest, id);
+        if (!r.external_ref.empty()) keys_->insert(keys.ref_digest, id);
     }
     return AddResult{id, AddOutcome::added};
 }
@@ -487,7 +492,8 @@ const std::string& Registrar::as_of_text(Date as_of) {
     return as_of_cache_->second;
 }
 
-void Registrar::add_linked(std::int64_t claimant_id, const Registration& r, const Source& source) {
+void Registrar::add_linked(std::int64_t claimant_id, const Registration& r, const Source& source,
+                           const RowKeys& keys) {
     auto& st = st_->insert_linked;
     st.reset();
     st.bind(1, claimant_id);
@@ -502,7 +508,7 @@ void Registrar::add_linked(std::int64_t claimant_id, const Registration& r, cons
     touch.bind(1, now_);
     touch.bind(2, claimant_id);
     touch.exec();
-    if (keys_ && !r.external_ref.empty()) keys_->insert(identity_digest(r.external_ref), claimant_id);
+    if (keys_ && !r.external_ref.empty()) keys_->insert(keys.ref_digest, claimant_id);
 }
 
 } // namespace claimreg
