@@ -38,7 +38,7 @@ struct RegistryOptions {
 class Registry {
   public:
     /// The schema version this build writes (`PRAGMA user_version`).
-    static constexpr int schema_version = 3;
+    static constexpr int schema_version = 4;
     /// `PRAGMA application_id` of a claimreg registry ("CLRG").
     static constexpr std::int32_t application_id = 0x434c5247;
 
@@ -62,6 +62,25 @@ class Registry {
     std::string path_;
     std::unique_ptr<SQLite::Database> db_;
 };
+
+/// Which checks are recorded in the `checks` table (schema 4): a check of some rows, or of all.
+enum class CheckScope { rows, all };
+
+/// Records an evaluation under `rules` as of `as_of` in `checks` and returns its id, inside the
+/// caller's transaction. A check of some rows reuses the newest check when that is the same
+/// (so a day's `add`s share one); a check of all rows is always new. A claimant's rule set and
+/// as-of date are those of the newer of its own check (`claimants.check_id`) and the newest
+/// check of all rows: `--all` then needs to write only the rows whose verdict changed.
+std::int64_t record_check(Registry& registry, const RuleSet& rules, Date as_of, CheckScope scope);
+
+/// SQL over a claimant aliased `c`: the id of the check that evaluated it last (see
+/// record_check), for joining `checks`.
+inline constexpr const char* effective_check_sql =
+    "max(c.check_id, (SELECT coalesce(max(id), 0) FROM checks WHERE scope = 'all'))";
+
+/// Returns the id of `name` (`add`, `import-csv:FILE`) in `sources`, adding it when new, inside
+/// the caller's transaction.
+std::int64_t source_id(Registry& registry, std::string_view name);
 
 /// Deletes a registry file and its -wal/-shm companions (for undoing a creation).
 void remove_registry_files(const std::string& path);
@@ -145,7 +164,8 @@ class Registrar {
     std::optional<AddResult> find_duplicate(const Registration& r, const RowKeys& keys);
     void add_linked(std::int64_t claimant_id, const Registration& r, const Source& source,
                     const RowKeys& keys);
-    const std::string& as_of_text(Date as_of);
+    std::int64_t check_id(const StoredVerdict& verdict);
+    std::int64_t source_id_of(const Source& source);
 
     Registry& registry_;
     std::unique_ptr<Statements> st_;
@@ -156,7 +176,9 @@ class Registrar {
     std::int64_t next_id_ = 1; ///< the id of the next new claimant
     bool indexes_dropped_ = false;
     std::vector<std::pair<std::string, std::string>> dropped_indexes_; ///< (name, CREATE sql)
-    std::optional<std::pair<Date, std::string>> as_of_cache_;
+    /// The check and source of the previous row: an import has one of each.
+    std::optional<std::pair<std::pair<const RuleSet*, Date>, std::int64_t>> check_cache_;
+    std::optional<std::pair<std::string, std::int64_t>> source_cache_;
 };
 
 } // namespace claimreg

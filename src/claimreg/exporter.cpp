@@ -76,12 +76,19 @@ constexpr std::array<Column, 25> full_columns = {{
     {"source", Get::source, Json::string, 24, 25},
 }};
 
+// CROSS JOIN keeps the claimants scan outermost; checks and sources are looked up by id.
 constexpr const char* full_select =
-    "SELECT external_ref, child_first_name, child_name_prefix, child_last_name, "
-    "child_birth_date, country, postcode, house_number, platform, first_use, last_use, "
-    "registrant_name, registrant_email, registrant_phone, registrant_relation, consent, "
-    "registered_at, id, state, verdict, reasons, age_band, rule_set, checked_at, source, "
-    "source_line FROM claimants NOT INDEXED";
+        "SELECT external_ref, child_first_name, child_name_prefix, child_last_name, "
+        "child_birth_date, country, postcode, house_number, platform, first_use, last_use, "
+        "registrant_name, registrant_email, registrant_phone, registrant_relation, consent, "
+        "registered_at, c.id, state, verdict, reasons, age_band, k.rule_set, k.as_of, s.name, "
+        "source_line FROM claimants AS c NOT INDEXED CROSS JOIN checks AS k CROSS JOIN sources "
+        "AS s";
+
+// full_select's join.
+std::string full_join() {
+    return fmt::format("k.id = {} AND s.id = c.source_id", effective_check_sql);
+}
 
 // The pseudonymised export: no names, e-mail, phone, house number or references.
 constexpr std::array<Column, 12> pseudo_columns = {{
@@ -101,7 +108,7 @@ constexpr std::array<Column, 12> pseudo_columns = {{
 
 constexpr const char* pseudo_select =
     "SELECT id, child_birth_date, postcode, country, platform, first_use, last_use, state, "
-    "verdict, reasons, age_band, registered_at FROM claimants NOT INDEXED";
+    "verdict, reasons, age_band, registered_at FROM claimants AS c NOT INDEXED";
 
 template <std::size_t N>
 constexpr std::array<std::string_view, N> names_of(const std::array<Column, N>& columns) {
@@ -370,6 +377,7 @@ std::uint64_t export_claimants(Registry& registry, const ExportOptions& options,
     // would match `state = 'active'` and cost a sort plus a random fetch per row.
     std::string sql = options.pseudonymize ? pseudo_select : full_select;
     std::vector<std::string> where;
+    if (!options.pseudonymize) where.push_back(full_join());
     if (!options.include_withdrawn) where.emplace_back("state = 'active'");
     int next_param = 1;
     if (!options.since.empty()) where.push_back(fmt::format("changed_at >= ?{}", next_param++));
@@ -381,7 +389,7 @@ std::uint64_t export_claimants(Registry& registry, const ExportOptions& options,
         where.push_back(in + ")");
     }
     for (std::size_t i = 0; i < where.size(); ++i) sql += (i == 0 ? " WHERE " : " AND ") + where[i];
-    sql += " ORDER BY id";
+    sql += " ORDER BY c.id";
 
     Query q(registry.db().getHandle(), sql);
     int param = 1;

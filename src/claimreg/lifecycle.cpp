@@ -41,12 +41,14 @@ void bind_optional(SQLite::Statement& st, int index, std::optional<std::int64_t>
 }
 
 // The claimant's columns show_claimant reads: the canonical fields (Field order), then these.
-constexpr const char* claimant_select =
+const std::string claimant_select = fmt::format(
     "SELECT external_ref, child_first_name, child_name_prefix, child_last_name, "
     "child_birth_date, country, postcode, house_number, platform, first_use, last_use, "
     "registrant_name, registrant_email, registrant_phone, registrant_relation, consent, "
-    "registered_at, state, state_changed_at, verdict, reasons, age_band, rule_set, checked_at, "
-    "source, source_line, changed_at FROM claimants WHERE id = ?";
+    "registered_at, state, state_changed_at, verdict, reasons, age_band, k.rule_set, k.as_of, "
+    "s.name, source_line, changed_at FROM claimants AS c JOIN checks AS k ON k.id = {} "
+    "JOIN sources AS s ON s.id = c.source_id WHERE c.id = ?",
+    effective_check_sql);
 
 NotFoundError no_claimant(Registry& registry, std::int64_t id) {
     SQLite::Statement erased(registry.db(), "SELECT at FROM audit WHERE action = ? AND "
@@ -117,10 +119,11 @@ ClaimantRecord show_claimant(Registry& registry, std::int64_t id) {
         rec.changed_at = text(st, c);
     }
     {
-        SQLite::Statement st(db, "SELECT id, external_ref, registrant_name, registrant_email, "
+        SQLite::Statement st(db, "SELECT r.id, external_ref, registrant_name, registrant_email, "
                                  "registrant_phone, registrant_relation, consent, registered_at, "
-                                 "source, source_line, added_at FROM registrations "
-                                 "WHERE claimant_id = ? ORDER BY id");
+                                 "s.name, source_line, added_at FROM registrations AS r "
+                                 "JOIN sources AS s ON s.id = r.source_id "
+                                 "WHERE claimant_id = ? ORDER BY r.id");
         st.bind(1, id);
         while (st.executeStep()) {
             LinkedRegistration r;
@@ -183,10 +186,12 @@ WithdrawResult withdraw_claimant(Registry& registry, std::int64_t id, State targ
     std::string country;
     EligibilityInput in;
     {
-        SQLite::Statement st(db, "SELECT state, state_changed_at, rule_set, verdict, reasons, "
-                                 "child_birth_date, country, platform, first_use, last_use, "
-                                 "registrant_relation, consent, registered_at "
-                                 "FROM claimants WHERE id = ?");
+        SQLite::Statement st(db, fmt::format("SELECT state, state_changed_at, k.rule_set, verdict, "
+                                             "reasons, child_birth_date, country, platform, "
+                                             "first_use, last_use, registrant_relation, consent, "
+                                             "registered_at FROM claimants AS c JOIN checks AS k "
+                                             "ON k.id = {} WHERE c.id = ?",
+                                             effective_check_sql));
         st.bind(1, id);
         if (!st.executeStep()) throw no_claimant(registry, id);
         result.previous = parse_state(text(st, 0));
@@ -227,15 +232,14 @@ WithdrawResult withdraw_claimant(Registry& registry, std::int64_t id, State targ
     {
         SQLite::Statement st(db, "UPDATE claimants SET state = ?1, state_changed_at = ?2, "
                                  "changed_at = ?2, verdict = ?3, reasons = ?4, age_band = ?5, "
-                                 "rule_set = ?6, checked_at = ?7 WHERE id = ?8");
+                                 "check_id = ?6 WHERE id = ?7");
         st.bind(1, std::string(to_string(target)));
         st.bind(2, now);
         st.bind(3, result.verdict);
         st.bind(4, result.reasons);
         st.bind(5, verdict.age_band ? std::string(to_string(*verdict.age_band)) : std::string());
-        st.bind(6, std::string(rules->name));
-        st.bind(7, format_date(as_of));
-        st.bind(8, id);
+        st.bind(6, record_check(registry, *rules, as_of, CheckScope::rows));
+        st.bind(7, id);
         st.exec();
     }
     append_audit(registry, target == State::opted_out ? AuditAction::opted_out : AuditAction::withdrawn,

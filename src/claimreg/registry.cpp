@@ -98,6 +98,37 @@ BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 )sql",
+    // 4: where a row came from and which check evaluated it become small integers referring to
+    // `sources` and `checks` (a row is about 40 bytes narrower), and a check of all rows is
+    // one `checks` row instead of a rewrite of every claimant (registry.hpp, record_check).
+    R"sql(
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+) STRICT;
+INSERT INTO sources (name)
+    SELECT source FROM claimants UNION SELECT source FROM registrations ORDER BY 1;
+CREATE TABLE checks (
+    id INTEGER PRIMARY KEY,
+    rule_set TEXT NOT NULL,
+    as_of TEXT NOT NULL,
+    scope TEXT NOT NULL CHECK (scope IN ('rows', 'all'))
+) STRICT;
+INSERT INTO checks (rule_set, as_of, scope)
+    SELECT DISTINCT rule_set, checked_at, 'rows' FROM claimants ORDER BY checked_at, rule_set;
+ALTER TABLE claimants ADD COLUMN source_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE claimants ADD COLUMN check_id INTEGER NOT NULL DEFAULT 0;
+UPDATE claimants SET
+    source_id = (SELECT id FROM sources WHERE name = claimants.source),
+    check_id = (SELECT id FROM checks WHERE rule_set = claimants.rule_set AND
+                as_of = claimants.checked_at);
+ALTER TABLE claimants DROP COLUMN source;
+ALTER TABLE claimants DROP COLUMN rule_set;
+ALTER TABLE claimants DROP COLUMN checked_at;
+ALTER TABLE registrations ADD COLUMN source_id INTEGER NOT NULL DEFAULT 0;
+UPDATE registrations SET source_id = (SELECT id FROM sources WHERE name = registrations.source);
+ALTER TABLE registrations DROP COLUMN source;
+)sql",
 };
 
 bool file_exists(const std::string& path) {
@@ -194,6 +225,36 @@ Registry Registry::scratch() {
     return registry;
 }
 
+std::int64_t record_check(Registry& registry, const RuleSet& rules, Date as_of, CheckScope scope) {
+    auto& db = registry.db();
+    const std::string as_of_text = format_date(as_of);
+    const std::string rule_set(rules.name);
+    if (scope == CheckScope::rows) {
+        SQLite::Statement newest(db, "SELECT id FROM checks WHERE id = (SELECT max(id) FROM "
+                                     "checks) AND scope = 'rows' AND rule_set = ? AND as_of = ?");
+        newest.bind(1, rule_set);
+        newest.bind(2, as_of_text);
+        if (newest.executeStep()) return newest.getColumn(0).getInt64();
+    }
+    SQLite::Statement insert(db, "INSERT INTO checks (rule_set, as_of, scope) VALUES (?, ?, ?)");
+    insert.bind(1, rule_set);
+    insert.bind(2, as_of_text);
+    insert.bind(3, scope == CheckScope::all ? "all" : "rows");
+    insert.exec();
+    return db.getLastInsertRowid();
+}
+
+std::int64_t source_id(Registry& registry, std::string_view name) {
+    auto& db = registry.db();
+    SQLite::Statement find(db, "SELECT id FROM sources WHERE name = ?");
+    find.bind(1, std::string(name));
+    if (find.executeStep()) return find.getColumn(0).getInt64();
+    SQLite::Statement insert(db, "INSERT INTO sources (name) VALUES (?)");
+    insert.bind(1, std::string(name));
+    insert.exec();
+    return db.getLastInsertRowid();
+}
+
 WriteTransaction::WriteTransaction(Registry& registry) : registry_(registry) {
     registry_.db().exec("BEGIN IMMEDIATE");
 }
@@ -235,13 +296,12 @@ struct Registrar::Statements {
                   "child_name_prefix, child_last_name, child_birth_date, country, postcode, "
                   "house_number, platform, first_use, last_use, registrant_name, "
                   "registrant_email, registrant_phone, registrant_relation, consent, "
-                  "registered_at, source, source_line, verdict, reasons, age_band, rule_set, "
-                  "checked_at, changed_at, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                  "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
-                  "?26, ?27)"),
+                  "registered_at, source_id, source_line, verdict, reasons, age_band, check_id, "
+                  "changed_at, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+                  "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"),
           insert_linked(db, "INSERT INTO registrations (claimant_id, external_ref, "
                             "registrant_name, registrant_email, registrant_phone, "
-                            "registrant_relation, consent, registered_at, source, source_line, "
+                            "registrant_relation, consent, registered_at, source_id, source_line, "
                             "added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
           touch_claimant(db, "UPDATE claimants SET changed_at = ? WHERE id = ?") {}
 
@@ -284,17 +344,17 @@ std::string source_text(const Source& source) {
 }
 
 // Binds who registered, when and from where: the eight consecutive parameters from `first`
-// (name, e-mail, phone, relation, consent, registered_at, source, line) that claimants and
-// registrations share. Without copying: `r` and `source_name` must outlive the execution.
+// (name, e-mail, phone, relation, consent, registered_at, source id, line) that claimants and
+// registrations share. Without copying: `r` must outlive the execution.
 void bind_registrant(SQLite::Statement& st, int first, const Registration& r,
-                     const std::string& source_name, std::uint64_t line) {
+                     std::int64_t source, std::uint64_t line) {
     st.bindNoCopy(first, r.registrant_name);
     st.bindNoCopy(first + 1, r.registrant_email);
     st.bindNoCopy(first + 2, r.registrant_phone);
     st.bindNoCopy(first + 3, to_string(r.registrant_relation).data());
     st.bind(first + 4, r.consent ? 1 : 0);
     st.bindNoCopy(first + 5, r.registered_at);
-    st.bindNoCopy(first + 6, source_name);
+    st.bind(first + 6, source);
     bind_line(st, first + 7, line);
 }
 
@@ -455,7 +515,8 @@ AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, co
     const std::string first_use = format_date(r.first_use);
     const std::string last_use = r.last_use ? format_date(*r.last_use) : std::string();
     const std::string reasons = join_reasons(verdict.verdict.reasons);
-    const std::string source_name = source_text(source);
+    const std::int64_t source_ref = source_id_of(source);
+    const std::int64_t check_ref = check_id(verdict);
     auto& st = st_->insert_claimant;
     st.reset();
     st.bind(1, keys.digest);
@@ -470,14 +531,13 @@ AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, co
     st.bindNoCopy(10, to_string(r.platform).data());
     st.bindNoCopy(11, first_use);
     bind_text_or_null(st, 12, last_use);
-    bind_registrant(st, 13, r, source_name, source.line);
+    bind_registrant(st, 13, r, source_ref, source.line);
     st.bindNoCopy(21, to_string(verdict.verdict.verdict).data());
     st.bindNoCopy(22, reasons);
     st.bindNoCopy(23, verdict.verdict.age_band ? to_string(*verdict.verdict.age_band).data() : "");
-    st.bindNoCopy(24, verdict.rules->name.data());
-    st.bindNoCopy(25, as_of_text(verdict.as_of));
-    st.bindNoCopy(26, now_);
-    st.bind(27, next_id_);
+    st.bind(24, check_ref);
+    st.bindNoCopy(25, now_);
+    st.bind(26, next_id_);
     st.exec();
     const std::int64_t id = next_id_++;
     if (keys_) {
@@ -487,9 +547,22 @@ AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, co
     return AddResult{id, AddOutcome::added};
 }
 
-const std::string& Registrar::as_of_text(Date as_of) {
-    if (!as_of_cache_ || as_of_cache_->first != as_of) as_of_cache_.emplace(as_of, format_date(as_of));
-    return as_of_cache_->second;
+std::int64_t Registrar::check_id(const StoredVerdict& verdict) {
+    const std::pair key{verdict.rules, verdict.as_of};
+    if (!check_cache_ || check_cache_->first != key) {
+        check_cache_.emplace(key, record_check(registry_, *verdict.rules, verdict.as_of,
+                                               CheckScope::rows));
+    }
+    return check_cache_->second;
+}
+
+std::int64_t Registrar::source_id_of(const Source& source) {
+    std::string name = source_text(source);
+    if (!source_cache_ || source_cache_->first != name) {
+        const std::int64_t id = source_id(registry_, name);
+        source_cache_.emplace(std::move(name), id);
+    }
+    return source_cache_->second;
 }
 
 void Registrar::add_linked(std::int64_t claimant_id, const Registration& r, const Source& source,
@@ -498,8 +571,7 @@ void Registrar::add_linked(std::int64_t claimant_id, const Registration& r, cons
     st.reset();
     st.bind(1, claimant_id);
     bind_text_or_null(st, 2, r.external_ref);
-    const std::string source_name = source_text(source);
-    bind_registrant(st, 3, r, source_name, source.line);
+    bind_registrant(st, 3, r, source_id_of(source), source.line);
     st.bind(11, now_);
     st.exec();
     // The claimant changed: the nightly incremental export must see the new registration.

@@ -34,7 +34,8 @@ constexpr std::array<GroupInfo, stats_group_count> group_info = {{
     {StatsGroup::registration_month, "registration-month", "registration_month",
      "substr(registered_at, 1, 7)"},
     {StatsGroup::relation, "relation", "relation", "registrant_relation"},
-    {StatsGroup::source, "source", "source", "source"},
+    {StatsGroup::source, "source", "source",
+     "(SELECT name FROM sources WHERE sources.id = claimants.source_id)"},
 }};
 
 constexpr std::array<StatsGroup, stats_group_count> all_groups = {

@@ -78,38 +78,32 @@ class ScanFunction {
     sqlite3* db_;
 };
 
-// Evaluates the rows `where` selects (`?3` may be bound by `bind_extra`) in one scan that also
-// records the rule set and as-of date (columns outside every index, so rewriting them is cheap),
+// Evaluates the rows `where` selects (`?1` may be bound by `bind_extra`) in one read-only scan,
 // then stores the verdict only on the rows whose verdict changed: those alone touch the
-// indexes that hold verdict and age band, and get a new changed_at.
+// indexes that hold verdict and age band, and get a new changed_at. Which check evaluated a
+// row is the caller's to record (registry.hpp, record_check).
 template <typename BindExtra>
 void evaluate_and_store(Registry& registry, EvalContext& context, std::string_view where,
                         BindExtra bind_extra) {
-    const std::string rule_set(context.rules->name);
-    const std::string as_of = format_date(context.as_of);
     const std::string now = now_utc();
-    const ScanFunction function(registry, context);
-    SQLite::Statement scan(
-        registry.db(),
-        fmt::format("UPDATE claimants SET rule_set = ?1, checked_at = ?2 WHERE {} AND "
-                    "claimreg_scan({}, rule_set IS NOT ?1 OR checked_at IS NOT ?2)",
-                    where, scan_arguments));
-    scan.bind(1, rule_set);
-    scan.bind(2, as_of);
-    bind_extra(scan);
-    scan.exec();
+    {
+        const ScanFunction function(registry, context);
+        SQLite::Statement scan(registry.db(), fmt::format("SELECT count(*) FROM claimants WHERE "
+                                                          "{} AND claimreg_scan({}, 0)",
+                                                          where, scan_arguments));
+        bind_extra(scan);
+        scan.executeStep();
+    }
     SQLite::Statement store(registry.db(),
                             "UPDATE claimants SET verdict = ?1, reasons = ?2, age_band = ?3, "
-                            "rule_set = ?4, checked_at = ?5, changed_at = ?6 WHERE id = ?7");
+                            "changed_at = ?4 WHERE id = ?5");
     for (const ClaimantVerdict& c : context.changed) {
         store.reset();
         store.bind(1, std::string(to_string(c.verdict.verdict)));
         store.bind(2, join_reasons(c.verdict.reasons));
         store.bind(3, c.verdict.age_band ? std::string(to_string(*c.verdict.age_band)) : std::string());
-        store.bind(4, rule_set);
-        store.bind(5, as_of);
-        store.bind(6, now);
-        store.bind(7, c.id);
+        store.bind(4, now);
+        store.bind(5, c.id);
         store.exec();
     }
     context.changed.clear();
@@ -121,6 +115,8 @@ std::vector<ClaimantVerdict> check_claimants(Registry& registry, std::span<const
                                              const RuleSet& rules, Date as_of) {
     WriteTransaction tx(registry);
     SQLite::Statement exists(registry.db(), "SELECT 1 FROM claimants WHERE id = ?");
+    SQLite::Statement record(registry.db(), "UPDATE claimants SET check_id = ?1 WHERE id = ?2");
+    const std::int64_t check = record_check(registry, rules, as_of, CheckScope::rows);
     std::vector<ClaimantVerdict> results;
     for (const std::int64_t id : ids) {
         exists.reset();
@@ -128,7 +124,11 @@ std::vector<ClaimantVerdict> check_claimants(Registry& registry, std::span<const
         if (!exists.executeStep()) throw NotFoundError(fmt::format("no claimant with id {}", id));
         exists.reset();
         EvalContext context{&rules, as_of, {}, {}, {}};
-        evaluate_and_store(registry, context, "id = ?3", [id](SQLite::Statement& st) { st.bind(3, id); });
+        evaluate_and_store(registry, context, "id = ?1", [id](SQLite::Statement& st) { st.bind(1, id); });
+        record.reset();
+        record.bind(1, check);
+        record.bind(2, id);
+        record.exec();
         results.push_back({id, context.last});
     }
     tx.commit();
@@ -138,6 +138,8 @@ std::vector<ClaimantVerdict> check_claimants(Registry& registry, std::span<const
 VerdictCounts check_all_claimants(Registry& registry, const RuleSet& rules, Date as_of) {
     EvalContext context{&rules, as_of, {}, {}, {}};
     WriteTransaction tx(registry);
+    // One `checks` row stands for every claimant's rule set and as-of date.
+    record_check(registry, rules, as_of, CheckScope::all);
     evaluate_and_store(registry, context, "1", [](SQLite::Statement&) {});
     tx.commit();
     return context.counts;

@@ -87,9 +87,28 @@ run check-eligibility --all --rules as-filed --as-of 2026-06-30
 expect_status 0
 expected=$(for v in eligible ineligible review; do printf '%s\t%s\n' "$v" "$(sql claimreg.db "SELECT count(*) FROM claimants WHERE verdict = '$v'")"; done)
 expect_out "$expected"
-expect_eq "$(sql claimreg.db "SELECT DISTINCT rule_set || ' ' || checked_at FROM claimants")" "as-filed 2026-06-30" "rule set and as-of stored"
+# checks_of: "id rule_set checked_at" per claimant, as an export reports them.
+checks_of() {
+    "$CLAIMREG" export --include-withdrawn --format ndjson |
+        sed -E 's/.*"id":([0-9]+),.*"rule_set":"([^"]*)","checked_at":"([^"]*)".*/\1 \2 \3/'
+}
+all_ids=$(sql claimreg.db "SELECT id FROM claimants ORDER BY id")
+expect_eq "$(checks_of)" "$(sed 's/$/ as-filed 2026-06-30/' <<<"$all_ids")" "rule set and as-of stored"
 expect_eq "$(sql claimreg.db "SELECT verdict || ':' || reasons FROM claimants WHERE id = 5")" "review:minor_registered_self" "as-filed verdict of a 2023 first use"
 run check-eligibility --all --json
 expect_out_contains '"eligible":'
-expect_eq "$(sql claimreg.db "SELECT DISTINCT rule_set FROM claimants")" "ruling-2024" "default rule set stored"
+expect_eq "$(checks_of | cut -d' ' -f2 | sort -u)" "ruling-2024" "default rule set stored"
+# A check of one claimant is its own; a later --all covers everyone again; a claimant added
+# after it has the check of its `add`.
+run check-eligibility 2 --rules as-filed --as-of 2026-01-31
+expect_eq "$(checks_of | grep -c '2026-01-31')" "1" "one claimant checked on its own"
+expect_eq "$(checks_of | grep '^2 ')" "2 as-filed 2026-01-31" "the single check is stored"
+run check-eligibility --all --as-of 2026-02-01
+expect_eq "$(checks_of | cut -d' ' -f2,3 | sort -u)" "ruling-2024 2026-02-01" "--all covers every claimant"
+run -q add --child-first-name Late --child-last-name Komer --child-birth-date 2015-01-01 \
+    --postcode 1234AB --platform tiktok --first-use 2021-01-01 --registrant-name X \
+    --registrant-email late@example.nl --registrant-relation parent --consent
+expect_status 0
+expect_eq "$(checks_of | grep "^$out ")" "$out ruling-2024 $(date +%F)" "a claimant added after --all"
+expect_eq "$(checks_of | grep -vc "^$out ")" "$(wc -l <<<"$all_ids")" "the others keep the --all check"
 finish

@@ -95,7 +95,7 @@ expect_eq "$(sqlite3 claimreg.db .dump)" "$before" "registry after --dry-run"
 # Standard input; a leading apostrophe is removed only before = + - @ (formula guard).
 printf "child_first_name,child_last_name,child_birth_date,postcode,platform,first_use,registrant_name,registrant_email,registrant_relation\n'=Eva,'t Hooft,2010-01-01,1234 AB,tiktok,2019-01-01,'-Rik,r@example.nl,parent\n" | "$CLAIMREG" -q import-csv -
 expect_eq "$?" "0" "stdin import status"
-expect_eq "$(sql claimreg.db "SELECT child_first_name || '|' || child_last_name || '|' || registrant_name || '|' || source FROM claimants WHERE id = (SELECT max(id) FROM claimants)")" "=Eva|'t Hooft|-Rik|import-csv:-" "apostrophes"
+expect_eq "$(sql claimreg.db "SELECT child_first_name || '|' || child_last_name || '|' || registrant_name || '|' || s.name FROM claimants JOIN sources AS s ON s.id = source_id WHERE claimants.id = (SELECT max(id) FROM claimants)")" "=Eva|'t Hooft|-Rik|import-csv:-" "apostrophes"
 
 # Header problems: one clear error before any row, nothing stored, no registry created.
 printf 'voornaam,achternaam\nA,B\n' > nohead.csv

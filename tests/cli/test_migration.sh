@@ -6,9 +6,10 @@
 sqlite3 v1.db < "$SRC_DIR/tests/fixtures/registry-v1.sql"
 chmod 600 v1.db
 expect_eq "$(sql v1.db 'PRAGMA user_version')" "1" "fixture schema version"
-rows="SELECT id, external_ref, child_first_name, child_name_prefix, child_last_name, child_birth_date, country, postcode, house_number, platform, first_use, last_use, registrant_name, registrant_email, registrant_phone, registrant_relation, consent, registered_at, source, source_line, state, verdict, reasons, age_band FROM claimants ORDER BY id"
-claimants_before=$(sql v1.db "$rows")
-linked_before=$(sql v1.db 'SELECT * FROM registrations ORDER BY id')
+columns="c.id, external_ref, child_first_name, child_name_prefix, child_last_name, child_birth_date, country, postcode, house_number, platform, first_use, last_use, registrant_name, registrant_email, registrant_phone, registrant_relation, consent, registered_at, source_line, state, verdict, reasons, age_band"
+linked_columns="r.id, claimant_id, external_ref, registrant_name, registrant_email, registrant_phone, registrant_relation, consent, registered_at, source_line, added_at"
+claimants_before=$(sql v1.db "SELECT $columns, source, rule_set, checked_at FROM claimants AS c ORDER BY c.id")
+linked_before=$(sql v1.db "SELECT $linked_columns, source FROM registrations AS r ORDER BY r.id")
 
 # A reading command migrates it.
 run --db v1.db stats --by state --format csv
@@ -18,8 +19,12 @@ active,2
 withdrawn,1"
 current=$(sql v1.db 'PRAGMA user_version')
 [ "$current" -gt 1 ] || fail "schema not migrated (user_version $current)"
-expect_eq "$(sql v1.db "$rows")" "$claimants_before" "claimants after migration"
-expect_eq "$(sql v1.db 'SELECT * FROM registrations ORDER BY id')" "$linked_before" "linked registrations after migration"
+# Schema 4 keeps the source, rule set and as-of date in their own tables.
+expect_eq "$(sql v1.db "SELECT $columns, s.name, k.rule_set, k.as_of FROM claimants AS c JOIN sources AS s ON s.id = source_id JOIN checks AS k ON k.id = check_id ORDER BY c.id")" \
+    "$claimants_before" "claimants after migration"
+expect_eq "$(sql v1.db "SELECT $linked_columns, s.name FROM registrations AS r JOIN sources AS s ON s.id = source_id ORDER BY r.id")" \
+    "$linked_before" "linked registrations after migration"
+expect_eq "$(sql v1.db "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'audit'")" "2" "audit triggers added by migration 3"
 expect_eq "$(sql v1.db 'PRAGMA integrity_check')" "ok" "integrity after migration"
 expect_eq "$(sql v1.db "SELECT count(*) FROM sqlite_schema WHERE name = 'claimants_counting'")" "1" "index added by migration 2"
 

@@ -170,12 +170,13 @@ check_by "--by birth-year" "substr(child_birth_date, 1, 4)"
 check_by "--by postcode-area" "substr(postcode, 1, 2)"
 check_by "--by registration-month" "substr(registered_at, 1, 7)"
 check_by "--by relation" "registrant_relation"
-check_by "--by source" "source"
+source_name="(SELECT name FROM sources WHERE sources.id = source_id)"
+check_by "--by source" "$source_name"
 check_by "--by platform --by verdict" "platform, verdict"
 check_by "--by birth-year --by verdict" "substr(child_birth_date, 1, 4), verdict"
 check_by "--by verdict,relation" "verdict, registrant_relation"
 check_by "--by postcode-area --by registration-month --by source" \
-    "substr(postcode, 1, 2), substr(registered_at, 1, 7), source"
+    "substr(postcode, 1, 2), substr(registered_at, 1, 7), $source_name"
 run stats --by postcode-area --by birth-year --format csv
 expect_eq "$(head -3 <<<"$out")" "postcode_area,birth_year,count
 ,2010,1

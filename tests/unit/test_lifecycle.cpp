@@ -303,20 +303,6 @@ TEST_CASE("lifecycle: an import writes one audit row; a re-import that stores no
     CHECK(count(registry, "SELECT count(*) FROM audit") == 1);
 }
 
-TEST_CASE("lifecycle: a schema 2 registry is migrated to 3 (the audit table)") {
-    TempDir dir;
-    const std::string path = dir.path + "/r.db";
-    {
-        Registry registry(path, OpenMode::write);
-        store(registry, registration());
-        registry.db().exec("DROP TABLE audit; PRAGMA user_version = 2");
-    }
-    Registry registry(path, OpenMode::read);
-    CHECK(count(registry, "PRAGMA user_version") == 3);
-    CHECK(count(registry, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'") == 2);
-    CHECK(count(registry, "SELECT count(*) FROM claimants") == 1);
-}
-
 TEST_CASE("lifecycle: erased data is gone from the database file and its write-ahead log") {
     TempDir dir;
     const std::string path = dir.path + "/r.db";

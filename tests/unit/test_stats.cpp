@@ -36,16 +36,17 @@ std::int64_t insert(Registry& registry, const Row& row) {
         "INSERT INTO claimants (identity_digest, child_first_name, child_name_prefix, "
         "child_last_name, child_birth_date, country, postcode, house_number, platform, first_use, "
         "registrant_name, registrant_email, registrant_phone, registrant_relation, consent, "
-        "registered_at, source, state, verdict, reasons, age_band, rule_set, checked_at, "
+        "registered_at, source_id, state, verdict, reasons, age_band, check_id, "
         "changed_at) VALUES (1, 'x', '', 'x', ?1, 'NL', ?2, '', ?3, '2019-06-01', 'x', "
-        "'x@example.nl', '', ?4, 1, ?5, ?6, ?7, ?8, '', ?9, 'ruling-2024', '2024-06-01', "
-        "'2024-06-01T00:00:00Z')");
+        "'x@example.nl', '', ?4, 1, ?5, ?6, ?7, ?8, '', ?9, ?10, '2024-06-01T00:00:00Z')");
     st.bind(1, row.birth);
     st.bind(2, row.postcode);
     st.bind(3, row.platform);
     st.bind(4, row.relation);
     st.bind(5, row.registered_at);
-    st.bind(6, row.source);
+    st.bind(6, source_id(registry, row.source));
+    st.bind(10, record_check(registry, default_rule_set(), Date{std::chrono::year{2024} / 6 / 1},
+                             CheckScope::rows));
     st.bind(7, row.state);
     st.bind(8, row.verdict);
     st.bind(9, row.age_band);
@@ -57,9 +58,10 @@ void link_registration(Registry& registry, std::int64_t claimant) {
     SQLite::Statement st(registry.db(),
                          "INSERT INTO registrations (claimant_id, registrant_name, "
                          "registrant_email, registrant_phone, registrant_relation, consent, "
-                         "registered_at, source, added_at) VALUES (?, 'y', 'y@example.nl', '', "
-                         "'parent', 1, '2024-01-16', 'add', '2024-01-16T00:00:00Z')");
+                         "registered_at, source_id, added_at) VALUES (?, 'y', 'y@example.nl', '', "
+                         "'parent', 1, '2024-01-16', ?, '2024-01-16T00:00:00Z')");
     st.bind(1, claimant);
+    st.bind(2, source_id(registry, "add"));
     st.exec();
 }
 
