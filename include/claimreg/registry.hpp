@@ -3,6 +3,7 @@
 // write transactions, and storing one registration with duplicate detection.
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,7 +39,7 @@ struct RegistryOptions {
 class Registry {
   public:
     /// The schema version this build writes (`PRAGMA user_version`).
-    static constexpr int schema_version = 4;
+    static constexpr int schema_version = 5;
     /// `PRAGMA application_id` of a claimreg registry ("CLRG").
     static constexpr std::int32_t application_id = 0x434c5247;
 
@@ -165,6 +166,8 @@ class Registrar {
     void add_linked(std::int64_t claimant_id, const Registration& r, const Source& source,
                     const RowKeys& keys);
     std::int64_t check_id(const StoredVerdict& verdict);
+    /// Drops the `claimants` indexes or triggers named like `name_like`, for end_bulk().
+    void drop_schema(std::string_view type, std::string_view name_like);
     std::int64_t source_id_of(const Source& source);
 
     Registry& registry_;
@@ -175,7 +178,15 @@ class Registrar {
     std::uint64_t inserted_ = 0;
     std::int64_t next_id_ = 1; ///< the id of the next new claimant
     bool indexes_dropped_ = false;
-    std::vector<std::pair<std::string, std::string>> dropped_indexes_; ///< (name, CREATE sql)
+    std::vector<std::string> dropped_schema_; ///< CREATE statements of what bulk mode dropped
+    /// Bulk mode: the new claimants per `tallies` row (all active).
+    struct TallyKey {
+        VerdictKind verdict;
+        std::optional<AgeBand> age_band;
+        Date birth;
+        auto operator<=>(const TallyKey&) const = default;
+    };
+    std::map<TallyKey, std::uint64_t> new_tallies_;
     /// The check and source of the previous row: an import has one of each.
     std::optional<std::pair<std::pair<const RuleSet*, Date>, std::int64_t>> check_cache_;
     std::optional<std::pair<std::string, std::int64_t>> source_cache_;

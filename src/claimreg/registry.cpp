@@ -129,6 +129,40 @@ ALTER TABLE registrations ADD COLUMN source_id INTEGER NOT NULL DEFAULT 0;
 UPDATE registrations SET source_id = (SELECT id FROM sources WHERE name = registrations.source);
 ALTER TABLE registrations DROP COLUMN source;
 )sql",
+    // 5: counting (stats) reads `tallies`, the number of claimants per state, verdict, age band
+    // and birth date, kept by triggers (and by a bulk import itself, registry.hpp); it replaces
+    // the counting index of migration 2, which cost an import more than all its rows.
+    R"sql(
+CREATE TABLE tallies (
+    state TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    age_band TEXT NOT NULL,
+    child_birth_date TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (state, verdict, age_band, child_birth_date)
+) WITHOUT ROWID, STRICT;
+INSERT INTO tallies
+    SELECT state, verdict, age_band, child_birth_date, count(*) FROM claimants
+    GROUP BY state, verdict, age_band, child_birth_date;
+DROP INDEX claimants_counting;
+CREATE TRIGGER tallies_insert AFTER INSERT ON claimants BEGIN
+    INSERT INTO tallies VALUES (NEW.state, NEW.verdict, NEW.age_band, NEW.child_birth_date, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER tallies_delete AFTER DELETE ON claimants BEGIN
+    UPDATE tallies SET n = n - 1 WHERE state = OLD.state AND verdict = OLD.verdict AND
+        age_band = OLD.age_band AND child_birth_date = OLD.child_birth_date;
+    DELETE FROM tallies WHERE n = 0;
+END;
+CREATE TRIGGER tallies_update AFTER UPDATE OF state, verdict, age_band, child_birth_date
+ON claimants BEGIN
+    UPDATE tallies SET n = n - 1 WHERE state = OLD.state AND verdict = OLD.verdict AND
+        age_band = OLD.age_band AND child_birth_date = OLD.child_birth_date;
+    INSERT INTO tallies VALUES (NEW.state, NEW.verdict, NEW.age_band, NEW.child_birth_date, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+    DELETE FROM tallies WHERE n = 0;
+END;
+)sql",
 };
 
 bool file_exists(const std::string& path) {
@@ -405,15 +439,44 @@ void Registrar::begin_bulk(std::uint64_t expected_rows) {
     }
     // Rebuilding costs about as much as maintaining the indexes for a quarter of the rows.
     drop_indexes_after_ = std::max<std::uint64_t>(20000, claimants / 4);
+    // New claimants are tallied here and added to `tallies` once, by end_bulk().
+    drop_schema("trigger", "tallies_%");
+}
+
+void Registrar::drop_schema(std::string_view type, std::string_view name_like) {
+    st_->reset_all();
+    SQLite::Statement objects(registry_.db(), "SELECT name, sql FROM sqlite_schema WHERE type = ? "
+                                              "AND tbl_name = 'claimants' AND name LIKE ? AND "
+                                              "sql IS NOT NULL");
+    objects.bind(1, std::string(type));
+    objects.bind(2, std::string(name_like));
+    std::vector<std::string> names;
+    while (objects.executeStep()) {
+        names.push_back(objects.getColumn(0).getString());
+        dropped_schema_.push_back(objects.getColumn(1).getString());
+    }
+    objects.reset();
+    for (const auto& name : names) {
+        registry_.db().exec(fmt::format("DROP {} \"{}\"", type == "index" ? "INDEX" : "TRIGGER", name));
+    }
 }
 
 void Registrar::end_bulk() {
-    if (indexes_dropped_) {
-        st_->reset_all();
-        for (const auto& [name, definition] : dropped_indexes_) registry_.db().exec(definition);
-        dropped_indexes_.clear();
-        indexes_dropped_ = false;
+    st_->reset_all();
+    SQLite::Statement tally(registry_.db(), "INSERT INTO tallies VALUES ('active', ?, ?, ?, ?) "
+                                            "ON CONFLICT DO UPDATE SET n = n + excluded.n");
+    for (const auto& [key, n] : new_tallies_) {
+        tally.reset();
+        tally.bind(1, std::string(to_string(key.verdict)));
+        tally.bind(2, key.age_band ? std::string(to_string(*key.age_band)) : std::string());
+        tally.bind(3, format_date(key.birth));
+        tally.bind(4, static_cast<std::int64_t>(n));
+        tally.exec();
     }
+    new_tallies_.clear();
+    for (const auto& definition : dropped_schema_) registry_.db().exec(definition);
+    dropped_schema_.clear();
+    indexes_dropped_ = false;
     keys_.reset();
 }
 
@@ -496,18 +559,7 @@ AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, co
     }
     if (keys_ && !indexes_dropped_ && ++inserted_ > drop_indexes_after_) {
         // Many new rows: building the indexes once at the end is cheaper than maintaining them.
-        st_->reset_all();
-        SQLite::Statement indexes(registry_.db(),
-                                  "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND "
-                                  "tbl_name = 'claimants' AND sql IS NOT NULL");
-        while (indexes.executeStep()) {
-            dropped_indexes_.emplace_back(indexes.getColumn(0).getString(),
-                                          indexes.getColumn(1).getString());
-        }
-        indexes.reset();
-        for (const auto& [name, definition] : dropped_indexes_) {
-            registry_.db().exec(fmt::format("DROP INDEX \"{}\"", name));
-        }
+        drop_schema("index", "%");
         indexes_dropped_ = true;
     }
     // Values are bound without copying: every string below outlives exec().
@@ -540,6 +592,7 @@ AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, co
     st.bind(26, next_id_);
     st.exec();
     const std::int64_t id = next_id_++;
+    if (keys_) ++new_tallies_[{verdict.verdict.verdict, verdict.verdict.age_band, r.child_birth_date}];
     if (keys_) {
         keys_->insert(keys.digest, id);
         if (!r.external_ref.empty()) keys_->insert(keys.ref_digest, id);

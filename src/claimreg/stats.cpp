@@ -48,11 +48,9 @@ const GroupInfo& info(StatsGroup group) {
     return group_info[static_cast<std::size_t>(group)];
 }
 
-// The counting index of schema migration 2 (registry.cpp): (state, verdict, age_band,
-// child_birth_date), and the groups it covers.
-constexpr std::string_view counting_index = "claimants_counting";
-
-bool covered_by_index(StatsGroup group) {
+// Groups counted from `tallies` (schema migration 5, registry.cpp): claimants per state,
+// verdict, age band and birth date.
+bool covered_by_tallies(StatsGroup group) {
     return group == StatsGroup::state || group == StatsGroup::verdict ||
            group == StatsGroup::age_band || group == StatsGroup::birth_year;
 }
@@ -135,7 +133,7 @@ StatsTable count_claimants(Registry& registry, const StatsQuery& query) {
         if (std::find(verdicts.begin(), verdicts.end(), v) == verdicts.end()) verdicts.push_back(v);
     }
     const bool all_states = std::find(by.begin(), by.end(), StatsGroup::state) != by.end();
-    const bool covered = std::all_of(by.begin(), by.end(), covered_by_index);
+    const bool covered = std::all_of(by.begin(), by.end(), covered_by_tallies);
     const std::string active(to_string(State::active));
     const std::string eligible(to_string(VerdictKind::eligible));
     constexpr std::array<AgeBand, 3> bands = {AgeBand::under_13, AgeBand::from_13_to_15,
@@ -157,13 +155,13 @@ StatsTable count_claimants(Registry& registry, const StatsQuery& query) {
         return fmt::format("?{}", params.size());
     };
 
-    // Groups covered by the counting index (state, verdict, age band, birth date) are counted
-    // by scanning it in its order: GROUP BY state, verdict, age_band[, child_birth_date] needs
-    // no sorting and no table reads; the claimed amount follows from those columns in C++.
-    // Other groups read the table (NOT INDEXED: looking every active row up through the index
-    // is many times slower) and group by the requested expressions only, which keeps the sort
-    // small; the claimed amount is summed in SQL.
-    // `value_column[i]`: the result column of by[i]; then count(*) and, if not covered, the sum.
+    // Groups covered by `tallies` (state, verdict, age band, birth date) add up its counts in
+    // its key order: GROUP BY state, verdict, age_band[, child_birth_date] needs no sorting
+    // and no claimant is read; the claimed amount follows from those columns in C++.
+    // Other groups read the table (NOT INDEXED: an export-like scan in rowid order) and group
+    // by the requested expressions only, which keeps the sort small; the claimed amount is
+    // summed in SQL.
+    // `value_column[i]`: the result column of by[i]; then the count and, if not covered, the sum.
     std::string columns;
     std::vector<int> value_column;
     int next_column = 0;
@@ -188,7 +186,7 @@ StatsTable count_claimants(Registry& registry, const StatsQuery& query) {
         for (const StatsGroup g : by) value_column.push_back(add_column(info(g).sql));
     }
     const std::string group_by = columns;
-    const int count_column = add_column("count(*)");
+    const int count_column = add_column(covered ? "sum(n)" : "count(*)");
     if (!covered) {
         std::string amount = fmt::format("sum(CASE WHEN state = {} AND verdict = {} THEN CASE age_band",
                                          param(active), param(eligible));
@@ -207,9 +205,8 @@ StatsTable count_claimants(Registry& registry, const StatsQuery& query) {
         }
         conditions.push_back(fmt::format("verdict IN ({})", in));
     }
-    std::string sql = fmt::format("SELECT {} FROM claimants {}", columns,
-                                  covered ? fmt::format("INDEXED BY {}", counting_index)
-                                          : std::string("NOT INDEXED"));
+    std::string sql = fmt::format("SELECT {} FROM {}", columns,
+                                  covered ? "tallies" : "claimants NOT INDEXED");
     for (std::size_t i = 0; i < conditions.size(); ++i) {
         sql += fmt::format(" {} {}", i == 0 ? "WHERE" : "AND", conditions[i]);
     }
@@ -238,7 +235,7 @@ StatsTable count_claimants(Registry& registry, const StatsQuery& query) {
             key[i].assign(value);
         }
         const auto n = static_cast<std::uint64_t>(st.getColumn(count_column).getInt64());
-        if (n == 0) continue; // count(*) without GROUP BY over no rows
+        if (n == 0) continue; // a count without GROUP BY over no rows
         Accumulated& acc = groups[key];
         acc.count += n;
         if (!covered) {

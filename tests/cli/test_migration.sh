@@ -26,7 +26,10 @@ expect_eq "$(sql v1.db "SELECT $linked_columns, s.name FROM registrations AS r J
     "$linked_before" "linked registrations after migration"
 expect_eq "$(sql v1.db "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'audit'")" "2" "audit triggers added by migration 3"
 expect_eq "$(sql v1.db 'PRAGMA integrity_check')" "ok" "integrity after migration"
-expect_eq "$(sql v1.db "SELECT count(*) FROM sqlite_schema WHERE name = 'claimants_counting'")" "1" "index added by migration 2"
+expect_eq "$(sql v1.db "SELECT group_concat(state || ' ' || verdict || ' ' || n, ',') FROM tallies")" \
+    "$(sql v1.db "SELECT group_concat(state || ' ' || verdict || ' ' || n, ',') FROM (SELECT state, verdict, count(*) AS n FROM claimants GROUP BY state, verdict, age_band, child_birth_date)")" \
+    "tallies filled by migration 5"
+expect_eq "$(sql v1.db "SELECT count(*) FROM sqlite_schema WHERE name = 'claimants_counting'")" "0" "counting index replaced by migration 5"
 
 # The migrated registry works as usual: a known child is a duplicate, a new one is added.
 zoe=(--child-first-name ZOE --child-last-name 'Van der Berg' --child-birth-date 2011-03-14

@@ -20,6 +20,7 @@
 #include "claimreg/lifecycle.hpp"
 #include "claimreg/registry.hpp"
 #include "claimreg/stats.hpp"
+#include "claimreg/verdicts.hpp"
 
 using namespace claimreg;
 using namespace std::chrono;
@@ -260,6 +261,58 @@ TEST_CASE("lifecycle: erase removes the claimant and its registrations, leaving 
         CHECK(next == daan + 1);
         CHECK(show_claimant(registry, next).audit.size() == 1);
     }
+}
+
+// `tallies` against a count of the claimants themselves.
+std::string tallies(Registry& registry, const char* from) {
+    SQLite::Statement st(registry.db(),
+                         fmt::format("SELECT group_concat(row, ';') FROM (SELECT state || ',' || "
+                                     "verdict || ',' || age_band || ',' || child_birth_date || "
+                                     "',' || {} AS row FROM {} ORDER BY row)",
+                                     std::string_view(from) == "tallies" ? "n" : "count(*)",
+                                     std::string_view(from) == "tallies"
+                                         ? "tallies"
+                                         : "claimants GROUP BY state, verdict, age_band, "
+                                           "child_birth_date"));
+    REQUIRE(st.executeStep());
+    return st.getColumn(0).isNull() ? std::string() : st.getColumn(0).getString();
+}
+
+TEST_CASE("lifecycle: the tallies follow imports, adds, checks, withdrawals and erasures") {
+    Registry registry = Registry::scratch();
+    const auto agree = [&](const char* step) {
+        CAPTURE(step);
+        CHECK(tallies(registry, "tallies") == tallies(registry, "claimants"));
+    };
+    agree("empty");
+    // A bulk import tallies its new claimants itself: a duplicate, an adult and a bad row.
+    const ImportReport report = import_text(
+        registry,
+        "child_first_name,child_last_name,child_birth_date,postcode,platform,first_use,"
+        "registrant_name,registrant_email,registrant_relation,consent\n"
+        "Noor,Smit,2010-01-01,1234 AB,tiktok,2019-01-01,Els Smit,els@example.nl,parent,yes\n"
+        "Noor,Smit,2010-01-01,1234 AB,tiktok,2019-01-01,Jan Smit,jan@example.nl,parent,yes\n"
+        "Sem,Kok,2010-01-01,1234 AB,tiktok,2019-01-01,Ria Kok,ria@example.nl,parent,yes\n"
+        "Eva,Kok,2001-05-05,1234 AB,tiktok,2019-01-01,Eva Kok,eva@example.nl,self,yes\n"
+        "Bas,Kok,2010-01-01,0123 AB,tiktok,2019-01-01,Ria Kok,ria@example.nl,parent,yes\n");
+    CHECK(report.imported == 3);
+    CHECK(count(registry, "SELECT sum(n) FROM tallies") == 3);
+    agree("import");
+    CHECK(count(registry, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND "
+                          "name LIKE 'tallies_%'") == 3);
+    const std::int64_t id = store(registry, registration()).id;
+    agree("add");
+    check_all_claimants(registry, default_rule_set(), Date{std::chrono::year{2031} / 1 / 1});
+    agree("check --all");
+    withdraw_claimant(registry, id, State::withdrawn, test_as_of, now);
+    agree("withdraw");
+    erase_claimant(registry, id, now);
+    agree("erase");
+    import_text(registry, "child_first_name,child_last_name,child_birth_date,postcode,platform,"
+                          "first_use,registrant_name,registrant_email,registrant_relation\n"
+                          "Lot,Smit,2012-02-29,1234 AB,tiktok,2019-01-01,Els Smit,"
+                          "els@example.nl,parent\n");
+    agree("second import");
 }
 
 TEST_CASE("lifecycle: the audit table is append-only") {
