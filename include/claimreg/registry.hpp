@@ -3,11 +3,11 @@
 // write transactions, and storing one registration with duplicate detection.
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -148,20 +148,25 @@ class Registrar {
     /// Ends bulk mode, rebuilding any dropped index (inside the caller's transaction).
     void end_bulk();
 
-    /// Finds the claimant that `r` duplicates, if any (read only).
-    std::optional<AddResult> find_duplicate(const Registration& r);
-    /// Stores `r`: a new claimant with `verdict`, a linked registration, or nothing.
-    AddResult add(const Registration& r, const StoredVerdict& verdict, const Source& source);
-
-  private:
-    struct Statements;
     /// A registration's keys, computed once per row.
     struct RowKeys {
         std::string identity;        ///< identity_key()
         std::int64_t digest;         ///< its digest
         std::int64_t ref_digest;     ///< digest of the external reference (0 when none)
     };
+    /// The keys of `r` (no I/O: an import computes them beside its reading thread).
     static RowKeys keys_of(const Registration& r);
+
+    /// Finds the claimant that `r` duplicates, if any (read only).
+    std::optional<AddResult> find_duplicate(const Registration& r);
+    /// Stores `r`: a new claimant with `verdict`, a linked registration, or nothing.
+    AddResult add(const Registration& r, const StoredVerdict& verdict, const Source& source);
+    /// The same, with `keys` = keys_of(r) computed beforehand.
+    AddResult add(const Registration& r, const RowKeys& keys, const StoredVerdict& verdict,
+                  const Source& source);
+
+  private:
+    struct Statements;
     std::optional<AddResult> find_duplicate(const Registration& r, const RowKeys& keys);
     void add_linked(std::int64_t claimant_id, const Registration& r, const Source& source,
                     const RowKeys& keys);
@@ -179,17 +184,15 @@ class Registrar {
     std::int64_t next_id_ = 1; ///< the id of the next new claimant
     bool indexes_dropped_ = false;
     std::vector<std::string> dropped_schema_; ///< CREATE statements of what bulk mode dropped
-    /// Bulk mode: the new claimants per `tallies` row (all active).
-    struct TallyKey {
-        VerdictKind verdict;
-        std::optional<AgeBand> age_band;
-        Date birth;
-        auto operator<=>(const TallyKey&) const = default;
-    };
-    std::map<TallyKey, std::uint64_t> new_tallies_;
+    /// Bulk mode: the new claimants per `tallies` row (all active), by tally_key().
+    std::unordered_map<std::uint64_t, std::uint64_t> new_tallies_;
     /// The check and source of the previous row: an import has one of each.
     std::optional<std::pair<std::pair<const RuleSet*, Date>, std::int64_t>> check_cache_;
-    std::optional<std::pair<std::string, std::int64_t>> source_cache_;
+    struct SourceCache {
+        std::string command, file;
+        std::int64_t id;
+    };
+    std::optional<SourceCache> source_cache_;
 };
 
 } // namespace claimreg

@@ -8,7 +8,12 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -87,12 +92,76 @@ ColumnMap map_header(const CsvRecord& header, const ImportOptions& options) {
     return map;
 }
 
+// A row after the work that needs no registry (CSV, record rules, eligibility, keys): a
+// registration to store, or the reason it is rejected with its cells for the rejects file.
+struct PreparedRow {
+    std::uint64_t line = 0;
+    std::optional<RowError> error;
+    std::vector<std::string> cells; // only when rejected
+    Registration registration;
+    Verdict verdict;
+    Registrar::RowKeys keys;
+};
+
+// Rows in file order, handed from the reading thread to the storing one.
+struct Batch {
+    std::vector<PreparedRow> rows;
+    std::uint64_t bytes_read = 0;
+    bool last = false;
+    std::exception_ptr error; // what stopped the reading thread
+};
+
+// A bounded queue of batches between one producer and one consumer.
+class BatchQueue {
+  public:
+    explicit BatchQueue(std::size_t capacity) : capacity_(capacity) {}
+
+    // False when the consumer has stopped (the batch is dropped).
+    bool push(Batch batch) {
+        std::unique_lock lock(mutex_);
+        not_full_.wait(lock, [&] { return batches_.size() < capacity_ || stopped_; });
+        if (stopped_) return false;
+        batches_.push_back(std::move(batch));
+        not_empty_.notify_one();
+        return true;
+    }
+
+    Batch pop() {
+        std::unique_lock lock(mutex_);
+        not_empty_.wait(lock, [&] { return !batches_.empty(); });
+        Batch batch = std::move(batches_.front());
+        batches_.pop_front();
+        not_full_.notify_one();
+        return batch;
+    }
+
+    // The consumer gives up: the producer's next push returns false.
+    void stop() {
+        const std::lock_guard lock(mutex_);
+        stopped_ = true;
+        not_full_.notify_all();
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable not_full_;
+    std::condition_variable not_empty_;
+    std::deque<Batch> batches_;
+    std::size_t capacity_;
+    bool stopped_ = false;
+};
+
+constexpr std::size_t batch_rows = 512;
+constexpr std::size_t queued_batches = 8;
+
 class Importer {
   public:
     Importer(std::FILE* in, Registry& registry, const ImportOptions& options)
         : reader_(in, options.csv), registry_(registry), options_(options),
           rules_(default_rule_set()) {}
 
+    // Reading, checking and evaluating rows (a second thread) overlaps storing them (this
+    // one, the only one to touch the registry); rows are stored and reported in file order.
     ImportReport run() {
         CsvRecord record;
         if (!reader_.next(record)) throw DataError("empty input: no header row");
@@ -105,15 +174,30 @@ class Importer {
         WriteTransaction tx(registry_);
         Registrar registrar(registry_);
         registrar.begin_bulk(options_.expected_rows);
-        while (reader_.next(record)) {
-            ++report_.rows_read;
-            import_row(record, registrar);
-            if (options_.on_progress && report_.rows_read % progress_every == 0) {
-                report_.bytes_read = reader_.bytes_read();
-                options_.on_progress(report_);
+        BatchQueue queue(queued_batches);
+        std::thread reading([&] { read_rows(queue); });
+        const struct Join {
+            BatchQueue& queue;
+            std::thread& thread;
+            ~Join() {
+                queue.stop();
+                thread.join();
             }
+        } join{queue, reading};
+        const Source source{"import-csv", options_.source_name, 0};
+        for (Batch batch = queue.pop();; batch = queue.pop()) {
+            for (const PreparedRow& row : batch.rows) {
+                ++report_.rows_read;
+                store_row(row, registrar, source);
+                if (options_.on_progress && report_.rows_read % progress_every == 0) {
+                    report_.bytes_read = batch.bytes_read;
+                    options_.on_progress(report_);
+                }
+            }
+            report_.bytes_read = batch.bytes_read;
+            if (batch.error) std::rethrow_exception(batch.error);
+            if (batch.last) break;
         }
-        report_.bytes_read = reader_.bytes_read();
         const bool refuse = options_.strict && report_.rejected > 0;
         if (!options_.dry_run && !refuse) {
             registrar.end_bulk();
@@ -134,14 +218,42 @@ class Importer {
     }
 
   private:
-    void import_row(const CsvRecord& record, Registrar& registrar) {
+    // The reading thread: no registry access.
+    void read_rows(BatchQueue& queue) {
+        Batch batch;
+        try {
+            CsvRecord record;
+            while (reader_.next(record)) {
+                batch.rows.push_back(prepare_row(record));
+                if (batch.rows.size() == batch_rows) {
+                    batch.bytes_read = reader_.bytes_read();
+                    if (!queue.push(std::move(batch))) return;
+                    batch = Batch();
+                    batch.rows.reserve(batch_rows);
+                }
+            }
+            batch.bytes_read = reader_.bytes_read();
+            batch.last = true;
+        } catch (...) {
+            batch.error = std::current_exception();
+        }
+        queue.push(std::move(batch));
+    }
+
+    PreparedRow prepare_row(const CsvRecord& record) const {
+        PreparedRow row;
+        row.line = record.line;
+        const auto rejected = [&](std::string column, std::string rule) {
+            row.error = RowError{record.line, std::move(column), std::move(rule)};
+            row.cells.assign(record.fields.begin(), record.fields.end());
+            return std::move(row);
+        };
         if (record.problem != RowProblem::none) {
-            return reject(record, {record.line, "", std::string(to_string(record.problem))});
+            return rejected("", std::string(to_string(record.problem)));
         }
         if (record.fields.size() != map_.width) {
-            return reject(record, {record.line, "",
-                                   fmt::format("expected {} fields, found {}", map_.width,
-                                               record.fields.size())});
+            return rejected("", fmt::format("expected {} fields, found {}", map_.width,
+                                            record.fields.size()));
         }
         RawRecord raw{};
         for (std::size_t f = 0; f < field_count; ++f) {
@@ -149,16 +261,22 @@ class Importer {
                 raw[f] = strip_formula_guard(record.fields[*column]);
             }
         }
-        Registration reg;
         try {
-            reg = parse_registration(raw, options_.today, options_.now_utc);
+            row.registration = parse_registration(raw, options_.today, options_.now_utc);
         } catch (const FieldError& e) {
-            return reject(record, {record.line, map_.column_label(e.field()), e.rule()});
+            return rejected(map_.column_label(e.field()), e.rule());
         }
-        const StoredVerdict verdict{evaluate(eligibility_input(reg), rules_, options_.today),
-                                    &rules_, options_.today};
-        const AddResult result =
-            registrar.add(reg, verdict, Source{"import-csv", options_.source_name, record.line});
+        row.verdict = evaluate(eligibility_input(row.registration), rules_, options_.today);
+        row.keys = Registrar::keys_of(row.registration);
+        return row;
+    }
+
+    void store_row(const PreparedRow& row, Registrar& registrar, Source source) {
+        if (row.error) return reject(row);
+        source.line = row.line;
+        const AddResult result = registrar.add(row.registration, row.keys,
+                                               StoredVerdict{row.verdict, &rules_, options_.today},
+                                               source);
         if (result.duplicate()) {
             ++report_.duplicates;
             if (result.outcome == AddOutcome::linked) ++linked_;
@@ -167,12 +285,13 @@ class Importer {
         }
     }
 
-    void reject(const CsvRecord& record, const RowError& error) {
+    void reject(const PreparedRow& row) {
+        const RowError& error = *row.error;
         ++report_.rejected;
         if (options_.on_reject) options_.on_reject(error);
         if (rejects_) {
-            for (const auto& field : record.fields) rejects_->cell(field);
-            for (std::size_t i = record.fields.size(); i < map_.width; ++i) rejects_->cell("");
+            for (const auto& cell : row.cells) rejects_->cell(cell);
+            for (std::size_t i = row.cells.size(); i < map_.width; ++i) rejects_->cell("");
             rejects_->cell(fmt::format("line {}: {}{}{}", error.line, error.column,
                                        error.column.empty() ? "" : ": ", error.rule));
             rejects_->end_row();
@@ -185,7 +304,7 @@ class Importer {
         rejects_->end_row();
     }
 
-    CsvReader reader_;
+    CsvReader reader_; // the reading thread's once the header is read
     Registry& registry_;
     const ImportOptions& options_;
     const RuleSet& rules_;

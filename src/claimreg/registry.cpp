@@ -392,6 +392,29 @@ void bind_registrant(SQLite::Statement& st, int first, const Registration& r,
     bind_line(st, first + 7, line);
 }
 
+// A `tallies` row of active claimants as one integer: the birth date's day number, the
+// verdict and the age band (or none).
+std::uint64_t tally_key(const Verdict& v, Date birth) {
+    const auto day = std::chrono::sys_days(birth).time_since_epoch().count();
+    const unsigned band = v.age_band ? static_cast<unsigned>(*v.age_band) + 1 : 0;
+    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(day)) << 8) |
+           (static_cast<std::uint64_t>(v.verdict) << 4) | band;
+}
+
+struct TallyRow {
+    VerdictKind verdict;
+    std::optional<AgeBand> age_band;
+    Date birth;
+};
+
+TallyRow from_tally_key(std::uint64_t key) {
+    const auto day = static_cast<std::int32_t>(static_cast<std::uint32_t>(key >> 8));
+    const auto band = static_cast<unsigned>(key & 0xf);
+    return {static_cast<VerdictKind>((key >> 4) & 0xf),
+            band == 0 ? std::nullopt : std::optional<AgeBand>(static_cast<AgeBand>(band - 1)),
+            Date(std::chrono::sys_days(std::chrono::days(day)))};
+}
+
 bool same_email(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i) {
@@ -466,10 +489,11 @@ void Registrar::end_bulk() {
     SQLite::Statement tally(registry_.db(), "INSERT INTO tallies VALUES ('active', ?, ?, ?, ?) "
                                             "ON CONFLICT DO UPDATE SET n = n + excluded.n");
     for (const auto& [key, n] : new_tallies_) {
+        const auto [verdict, age_band, birth] = from_tally_key(key);
         tally.reset();
-        tally.bind(1, std::string(to_string(key.verdict)));
-        tally.bind(2, key.age_band ? std::string(to_string(*key.age_band)) : std::string());
-        tally.bind(3, format_date(key.birth));
+        tally.bind(1, std::string(to_string(verdict)));
+        tally.bind(2, age_band ? std::string(to_string(*age_band)) : std::string());
+        tally.bind(3, format_date(birth));
         tally.bind(4, static_cast<std::int64_t>(n));
         tally.exec();
     }
@@ -552,7 +576,11 @@ std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const 
 }
 
 AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, const Source& source) {
-    const RowKeys keys = keys_of(r);
+    return add(r, keys_of(r), verdict, source);
+}
+
+AddResult Registrar::add(const Registration& r, const RowKeys& keys, const StoredVerdict& verdict,
+                         const Source& source) {
     if (auto dup = find_duplicate(r, keys)) {
         if (dup->outcome == AddOutcome::linked) add_linked(dup->id, r, source, keys);
         return *dup;
@@ -592,7 +620,7 @@ AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, co
     st.bind(26, next_id_);
     st.exec();
     const std::int64_t id = next_id_++;
-    if (keys_) ++new_tallies_[{verdict.verdict.verdict, verdict.verdict.age_band, r.child_birth_date}];
+    if (keys_) ++new_tallies_[tally_key(verdict.verdict, r.child_birth_date)];
     if (keys_) {
         keys_->insert(keys.digest, id);
         if (!r.external_ref.empty()) keys_->insert(keys.ref_digest, id);
@@ -610,12 +638,12 @@ std::int64_t Registrar::check_id(const StoredVerdict& verdict) {
 }
 
 std::int64_t Registrar::source_id_of(const Source& source) {
-    std::string name = source_text(source);
-    if (!source_cache_ || source_cache_->first != name) {
-        const std::int64_t id = source_id(registry_, name);
-        source_cache_.emplace(std::move(name), id);
+    if (!source_cache_ || source_cache_->command != source.command ||
+        source_cache_->file != source.file) {
+        source_cache_.emplace(SourceCache{std::string(source.command), std::string(source.file),
+                                          source_id(registry_, source_text(source))});
     }
-    return source_cache_->second;
+    return source_cache_->id;
 }
 
 void Registrar::add_linked(std::int64_t claimant_id, const Registration& r, const Source& source,
