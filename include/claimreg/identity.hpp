@@ -41,6 +41,10 @@ class KeyIndex {
             if (slots_[i].key == key) visit(static_cast<std::int64_t>(slots_[i].id));
         }
     }
+    /// Starts loading the slots of `digest` into the cache, for a for_each() soon after.
+    void prefetch(std::int64_t digest) const {
+        if (!slots_.empty()) __builtin_prefetch(&slots_[home(normalise(digest))]);
+    }
     /// Makes room for `entries` without growing (growth doubles the memory for a moment).
     void reserve(std::size_t entries);
     /// Number of entries.
@@ -51,7 +55,14 @@ class KeyIndex {
         std::uint64_t key;
         std::uint32_t id;
     } __attribute__((packed));
-    static std::uint64_t normalise(std::int64_t digest);
+    // Mixes the bits (the slot is chosen by the high bits) and keeps 0 for empty slots.
+    static std::uint64_t normalise(std::int64_t digest) {
+        auto x = static_cast<std::uint64_t>(digest);
+        x ^= x >> 33;
+        x *= 0xff51afd7ed558ccdULL;
+        x ^= x >> 33;
+        return x == 0 ? 1 : x;
+    }
     /// The first slot for a key: its high bits scaled to the table (any size, not only 2^n).
     std::size_t home(std::uint64_t key) const {
         return static_cast<std::size_t>(((key >> 32) * slots_.size()) >> 32); // size < 2^32

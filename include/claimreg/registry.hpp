@@ -7,7 +7,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -151,8 +150,8 @@ class Registrar {
     /// A registration's keys, computed once per row.
     struct RowKeys {
         std::string identity;        ///< identity_key()
-        std::int64_t digest;         ///< its digest
-        std::int64_t ref_digest;     ///< digest of the external reference (0 when none)
+        std::int64_t digest = 0;     ///< its digest
+        std::int64_t ref_digest = 0; ///< digest of the external reference (0 when none)
     };
     /// The keys of `r` (no I/O: an import computes them beside its reading thread).
     static RowKeys keys_of(const Registration& r);
@@ -161,6 +160,13 @@ class Registrar {
     std::optional<AddResult> find_duplicate(const Registration& r);
     /// Stores `r`: a new claimant with `verdict`, a linked registration, or nothing.
     AddResult add(const Registration& r, const StoredVerdict& verdict, const Source& source);
+    /// In bulk mode, starts loading what find_duplicate() will look up for `keys` (call it a
+    /// few rows ahead).
+    void prefetch(const RowKeys& keys) const {
+        if (!keys_) return;
+        keys_->prefetch(keys.digest);
+        if (keys.ref_digest != 0) keys_->prefetch(keys.ref_digest);
+    }
     /// The same, with `keys` = keys_of(r) computed beforehand.
     AddResult add(const Registration& r, const RowKeys& keys, const StoredVerdict& verdict,
                   const Source& source);
@@ -184,8 +190,11 @@ class Registrar {
     std::int64_t next_id_ = 1; ///< the id of the next new claimant
     bool indexes_dropped_ = false;
     std::vector<std::string> dropped_schema_; ///< CREATE statements of what bulk mode dropped
-    /// Bulk mode: the new claimants per `tallies` row (all active), by tally_key().
-    std::unordered_map<std::uint64_t, std::uint64_t> new_tallies_;
+    /// Bulk mode: the new claimants per `tallies` row (all active), by birth date (a day
+    /// number from `first_tally_day_`) and then verdict and age band (tally_slots of them).
+    std::vector<std::uint64_t> new_tallies_;
+    std::int64_t first_tally_day_ = 0;
+    void tally(const Verdict& verdict, Date birth);
     /// The check and source of the previous row: an import has one of each.
     std::optional<std::pair<std::pair<const RuleSet*, Date>, std::int64_t>> check_cache_;
     struct SourceCache {

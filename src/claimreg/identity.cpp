@@ -126,15 +126,6 @@ std::int64_t identity_digest(std::string_view key) {
 
 namespace claimreg {
 
-std::uint64_t KeyIndex::normalise(std::int64_t digest) {
-    // Mix the bits (the slot is chosen by the low bits) and keep 0 for empty slots.
-    auto x = static_cast<std::uint64_t>(digest);
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return x == 0 ? 1 : x;
-}
-
 void KeyIndex::reserve(std::size_t entries) {
     const std::size_t capacity = std::max<std::size_t>(1024, entries * 10 / 8 + 1);
     if (capacity > slots_.size()) rehash(capacity);

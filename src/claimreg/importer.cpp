@@ -185,8 +185,13 @@ class Importer {
             }
         } join{queue, reading};
         const Source source{"import-csv", options_.source_name, 0};
+        constexpr std::size_t prefetch_ahead = 8;
         for (Batch batch = queue.pop();; batch = queue.pop()) {
-            for (const PreparedRow& row : batch.rows) {
+            for (std::size_t i = 0; i < batch.rows.size(); ++i) {
+                const PreparedRow& row = batch.rows[i];
+                if (i + prefetch_ahead < batch.rows.size() && !batch.rows[i + prefetch_ahead].error) {
+                    registrar.prefetch(batch.rows[i + prefetch_ahead].keys);
+                }
                 ++report_.rows_read;
                 store_row(row, registrar, source);
                 if (options_.on_progress && report_.rows_read % progress_every == 0) {

@@ -392,27 +392,13 @@ void bind_registrant(SQLite::Statement& st, int first, const Registration& r,
     bind_line(st, first + 7, line);
 }
 
-// A `tallies` row of active claimants as one integer: the birth date's day number, the
-// verdict and the age band (or none).
-std::uint64_t tally_key(const Verdict& v, Date birth) {
-    const auto day = std::chrono::sys_days(birth).time_since_epoch().count();
-    const unsigned band = v.age_band ? static_cast<unsigned>(*v.age_band) + 1 : 0;
-    return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(day)) << 8) |
-           (static_cast<std::uint64_t>(v.verdict) << 4) | band;
-}
+// Bulk-mode tallies: a slot per verdict and age band (or none) for every birth date.
+constexpr std::size_t band_slots = 4;
+constexpr std::size_t tally_slots = 3 * band_slots;
 
-struct TallyRow {
-    VerdictKind verdict;
-    std::optional<AgeBand> age_band;
-    Date birth;
-};
-
-TallyRow from_tally_key(std::uint64_t key) {
-    const auto day = static_cast<std::int32_t>(static_cast<std::uint32_t>(key >> 8));
-    const auto band = static_cast<unsigned>(key & 0xf);
-    return {static_cast<VerdictKind>((key >> 4) & 0xf),
-            band == 0 ? std::nullopt : std::optional<AgeBand>(static_cast<AgeBand>(band - 1)),
-            Date(std::chrono::sys_days(std::chrono::days(day)))};
+std::size_t tally_slot(const Verdict& v) {
+    const std::size_t band = v.age_band ? static_cast<std::size_t>(*v.age_band) + 1 : 0;
+    return static_cast<std::size_t>(v.verdict) * band_slots + band;
 }
 
 bool same_email(std::string_view a, std::string_view b) {
@@ -488,13 +474,16 @@ void Registrar::end_bulk() {
     st_->reset_all();
     SQLite::Statement tally(registry_.db(), "INSERT INTO tallies VALUES ('active', ?, ?, ?, ?) "
                                             "ON CONFLICT DO UPDATE SET n = n + excluded.n");
-    for (const auto& [key, n] : new_tallies_) {
-        const auto [verdict, age_band, birth] = from_tally_key(key);
+    for (std::size_t i = 0; i < new_tallies_.size(); ++i) {
+        if (new_tallies_[i] == 0) continue;
+        const auto day = first_tally_day_ + static_cast<std::int64_t>(i / tally_slots);
+        const std::size_t slot = i % tally_slots;
+        const std::size_t band = slot % band_slots;
         tally.reset();
-        tally.bind(1, std::string(to_string(verdict)));
-        tally.bind(2, age_band ? std::string(to_string(*age_band)) : std::string());
-        tally.bind(3, format_date(birth));
-        tally.bind(4, static_cast<std::int64_t>(n));
+        tally.bind(1, std::string(to_string(static_cast<VerdictKind>(slot / band_slots))));
+        tally.bind(2, band == 0 ? std::string() : std::string(to_string(static_cast<AgeBand>(band - 1))));
+        tally.bind(3, format_date(Date(std::chrono::sys_days(std::chrono::days(day)))));
+        tally.bind(4, static_cast<std::int64_t>(new_tallies_[i]));
         tally.exec();
     }
     new_tallies_.clear();
@@ -502,6 +491,27 @@ void Registrar::end_bulk() {
     dropped_schema_.clear();
     indexes_dropped_ = false;
     keys_.reset();
+}
+
+void Registrar::tally(const Verdict& verdict, Date birth) {
+    const std::int64_t day = std::chrono::sys_days(birth).time_since_epoch().count();
+    const auto days = static_cast<std::int64_t>(new_tallies_.size() / tally_slots);
+    if (new_tallies_.empty()) {
+        first_tally_day_ = day;
+    } else if (day < first_tally_day_) {
+        // Grow by at least the span so far (or a year): a new earliest date moves the counts
+        // rarely.
+        const std::int64_t first = day - std::max<std::int64_t>(366, days);
+        new_tallies_.insert(new_tallies_.begin(),
+                            static_cast<std::size_t>(first_tally_day_ - first) * tally_slots, 0);
+        first_tally_day_ = first;
+    }
+    const auto offset = static_cast<std::size_t>(day - first_tally_day_);
+    if ((offset + 1) * tally_slots > new_tallies_.size()) {
+        const std::size_t grown = std::max(offset + 1, static_cast<std::size_t>(days) + 366);
+        new_tallies_.resize(std::max(grown, static_cast<std::size_t>(2 * days)) * tally_slots, 0);
+    }
+    ++new_tallies_[offset * tally_slots + tally_slot(verdict)];
 }
 
 Registrar::RowKeys Registrar::keys_of(const Registration& r) {
@@ -620,7 +630,7 @@ AddResult Registrar::add(const Registration& r, const RowKeys& keys, const Store
     st.bind(26, next_id_);
     st.exec();
     const std::int64_t id = next_id_++;
-    if (keys_) ++new_tallies_[tally_key(verdict.verdict, r.child_birth_date)];
+    if (keys_) tally(verdict.verdict, r.child_birth_date);
     if (keys_) {
         keys_->insert(keys.digest, id);
         if (!r.external_ref.empty()) keys_->insert(keys.ref_digest, id);
