@@ -23,6 +23,33 @@ FilePtr open_input(const std::string& path);
 /// Throws CannotCreateError.
 FilePtr create_private_file(const std::string& path);
 
+/// A private (0600) temporary file beside a target: `DIR/.NAME.TAG-XXXXXX`, locked (flock) for
+/// as long as it is open, so that a later process can tell a killed writer's leftover (which
+/// holds children's data) from a file still being written.
+class LockedTempFile {
+  public:
+    /// Removes unlocked leftovers of `target`'s TAG files, then creates and locks a new one.
+    /// Throws CannotCreateError.
+    LockedTempFile(const std::string& target, const std::string& tag);
+    /// Closes (unlocks) the file; it is not removed.
+    ~LockedTempFile();
+    LockedTempFile(const LockedTempFile&) = delete;
+    LockedTempFile& operator=(const LockedTempFile&) = delete;
+
+    const std::string& path() const { return path_; }
+    int fd() const { return fd_; }
+    /// Hands the descriptor over (to a FILE*, which then closes it).
+    int release() {
+        const int fd = fd_;
+        fd_ = -1;
+        return fd;
+    }
+
+  private:
+    std::string path_;
+    int fd_ = -1;
+};
+
 /// An output file replaced atomically: written to a private (0600) temporary file in the same
 /// directory, which commit() makes durable and renames over the target. Until then the target
 /// (if any) is untouched; a writer that fails, is killed or is interrupted never leaves a half
@@ -49,6 +76,7 @@ class AtomicFile {
     void discard() noexcept;
     std::string path_;
     std::string temp_;
+    std::unique_ptr<LockedTempFile> lock_;
     std::string dir_;
     std::FILE* file_ = nullptr;
     bool committed_ = false;

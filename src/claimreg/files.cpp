@@ -5,9 +5,14 @@
 #include <cstring>
 #include <cstdio>
 #include <cstdlib>
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -49,6 +54,69 @@ FilePtr create_private_file(const std::string& path) {
 }
 
 
+namespace {
+
+bool same_file(const struct stat& a, const struct stat& b) {
+    return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+// Removes `dir/name` and its SQLite companions when no process holds its lock: the process
+// that wrote it was killed before it could clean up.
+void remove_if_abandoned(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return;
+    struct stat opened {};
+    struct stat named {};
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &opened) == 0 &&
+        S_ISREG(opened.st_mode) && ::lstat(path.c_str(), &named) == 0 && same_file(opened, named)) {
+        for (const char* suffix : {"-wal", "-shm", "-journal"}) ::unlink((path + suffix).c_str());
+        ::unlink(path.c_str());
+    }
+    ::close(fd);
+}
+
+} // namespace
+
+LockedTempFile::LockedTempFile(const std::string& target, const std::string& tag) {
+    const std::size_t slash = target.rfind('/');
+    const std::string dir = slash == std::string::npos ? std::string() : target.substr(0, slash + 1);
+    const std::string prefix = "." + (slash == std::string::npos ? target : target.substr(slash + 1)) +
+                               "." + tag + "-";
+    if (DIR* d = ::opendir(dir.empty() ? "." : dir.c_str())) {
+        std::vector<std::string> leftovers;
+        while (const dirent* e = ::readdir(d)) {
+            const std::string_view name(e->d_name);
+            if (name.size() == prefix.size() + 6 && name.substr(0, prefix.size()) == prefix) {
+                leftovers.push_back(dir + std::string(name));
+            }
+        }
+        ::closedir(d);
+        for (const auto& leftover : leftovers) remove_if_abandoned(leftover);
+    }
+    // A cleaner may lock and remove a file between its creation and our lock: then again.
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        std::string path = dir + prefix + "XXXXXX";
+        const int fd = ::mkostemp(path.data(), O_CLOEXEC); // mode 0600
+        if (fd < 0) {
+            throw CannotCreateError(fmt::format("cannot create {}: {}", target, errno_text(errno)));
+        }
+        struct stat opened {};
+        struct stat named {};
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &opened) == 0 &&
+            ::stat(path.c_str(), &named) == 0 && same_file(opened, named)) {
+            path_ = std::move(path);
+            fd_ = fd;
+            return;
+        }
+        ::close(fd);
+    }
+    throw CannotCreateError(fmt::format("cannot create {}: temporary files keep disappearing", target));
+}
+
+LockedTempFile::~LockedTempFile() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
 AtomicFile::AtomicFile(const std::string& path) : path_(path) {
     const std::size_t slash = path.rfind('/');
     const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -58,21 +126,16 @@ AtomicFile::AtomicFile(const std::string& path) : path_(path) {
         (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))) {
         throw CannotCreateError(fmt::format("cannot create {}: is a directory", path));
     }
-    temp_ = (slash == std::string::npos ? std::string() : path.substr(0, slash + 1)) + "." + base +
-            ".tmp-XXXXXX";
-    const int fd = ::mkostemp(temp_.data(), O_CLOEXEC);
-    if (fd < 0) {
+    lock_ = std::make_unique<LockedTempFile>(path, "tmp");
+    temp_ = lock_->path();
+    if (::fchmod(lock_->fd(), 0600) != 0 || (file_ = ::fdopen(lock_->fd(), "wb")) == nullptr) {
         const int saved = errno;
-        temp_.clear();
-        throw CannotCreateError(fmt::format("cannot create {}: {}", path, errno_text(saved)));
-    }
-    if (::fchmod(fd, 0600) != 0 || (file_ = ::fdopen(fd, "wb")) == nullptr) {
-        const int saved = errno;
-        ::close(fd);
         ::unlink(temp_.c_str());
         temp_.clear();
+        lock_.reset();
         throw CannotCreateError(fmt::format("cannot create {}: {}", path, errno_text(saved)));
     }
+    lock_->release(); // file_ closes it
 }
 
 AtomicFile::~AtomicFile() { discard(); }
@@ -96,15 +159,16 @@ void AtomicFile::commit() {
     };
     if (std::fflush(file_) != 0 || std::ferror(file_)) throw fail("write", errno);
     if (::fsync(::fileno(file_)) != 0) throw fail("sync", errno);
-    const int closed = std::fclose(file_);
-    file_ = nullptr;
-    if (closed != 0) throw fail("write", errno);
+    // Renamed while still open: its lock keeps other processes from taking it for a leftover.
     if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
         const int saved = errno;
         discard();
         throw CannotCreateError(fmt::format("cannot create {}: {}", path_, errno_text(saved)));
     }
     committed_ = true;
+    const int closed = std::fclose(file_);
+    file_ = nullptr;
+    if (closed != 0) throw IoError(fmt::format("cannot close {}: {}", path_, errno_text(errno)));
     // Make the rename itself durable.
     const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) return; // a directory we may write but not read: nothing more we can do

@@ -352,13 +352,9 @@ ImportReport import_into_new_registry(std::FILE* in, const std::string& path,
                                       const ImportOptions& options) {
     const auto slash = path.rfind('/');
     const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
-    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-    std::string temp = (slash == std::string::npos ? "" : dir) + "." + base + ".import-XXXXXX";
-    const int fd = ::mkstemp(temp.data()); // mode 0600
-    if (fd < 0) {
-        throw CannotCreateError(fmt::format("cannot create registry {}: {}", path, errno_text(errno)));
-    }
-    ::close(fd);
+    // Locked until this function returns: a kill -9 leaves it for the next import to remove.
+    const LockedTempFile locked(path, "import");
+    const std::string& temp = locked.path();
     const RemoveOnSignal remove_on_signal(temp); // Ctrl-C leaves nothing behind
     try {
         ImportReport report;

@@ -173,6 +173,8 @@ kill_new() {
     checks=$((checks + 1))
     if [ "$expect" == absent ]; then
         [ -e fresh.db ] && fail "a first import killed $where left a registry"
+        # Its temporary file (children's data) stays only until the next import removes it.
+        expect_eq "$(ls -A | grep -c '^\.fresh\.db\.import-')" "1" "temporary file after a first import killed $where"
     elif [ -e fresh.db ]; then
         snapshot fresh.db
         expect_eq "$(integrity "$snap")" "ok" "integrity after a first import killed $where"
@@ -182,6 +184,7 @@ kill_new() {
     fi
     run -q --db fresh.db import-csv big.csv
     expect_eq "$status" "0" "exit status of the import after a first import killed $where (stderr: $err)"
+    expect_eq "$(ls -A | grep -c '^\.fresh\.db\.import-')" "0" "temporary files left after the import that followed a first import killed $where"
     expect_eq "$(integrity fresh.db)" "ok" "integrity after the import that followed a first import killed $where"
     expect_eq "$(content_hash fresh.db)" "$complete_new" "dump after the import that followed a first import killed $where"
     [ "$failures" -eq "$failed" ] && survived=$((survived + 1))
@@ -192,7 +195,25 @@ kill_new "halfway through building it (write $((new_writes / 2)) of $new_writes)
 kill_new "before it is synced" absent OPS=sync AT="$temp_sync"
 kill_new "before the rename" absent OPS=rename AT=1
 kill_new "right after the rename" complete OPS=rename AT=1 WHEN=after
-rm -f .fresh.db.import-*
+
+# An export killed before its rename leaves the previous file and a locked-no-more temporary
+# file, which the next export to the same file removes.
+run -q export --output out.csv
+expect_status 0
+previous=$(sha256sum < out.csv)
+shimmed OPS=rename SUFFIX=/out.csv AT=1 -- -q export --output "$WORK/out.csv"
+expect_eq "$status" "137" "exit status of an export killed before its rename"
+expect_eq "$(sha256sum < out.csv)" "$previous" "the previous export after a killed one"
+expect_eq "$(ls -A | grep -c '^\.out\.csv\.tmp-')" "1" "temporary file after a killed export"
+run -q export --output out.csv
+expect_status 0
+expect_eq "$(ls -A | grep -c '^\.out\.csv\.tmp-')" "0" "temporary files after the next export"
+# A temporary file still locked by a running writer is left alone.
+exec 9>.out.csv.tmp-AbCdEf
+flock 9
+run -q export --output out.csv
+expect_eq "$(ls -A | grep -c '^\.out\.csv\.tmp-AbCdEf$')" "1" "a locked temporary file is kept"
+exec 9>&-
 
 printf 'kills placed: %d, survived: %d\n' "$placed" "$survived"
 finish
