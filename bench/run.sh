@@ -225,7 +225,7 @@ if [[ -e fresh.db && -e raw.db ]]; then
     '"$SQLITE3_BIN" upd.db "UPDATE claimants SET platform = lower(platform)"'
   rm_db elig.db; rm_db upd.db
 
-  # 3b. the nightly case: a new as-of date, so every claimant's stored date changes
+  # 3b. the nightly case: a new as-of date, so every claimant is evaluated as of another day
   next_day=$(date -d tomorrow +%F)
   case_pair check-eligibility-new-date 1.5 "sqlite3 UPDATE" \
     'cp_db full.db elig.db' \
