@@ -76,19 +76,15 @@ constexpr std::array<Column, 25> full_columns = {{
     {"source", Get::source, Json::string, 24, 25},
 }};
 
-// CROSS JOIN keeps the claimants scan outermost; checks and sources are looked up by id.
+// The claimants scan stays outermost (LEFT JOIN): checks and sources are looked up by id, and
+// a claimant is exported even if either were missing.
 constexpr const char* full_select =
         "SELECT external_ref, child_first_name, child_name_prefix, child_last_name, "
         "child_birth_date, country, postcode, house_number, platform, first_use, last_use, "
         "registrant_name, registrant_email, registrant_phone, registrant_relation, consent, "
         "registered_at, c.id, state, verdict, reasons, age_band, k.rule_set, k.as_of, s.name, "
-        "source_line FROM claimants AS c NOT INDEXED CROSS JOIN checks AS k CROSS JOIN sources "
-        "AS s";
-
-// full_select's join.
-std::string full_join() {
-    return fmt::format("k.id = {} AND s.id = c.source_id", effective_check_sql);
-}
+        "source_line FROM claimants AS c NOT INDEXED LEFT JOIN sources AS s ON s.id = c.source_id "
+        "LEFT JOIN checks AS k ON k.id = ";
 
 // The pseudonymised export: no names, e-mail, phone, house number or references.
 constexpr std::array<Column, 12> pseudo_columns = {{
@@ -375,9 +371,8 @@ std::uint64_t export_claimants(Registry& registry, const ExportOptions& options,
     }
     // NOT INDEXED: an export reads nearly every row, best in rowid order; the counting index
     // would match `state = 'active'` and cost a sort plus a random fetch per row.
-    std::string sql = options.pseudonymize ? pseudo_select : full_select;
+    std::string sql = options.pseudonymize ? pseudo_select : full_select + std::string(effective_check_sql);
     std::vector<std::string> where;
-    if (!options.pseudonymize) where.push_back(full_join());
     if (!options.include_withdrawn) where.emplace_back("state = 'active'");
     int next_param = 1;
     if (!options.since.empty()) where.push_back(fmt::format("changed_at >= ?{}", next_param++));

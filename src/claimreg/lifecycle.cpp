@@ -46,8 +46,8 @@ const std::string claimant_select = fmt::format(
     "child_birth_date, country, postcode, house_number, platform, first_use, last_use, "
     "registrant_name, registrant_email, registrant_phone, registrant_relation, consent, "
     "registered_at, state, state_changed_at, verdict, reasons, age_band, k.rule_set, k.as_of, "
-    "s.name, source_line, changed_at FROM claimants AS c JOIN checks AS k ON k.id = {} "
-    "JOIN sources AS s ON s.id = c.source_id WHERE c.id = ?",
+    "s.name, source_line, changed_at FROM claimants AS c LEFT JOIN checks AS k ON k.id = {} "
+    "LEFT JOIN sources AS s ON s.id = c.source_id WHERE c.id = ?",
     effective_check_sql);
 
 NotFoundError no_claimant(Registry& registry, std::int64_t id) {
@@ -122,7 +122,7 @@ ClaimantRecord show_claimant(Registry& registry, std::int64_t id) {
         SQLite::Statement st(db, "SELECT r.id, external_ref, registrant_name, registrant_email, "
                                  "registrant_phone, registrant_relation, consent, registered_at, "
                                  "s.name, source_line, added_at FROM registrations AS r "
-                                 "JOIN sources AS s ON s.id = r.source_id "
+                                 "LEFT JOIN sources AS s ON s.id = r.source_id "
                                  "WHERE claimant_id = ? ORDER BY r.id");
         st.bind(1, id);
         while (st.executeStep()) {
@@ -189,8 +189,8 @@ WithdrawResult withdraw_claimant(Registry& registry, std::int64_t id, State targ
         SQLite::Statement st(db, fmt::format("SELECT state, state_changed_at, k.rule_set, verdict, "
                                              "reasons, child_birth_date, country, platform, "
                                              "first_use, last_use, registrant_relation, consent, "
-                                             "registered_at FROM claimants AS c JOIN checks AS k "
-                                             "ON k.id = {} WHERE c.id = ?",
+                                             "registered_at FROM claimants AS c LEFT JOIN checks AS "
+                                             "k ON k.id = {} WHERE c.id = ?",
                                              effective_check_sql));
         st.bind(1, id);
         if (!st.executeStep()) throw no_claimant(registry, id);
