@@ -39,6 +39,8 @@ class Registry {
   public:
     /// The schema version this build writes (`PRAGMA user_version`).
     static constexpr int schema_version = 5;
+    /// The page size of a new registry file.
+    static constexpr int page_size = 16384;
     /// `PRAGMA application_id` of a claimreg registry ("CLRG").
     static constexpr std::int32_t application_id = 0x434c5247;
 

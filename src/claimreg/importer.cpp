@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -135,6 +136,16 @@ class BatchQueue {
         return batch;
     }
 
+    // A batch if one is waiting.
+    std::optional<Batch> try_pop() {
+        const std::lock_guard lock(mutex_);
+        if (batches_.empty()) return std::nullopt;
+        std::optional<Batch> batch(std::move(batches_.front()));
+        batches_.pop_front();
+        not_full_.notify_one();
+        return batch;
+    }
+
     // The consumer gives up: the producer's next push returns false.
     void stop() {
         const std::lock_guard lock(mutex_);
@@ -175,7 +186,11 @@ class Importer {
         Registrar registrar(registry_);
         registrar.begin_bulk(options_.expected_rows);
         BatchQueue queue(queued_batches);
-        std::thread reading([&] { read_rows(queue); });
+        // Stored batches go back to be freed by the thread that allocated them (cheaper for
+        // malloc than freeing them here). It frees them whenever it hands over a batch, so
+        // this never holds more than about the queue above; unbounded, a push never waits.
+        BatchQueue stored(std::numeric_limits<std::size_t>::max());
+        std::thread reading([&] { read_rows(queue, stored); });
         const struct Join {
             BatchQueue& queue;
             std::thread& thread;
@@ -202,6 +217,7 @@ class Importer {
             report_.bytes_read = batch.bytes_read;
             if (batch.error) std::rethrow_exception(batch.error);
             if (batch.last) break;
+            stored.push(std::move(batch));
         }
         const bool refuse = options_.strict && report_.rejected > 0;
         if (!options_.dry_run && !refuse) {
@@ -224,7 +240,7 @@ class Importer {
 
   private:
     // The reading thread: no registry access.
-    void read_rows(BatchQueue& queue) {
+    void read_rows(BatchQueue& queue, BatchQueue& stored) {
         Batch batch;
         try {
             CsvRecord record;
@@ -235,6 +251,8 @@ class Importer {
                     if (!queue.push(std::move(batch))) return;
                     batch = Batch();
                     batch.rows.reserve(batch_rows);
+                    while (stored.try_pop()) {
+                    }
                 }
             }
             batch.bytes_read = reader_.bytes_read();

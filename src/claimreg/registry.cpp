@@ -228,6 +228,9 @@ Registry::Registry(const std::string& path, OpenMode mode, RegistryOptions optio
     } catch (const SQLite::Exception& e) {
         throw CannotCreateError(fmt::format("cannot open registry {}: {}", path, e.getErrorStr()));
     }
+    // For a new file (no effect on an existing one): 16 KiB pages make a bulk import about a
+    // tenth faster than 4 KiB ones, and the registry a little smaller.
+    db_->exec(fmt::format("PRAGMA page_size = {}", Registry::page_size));
     db_->exec("PRAGMA foreign_keys = ON");
     db_->exec("PRAGMA secure_delete = ON");
     if (options.unjournaled) {
