@@ -26,8 +26,10 @@ std::int64_t identity_digest(std::string_view key);
 namespace claimreg {
 
 /// A compact in-memory multimap from 64-bit digests to claimant ids (open addressing), used
-/// by bulk imports to find duplicate candidates without a query per row: 12 bytes a slot,
-/// at most 80% full. Ids must fit in 32 bits. A hit is only a candidate; callers confirm it against the stored row.
+/// by bulk imports to find duplicate candidates without a query per row: 8-byte slots (32
+/// bits of the mixed digest, which also choose the slot, and the id), at most half full so
+/// that a lookup reads one or two slots. Ids must fit in 32 bits. A hit is only a candidate;
+/// callers confirm it against the stored row.
 class KeyIndex {
   public:
     /// Adds `id` under `digest`.
@@ -35,15 +37,15 @@ class KeyIndex {
     /// Calls `visit(id)` for every id stored under `digest`.
     template <typename Visit> void for_each(std::int64_t digest, Visit visit) const {
         if (slots_.empty()) return;
-        const std::uint64_t key = normalise(digest);
-        for (std::size_t i = home(key);; i = next(i)) {
-            if (slots_[i].key == 0) return;
-            if (slots_[i].key == key) visit(static_cast<std::int64_t>(slots_[i].id));
+        const std::uint32_t print = fingerprint(digest);
+        for (std::size_t i = home(print);; i = next(i)) {
+            if (slots_[i].print == 0) return;
+            if (slots_[i].print == print) visit(static_cast<std::int64_t>(slots_[i].id));
         }
     }
     /// Starts loading the slots of `digest` into the cache, for a for_each() soon after.
     void prefetch(std::int64_t digest) const {
-        if (!slots_.empty()) __builtin_prefetch(&slots_[home(normalise(digest))]);
+        if (!slots_.empty()) __builtin_prefetch(&slots_[home(fingerprint(digest))]);
     }
     /// Makes room for `entries` without growing (growth doubles the memory for a moment).
     void reserve(std::size_t entries);
@@ -52,20 +54,25 @@ class KeyIndex {
 
   private:
     struct Slot {
-        std::uint64_t key;
+        std::uint32_t print; ///< fingerprint(); 0: empty
         std::uint32_t id;
-    } __attribute__((packed));
-    // Mixes the bits (the slot is chosen by the high bits) and keeps 0 for empty slots.
+    };
+    // Mixes the bits (the slot is chosen by the high bits).
     static std::uint64_t normalise(std::int64_t digest) {
         auto x = static_cast<std::uint64_t>(digest);
         x ^= x >> 33;
         x *= 0xff51afd7ed558ccdULL;
         x ^= x >> 33;
-        return x == 0 ? 1 : x;
+        return x;
     }
-    /// The first slot for a key: its high bits scaled to the table (any size, not only 2^n).
-    std::size_t home(std::uint64_t key) const {
-        return static_cast<std::size_t>(((key >> 32) * slots_.size()) >> 32); // size < 2^32
+    /// What a slot keeps of a digest: the high half of its mixed bits, never 0.
+    static std::uint32_t fingerprint(std::int64_t digest) {
+        const auto print = static_cast<std::uint32_t>(normalise(digest) >> 32);
+        return print == 0 ? 1 : print;
+    }
+    /// The first slot for a fingerprint: scaled to the table (any size, not only 2^n).
+    std::size_t home(std::uint32_t print) const {
+        return static_cast<std::size_t>((std::uint64_t{print} * slots_.size()) >> 32); // size < 2^32
     }
     std::size_t next(std::size_t i) const { return i + 1 == slots_.size() ? 0 : i + 1; }
     void grow();

@@ -127,7 +127,7 @@ std::int64_t identity_digest(std::string_view key) {
 namespace claimreg {
 
 void KeyIndex::reserve(std::size_t entries) {
-    const std::size_t capacity = std::max<std::size_t>(1024, entries * 10 / 8 + 1);
+    const std::size_t capacity = std::max<std::size_t>(1024, entries * 2 + 1);
     if (capacity > slots_.size()) rehash(capacity);
 }
 
@@ -137,20 +137,20 @@ void KeyIndex::rehash(std::size_t capacity) {
     std::vector<Slot> old = std::move(slots_);
     slots_.assign(capacity, Slot{0, 0});
     for (const Slot& s : old) {
-        if (s.key == 0) continue;
-        std::size_t i = home(s.key);
-        while (slots_[i].key != 0) i = next(i);
+        if (s.print == 0) continue;
+        std::size_t i = home(s.print);
+        while (slots_[i].print != 0) i = next(i);
         slots_[i] = s;
     }
 }
 
 void KeyIndex::insert(std::int64_t digest, std::int64_t id) {
-    if ((size_ + 1) * 10 > slots_.size() * 8) grow();
+    if ((size_ + 1) * 2 > slots_.size()) grow();
     if (id < 0 || id > std::int64_t{UINT32_MAX}) throw std::length_error("claimant id beyond 32 bits");
-    const std::uint64_t key = normalise(digest);
-    std::size_t i = home(key);
-    while (slots_[i].key != 0) i = next(i);
-    slots_[i] = Slot{key, static_cast<std::uint32_t>(id)};
+    const std::uint32_t print = fingerprint(digest);
+    std::size_t i = home(print);
+    while (slots_[i].print != 0) i = next(i);
+    slots_[i] = Slot{print, static_cast<std::uint32_t>(id)};
     ++size_;
 }
 

@@ -437,8 +437,8 @@ void Registrar::begin_bulk(std::uint64_t expected_rows) {
     const auto linked = static_cast<std::uint64_t>(
         db.execAndGet("SELECT count(*) FROM registrations").getInt64());
     keys_.emplace();
-    // Room for the stored keys and about one more a row; rows with references grow it.
-    keys_->reserve(static_cast<std::size_t>(2 * claimants + linked + expected_rows));
+    // Room for the stored keys and two more a row (identity and reference).
+    keys_->reserve(static_cast<std::size_t>(2 * claimants + linked + 2 * expected_rows));
     SQLite::Statement identities(db, "SELECT id, identity_digest FROM claimants");
     while (identities.executeStep()) {
         keys_->insert(identities.getColumn(1).getInt64(), identities.getColumn(0).getInt64());
