@@ -152,15 +152,17 @@ END;
 CREATE TRIGGER tallies_delete AFTER DELETE ON claimants BEGIN
     UPDATE tallies SET n = n - 1 WHERE state = OLD.state AND verdict = OLD.verdict AND
         age_band = OLD.age_band AND child_birth_date = OLD.child_birth_date;
-    DELETE FROM tallies WHERE n = 0;
+    DELETE FROM tallies WHERE state = OLD.state AND verdict = OLD.verdict AND
+        age_band = OLD.age_band AND child_birth_date = OLD.child_birth_date AND n = 0;
 END;
 CREATE TRIGGER tallies_update AFTER UPDATE OF state, verdict, age_band, child_birth_date
 ON claimants BEGIN
     UPDATE tallies SET n = n - 1 WHERE state = OLD.state AND verdict = OLD.verdict AND
         age_band = OLD.age_band AND child_birth_date = OLD.child_birth_date;
+    DELETE FROM tallies WHERE state = OLD.state AND verdict = OLD.verdict AND
+        age_band = OLD.age_band AND child_birth_date = OLD.child_birth_date AND n = 0;
     INSERT INTO tallies VALUES (NEW.state, NEW.verdict, NEW.age_band, NEW.child_birth_date, 1)
         ON CONFLICT DO UPDATE SET n = n + 1;
-    DELETE FROM tallies WHERE n = 0;
 END;
 )sql",
 };
