@@ -84,6 +84,31 @@ inline constexpr const char* effective_check_sql =
 /// the caller's transaction.
 std::int64_t source_id(Registry& registry, std::string_view name);
 
+/// Drops the indexes or triggers (`type`) on `claimants` named like `name_like`, inside the
+/// caller's transaction, and returns their CREATE statements (to restore them by exec).
+std::vector<std::string> drop_claimants_schema(Registry& registry, std::string_view type,
+                                               std::string_view name_like);
+
+/// Adds counts to `tallies` (schema 5) directly, for code that changes many claimants with the
+/// `tallies_*` triggers dropped (bulk import, check-eligibility --all). Rows that reach 0 are
+/// removed by finish() (or the destructor).
+class TallyWriter {
+  public:
+    explicit TallyWriter(Registry& registry);
+    ~TallyWriter();
+    TallyWriter(const TallyWriter&) = delete;
+    TallyWriter& operator=(const TallyWriter&) = delete;
+    /// Adds `n` (negative: takes away) to the claimants counted under these values.
+    void add(std::string_view state, std::string_view verdict, std::string_view age_band,
+             std::string_view birth, std::int64_t n);
+    void finish();
+
+  private:
+    Registry& registry_;
+    SQLite::Statement upsert_;
+    bool removed_ = false;
+};
+
 /// Deletes a registry file and its -wal/-shm companions (for undoing a creation).
 void remove_registry_files(const std::string& path);
 

@@ -283,6 +283,57 @@ std::int64_t record_check(Registry& registry, const RuleSet& rules, Date as_of, 
     return db.getLastInsertRowid();
 }
 
+std::vector<std::string> drop_claimants_schema(Registry& registry, std::string_view type,
+                                               std::string_view name_like) {
+    auto& db = registry.db();
+    SQLite::Statement objects(db, "SELECT name, sql FROM sqlite_schema WHERE type = ? AND "
+                                  "tbl_name = 'claimants' AND name LIKE ? AND sql IS NOT NULL");
+    objects.bind(1, std::string(type));
+    objects.bind(2, std::string(name_like));
+    std::vector<std::string> names;
+    std::vector<std::string> definitions;
+    while (objects.executeStep()) {
+        names.push_back(objects.getColumn(0).getString());
+        definitions.push_back(objects.getColumn(1).getString());
+    }
+    objects.reset();
+    for (const auto& name : names) {
+        db.exec(fmt::format("DROP {} \"{}\"", type == "index" ? "INDEX" : "TRIGGER", name));
+    }
+    return definitions;
+}
+
+TallyWriter::TallyWriter(Registry& registry)
+    : registry_(registry),
+      upsert_(registry.db(), "INSERT INTO tallies VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE "
+                             "SET n = n + excluded.n") {}
+
+void TallyWriter::add(std::string_view state, std::string_view verdict, std::string_view age_band,
+                      std::string_view birth, std::int64_t n) {
+    upsert_.reset();
+    upsert_.bind(1, std::string(state));
+    upsert_.bind(2, std::string(verdict));
+    upsert_.bind(3, std::string(age_band));
+    upsert_.bind(4, std::string(birth));
+    upsert_.bind(5, n);
+    upsert_.exec();
+    removed_ = removed_ || n < 0;
+}
+
+void TallyWriter::finish() {
+    upsert_.reset();
+    if (removed_) registry_.db().exec("DELETE FROM tallies WHERE n = 0");
+    removed_ = false;
+}
+
+TallyWriter::~TallyWriter() {
+    try {
+        finish();
+    } catch (...) {
+        // the caller's transaction fails or rolls back anyway
+    }
+}
+
 std::int64_t source_id(Registry& registry, std::string_view name) {
     auto& db = registry.db();
     SQLite::Statement find(db, "SELECT id FROM sources WHERE name = ?");
@@ -459,37 +510,26 @@ void Registrar::begin_bulk(std::uint64_t expected_rows) {
 
 void Registrar::drop_schema(std::string_view type, std::string_view name_like) {
     st_->reset_all();
-    SQLite::Statement objects(registry_.db(), "SELECT name, sql FROM sqlite_schema WHERE type = ? "
-                                              "AND tbl_name = 'claimants' AND name LIKE ? AND "
-                                              "sql IS NOT NULL");
-    objects.bind(1, std::string(type));
-    objects.bind(2, std::string(name_like));
-    std::vector<std::string> names;
-    while (objects.executeStep()) {
-        names.push_back(objects.getColumn(0).getString());
-        dropped_schema_.push_back(objects.getColumn(1).getString());
-    }
-    objects.reset();
-    for (const auto& name : names) {
-        registry_.db().exec(fmt::format("DROP {} \"{}\"", type == "index" ? "INDEX" : "TRIGGER", name));
+    for (auto& definition : drop_claimants_schema(registry_, type, name_like)) {
+        dropped_schema_.push_back(std::move(definition));
     }
 }
 
 void Registrar::end_bulk() {
     st_->reset_all();
-    SQLite::Statement tally(registry_.db(), "INSERT INTO tallies VALUES ('active', ?, ?, ?, ?) "
-                                            "ON CONFLICT DO UPDATE SET n = n + excluded.n");
+    {
+    TallyWriter tallies(registry_);
     for (std::size_t i = 0; i < new_tallies_.size(); ++i) {
         if (new_tallies_[i] == 0) continue;
         const auto day = first_tally_day_ + static_cast<std::int64_t>(i / tally_slots);
         const std::size_t slot = i % tally_slots;
         const std::size_t band = slot % band_slots;
-        tally.reset();
-        tally.bind(1, std::string(to_string(static_cast<VerdictKind>(slot / band_slots))));
-        tally.bind(2, band == 0 ? std::string() : std::string(to_string(static_cast<AgeBand>(band - 1))));
-        tally.bind(3, format_date(Date(std::chrono::sys_days(std::chrono::days(day)))));
-        tally.bind(4, static_cast<std::int64_t>(new_tallies_[i]));
-        tally.exec();
+        tallies.add(to_string(State::active), to_string(static_cast<VerdictKind>(slot / band_slots)),
+                    band == 0 ? std::string_view() : to_string(static_cast<AgeBand>(band - 1)),
+                    format_date(Date(std::chrono::sys_days(std::chrono::days(day)))),
+                    static_cast<std::int64_t>(new_tallies_[i]));
+    }
+    tallies.finish();
     }
     new_tallies_.clear();
     for (const auto& definition : dropped_schema_) registry_.db().exec(definition);

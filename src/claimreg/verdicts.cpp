@@ -2,6 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <array>
+#include <map>
+#include <string>
+
 #include <fmt/format.h>
 
 #include "claimreg/clock.hpp"
@@ -11,13 +15,21 @@ namespace claimreg {
 
 namespace {
 
+// A row whose stored verdict differs from its evaluation: the new verdict, and what its
+// `tallies` row was (state, verdict, age band, birth date).
+struct ChangedRow {
+    std::int64_t id;
+    Verdict verdict;
+    std::string state, old_verdict, old_age_band, birth;
+};
+
 // Evaluation context shared with SQLite for one scan.
 struct EvalContext {
     const RuleSet* rules;
     Date as_of;
     VerdictCounts counts{};
-    Verdict last;                          ///< the last row's verdict
-    std::vector<ClaimantVerdict> changed;  ///< rows whose stored verdict differs
+    Verdict last;                    ///< the last row's verdict
+    std::vector<ChangedRow> changed; ///< rows whose stored verdict differs
 };
 
 std::string_view text_arg(sqlite3_value* v) {
@@ -52,7 +64,9 @@ void sql_scan(sqlite3_context* ctx, int, sqlite3_value** argv) {
         const std::string_view band = v.age_band ? to_string(*v.age_band) : std::string_view();
         if (text_arg(argv[10]) != to_string(v.verdict) || text_arg(argv[11]) != join_reasons(v.reasons) ||
             text_arg(argv[12]) != band) {
-            context->changed.push_back({sqlite3_value_int64(argv[0]), v});
+            context->changed.push_back({sqlite3_value_int64(argv[0]), v,
+                                        std::string(text_arg(argv[9])), std::string(text_arg(argv[10])),
+                                        std::string(text_arg(argv[12])), std::string(text_arg(argv[1]))});
         }
         sqlite3_result_value(ctx, argv[13]);
     } catch (const std::exception&) {
@@ -79,9 +93,10 @@ class ScanFunction {
 };
 
 // Evaluates the rows `where` selects (`?1` may be bound by `bind_extra`) in one read-only scan,
-// then stores the verdict only on the rows whose verdict changed: those alone touch the
-// indexes that hold verdict and age band, and get a new changed_at. Which check evaluated a
-// row is the caller's to record (registry.hpp, record_check).
+// then stores the verdict only on the rows whose verdict changed: those alone get a new
+// changed_at. Which check evaluated a row is the caller's to record (registry.hpp,
+// record_check). Many changed rows (a new rule set) move their `tallies` counts here in one
+// pass instead of through a trigger each.
 template <typename BindExtra>
 void evaluate_and_store(Registry& registry, EvalContext& context, std::string_view where,
                         BindExtra bind_extra) {
@@ -94,18 +109,39 @@ void evaluate_and_store(Registry& registry, EvalContext& context, std::string_vi
         bind_extra(scan);
         scan.executeStep();
     }
-    SQLite::Statement store(registry.db(),
-                            "UPDATE claimants SET verdict = ?1, reasons = ?2, age_band = ?3, "
-                            "changed_at = ?4 WHERE id = ?5");
-    for (const ClaimantVerdict& c : context.changed) {
+    constexpr std::size_t tally_by_hand_from = 1000;
+    const bool by_hand = context.changed.size() >= tally_by_hand_from;
+    const std::vector<std::string> triggers =
+        by_hand ? drop_claimants_schema(registry, "trigger", "tallies_%") : std::vector<std::string>();
+    {
+        SQLite::Statement store(registry.db(),
+                                "UPDATE claimants SET verdict = ?1, reasons = ?2, age_band = ?3, "
+                                "changed_at = ?4 WHERE id = ?5");
+        std::map<std::array<std::string, 4>, std::int64_t> moved; // tallies key -> change
+        for (const ChangedRow& c : context.changed) {
+            const std::string verdict(to_string(c.verdict.verdict));
+            const std::string band = c.verdict.age_band ? std::string(to_string(*c.verdict.age_band))
+                                                        : std::string();
+            store.reset();
+            store.bind(1, verdict);
+            store.bind(2, join_reasons(c.verdict.reasons));
+            store.bind(3, band);
+            store.bind(4, now);
+            store.bind(5, c.id);
+            store.exec();
+            if (by_hand) {
+                --moved[{c.state, c.old_verdict, c.old_age_band, c.birth}];
+                ++moved[{c.state, verdict, band, c.birth}];
+            }
+        }
         store.reset();
-        store.bind(1, std::string(to_string(c.verdict.verdict)));
-        store.bind(2, join_reasons(c.verdict.reasons));
-        store.bind(3, c.verdict.age_band ? std::string(to_string(*c.verdict.age_band)) : std::string());
-        store.bind(4, now);
-        store.bind(5, c.id);
-        store.exec();
+        TallyWriter tallies(registry);
+        for (const auto& [key, n] : moved) {
+            if (n != 0) tallies.add(key[0], key[1], key[2], key[3], n);
+        }
+        tallies.finish();
     }
+    for (const std::string& definition : triggers) registry.db().exec(definition);
     context.changed.clear();
 }
 

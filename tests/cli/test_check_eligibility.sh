@@ -111,4 +111,24 @@ run -q add --child-first-name Late --child-last-name Komer --child-birth-date 20
 expect_status 0
 expect_eq "$(checks_of | grep "^$out ")" "$out ruling-2024 $(date +%F)" "a claimant added after --all"
 expect_eq "$(checks_of | grep -vc "^$out ")" "$(wc -l <<<"$all_ids")" "the others keep the --all check"
+
+# A rule set that changes thousands of verdicts moves their stats counts (tallies) in one pass;
+# they still agree with the claimants, and back again.
+"$BUILD_DIR/bench/gen_registrations" --rows 6000 --seed 3 > many.csv
+run -q --db many.db import-csv many.csv
+expect_status 0
+tally_sql="SELECT state, verdict, age_band, child_birth_date, n FROM tallies ORDER BY 1, 2, 3, 4"
+count_sql="SELECT state, verdict, age_band, child_birth_date, count(*) FROM claimants GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+sql many.db "SELECT id, verdict, age_band FROM claimants ORDER BY id" > verdicts.before
+for rules in as-filed ruling-2024; do
+    run -q --db many.db check-eligibility --all --rules "$rules"
+    expect_status 0
+    expect_eq "$(sql many.db "$tally_sql")" "$(sql many.db "$count_sql")" "tallies after --all --rules $rules"
+    expect_eq "$(sql many.db "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'tallies_%'")" "3" "tallies triggers after --all --rules $rules"
+done
+changed=$(sql many.db "SELECT id, verdict, age_band FROM claimants ORDER BY id" | diff verdicts.before - | grep -c '^>')
+expect_eq "$changed" "0" "verdicts back under the default rules"
+"$CLAIMREG" -q --db many.db check-eligibility --all --rules as-filed >/dev/null
+changed=$(sql many.db "SELECT id, verdict, age_band FROM claimants ORDER BY id" | diff verdicts.before - | grep -c '^>')
+[ "$changed" -ge 1000 ] || fail "only $changed verdicts changed under as-filed (the one-pass path needs 1000)"
 finish
