@@ -100,15 +100,23 @@ LockedTempFile::LockedTempFile(const std::string& target, const std::string& tag
         if (fd < 0) {
             throw CannotCreateError(fmt::format("cannot create {}: {}", target, errno_text(errno)));
         }
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno != EWOULDBLOCK) {
+            // No locks here (ENOLCK...): not worth a file left behind on every attempt.
+            const int saved = errno;
+            ::unlink(path.c_str());
+            ::close(fd);
+            throw CannotCreateError(
+                fmt::format("cannot lock a temporary file for {}: {}", target, errno_text(saved)));
+        }
         struct stat opened {};
         struct stat named {};
-        if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::fstat(fd, &opened) == 0 &&
-            ::stat(path.c_str(), &named) == 0 && same_file(opened, named)) {
+        if (::fstat(fd, &opened) == 0 && ::stat(path.c_str(), &named) == 0 &&
+            same_file(opened, named)) {
             path_ = std::move(path);
             fd_ = fd;
             return;
         }
-        ::close(fd);
+        ::close(fd); // a cleaner took it for a leftover and removed it
     }
     throw CannotCreateError(fmt::format("cannot create {}: temporary files keep disappearing", target));
 }
@@ -141,13 +149,14 @@ AtomicFile::AtomicFile(const std::string& path) : path_(path) {
 AtomicFile::~AtomicFile() { discard(); }
 
 void AtomicFile::discard() noexcept {
-    if (file_ != nullptr) {
-        std::fclose(file_);
-        file_ = nullptr;
-    }
+    // Removed while still open (and locked): no other process can have taken its name.
     if (!committed_ && !temp_.empty()) {
         ::unlink(temp_.c_str());
         temp_.clear();
+    }
+    if (file_ != nullptr) {
+        std::fclose(file_);
+        file_ = nullptr;
     }
 }
 
@@ -166,9 +175,9 @@ void AtomicFile::commit() {
         throw CannotCreateError(fmt::format("cannot create {}: {}", path_, errno_text(saved)));
     }
     committed_ = true;
-    const int closed = std::fclose(file_);
+    // Flushed and synced before the rename: closing cannot lose any of it.
+    std::fclose(file_);
     file_ = nullptr;
-    if (closed != 0) throw IoError(fmt::format("cannot close {}: {}", path_, errno_text(errno)));
     // Make the rename itself durable.
     const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) return; // a directory we may write but not read: nothing more we can do

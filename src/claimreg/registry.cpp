@@ -144,7 +144,7 @@ CREATE TABLE tallies (
 INSERT INTO tallies
     SELECT state, verdict, age_band, child_birth_date, count(*) FROM claimants
     GROUP BY state, verdict, age_band, child_birth_date;
-DROP INDEX claimants_counting;
+DROP INDEX IF EXISTS claimants_counting;
 CREATE TRIGGER tallies_insert AFTER INSERT ON claimants BEGIN
     INSERT INTO tallies VALUES (NEW.state, NEW.verdict, NEW.age_band, NEW.child_birth_date, 1)
         ON CONFLICT DO UPDATE SET n = n + 1;
@@ -298,7 +298,9 @@ std::vector<std::string> drop_claimants_schema(Registry& registry, std::string_v
     }
     objects.reset();
     for (const auto& name : names) {
-        db.exec(fmt::format("DROP {} \"{}\"", type == "index" ? "INDEX" : "TRIGGER", name));
+        std::string quoted; // an identifier in double quotes, its own quotes doubled
+        for (const char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+        db.exec(fmt::format("DROP {} \"{}\"", type == "index" ? "INDEX" : "TRIGGER", quoted));
     }
     return definitions;
 }
