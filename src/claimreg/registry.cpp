@@ -519,7 +519,6 @@ void Registrar::drop_schema(std::string_view type, std::string_view name_like) {
 
 void Registrar::end_bulk() {
     st_->reset_all();
-    {
     TallyWriter tallies(registry_);
     for (std::size_t i = 0; i < new_tallies_.size(); ++i) {
         if (new_tallies_[i] == 0) continue;
@@ -531,8 +530,7 @@ void Registrar::end_bulk() {
                     format_date(Date(std::chrono::sys_days(std::chrono::days(day)))),
                     static_cast<std::int64_t>(new_tallies_[i]));
     }
-    tallies.finish();
-    }
+    tallies.finish(); // its statement reset: the schema below may change
     new_tallies_.clear();
     for (const auto& definition : dropped_schema_) registry_.db().exec(definition);
     dropped_schema_.clear();
