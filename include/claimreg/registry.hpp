@@ -174,36 +174,50 @@ class Registrar {
     /// Ends bulk mode, rebuilding any dropped index (inside the caller's transaction).
     void end_bulk();
 
-    /// A registration's keys, computed once per row.
-    struct RowKeys {
+    /// What add() stores besides the registration itself, worked out once per row and with no
+    /// I/O (an import does it in its reading thread): the duplicate keys and the stored text of
+    /// the dates and the reasons.
+    struct Row {
         std::string identity;        ///< identity_key()
         std::int64_t digest = 0;     ///< its digest
         std::int64_t ref_digest = 0; ///< digest of the external reference (0 when none)
+        std::string birth_date, first_use, last_use, reasons;
     };
-    /// The keys of `r` (no I/O: an import computes them beside its reading thread).
-    static RowKeys keys_of(const Registration& r);
+    /// The row of `r` with eligibility `verdict`.
+    static Row prepare(const Registration& r, const Verdict& verdict);
 
     /// Finds the claimant that `r` duplicates, if any (read only).
     std::optional<AddResult> find_duplicate(const Registration& r);
     /// Stores `r`: a new claimant with `verdict`, a linked registration, or nothing.
     AddResult add(const Registration& r, const StoredVerdict& verdict, const Source& source);
-    /// In bulk mode, starts loading what find_duplicate() will look up for `keys` (call it a
+    /// In bulk mode, starts loading what find_duplicate() will look up for `row` (call it a
     /// few rows ahead).
-    void prefetch(const RowKeys& keys) const {
+    void prefetch(const Row& row) const {
         if (!keys_) return;
-        keys_->prefetch(keys.digest);
-        if (keys.ref_digest != 0) keys_->prefetch(keys.ref_digest);
+        keys_->prefetch(row.digest);
+        if (row.ref_digest != 0) keys_->prefetch(row.ref_digest);
     }
-    /// The same, with `keys` = keys_of(r) computed beforehand.
-    AddResult add(const Registration& r, const RowKeys& keys, const StoredVerdict& verdict,
+    /// The same, with `row` = prepare(r, verdict.verdict) computed beforehand. In bulk mode a
+    /// new claimant may wait to be written with the next ones (one statement for many rows is
+    /// much cheaper than one each): `r` and `row` must then stay alive and unchanged until
+    /// flush() or end_bulk().
+    AddResult add(const Registration& r, const Row& row, const StoredVerdict& verdict,
                   const Source& source);
+    /// Writes the new claimants still waiting (bulk mode).
+    void flush();
 
   private:
     struct Statements;
-    std::optional<AddResult> find_duplicate(const Registration& r, const RowKeys& keys);
+    std::optional<AddResult> find_duplicate(const Registration& r, const Row& row);
     void add_linked(std::int64_t claimant_id, const Registration& r, const Source& source,
-                    const RowKeys& keys);
+                    const Row& row);
+    /// Writes the waiting claimants if `id` is one of them, before it is read or referred to.
+    void store_pending(std::int64_t id) {
+        if (!pending_.empty() && id >= pending_.front().id) flush();
+    }
     std::int64_t check_id(const StoredVerdict& verdict);
+    /// Finishes every statement: DDL (dropping an index) fails while one is still running.
+    void reset_statements();
     /// Drops the `claimants` indexes or triggers named like `name_like`, for end_bulk().
     void drop_schema(std::string_view type, std::string_view name_like);
     std::int64_t source_id_of(const Source& source);
@@ -229,6 +243,19 @@ class Registrar {
         std::int64_t id;
     };
     std::optional<SourceCache> source_cache_;
+    /// New claimants not yet written (bulk mode), and the statements that write 1 to
+    /// max_pending of them at once, prepared when first needed.
+    struct Pending {
+        const Registration* r;
+        const Row* row;
+        VerdictKind verdict;
+        std::optional<AgeBand> age_band;
+        std::int64_t source_id, check_id, id;
+        std::uint64_t line;
+    };
+    static constexpr std::size_t max_pending = 32;
+    std::vector<Pending> pending_;
+    std::vector<std::unique_ptr<SQLite::Statement>> insert_claimants_;
 };
 
 } // namespace claimreg

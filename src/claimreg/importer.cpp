@@ -101,7 +101,7 @@ struct PreparedRow {
     std::vector<std::string> cells; // only when rejected
     Registration registration;
     Verdict verdict;
-    Registrar::RowKeys keys;
+    Registrar::Row stored; // keys and text for the registry
 };
 
 // Rows in file order, handed from the reading thread to the storing one.
@@ -205,7 +205,7 @@ class Importer {
             for (std::size_t i = 0; i < batch.rows.size(); ++i) {
                 const PreparedRow& row = batch.rows[i];
                 if (i + prefetch_ahead < batch.rows.size() && !batch.rows[i + prefetch_ahead].error) {
-                    registrar.prefetch(batch.rows[i + prefetch_ahead].keys);
+                    registrar.prefetch(batch.rows[i + prefetch_ahead].stored);
                 }
                 ++report_.rows_read;
                 store_row(row, registrar, source);
@@ -214,6 +214,7 @@ class Importer {
                     options_.on_progress(report_);
                 }
             }
+            registrar.flush(); // the batch's rows are written before it goes
             report_.bytes_read = batch.bytes_read;
             if (batch.error) std::rethrow_exception(batch.error);
             if (batch.last) break;
@@ -290,14 +291,14 @@ class Importer {
             return rejected(map_.column_label(e.field()), e.rule());
         }
         row.verdict = evaluate(eligibility_input(row.registration), rules_, options_.today);
-        row.keys = Registrar::keys_of(row.registration);
+        row.stored = Registrar::prepare(row.registration, row.verdict);
         return row;
     }
 
     void store_row(const PreparedRow& row, Registrar& registrar, Source source) {
         if (row.error) return reject(row);
         source.line = row.line;
-        const AddResult result = registrar.add(row.registration, row.keys,
+        const AddResult result = registrar.add(row.registration, row.stored,
                                                StoredVerdict{row.verdict, &rules_, options_.today},
                                                source);
         if (result.duplicate()) {

@@ -366,7 +366,6 @@ struct Registrar::Statements {
     SQLite::Statement confirm_ref;
     SQLite::Statement load_identity;
     SQLite::Statement find_linked_email;
-    SQLite::Statement insert_claimant;
     SQLite::Statement insert_linked;
     SQLite::Statement touch_claimant;
 
@@ -383,14 +382,6 @@ struct Registrar::Statements {
                             "WHERE id = ?"),
           find_linked_email(db, "SELECT 1 FROM registrations WHERE claimant_id = ? AND "
                                 "registrant_email = ? COLLATE NOCASE LIMIT 1"),
-          insert_claimant(
-              db, "INSERT INTO claimants (identity_digest, external_ref, child_first_name, "
-                  "child_name_prefix, child_last_name, child_birth_date, country, postcode, "
-                  "house_number, platform, first_use, last_use, registrant_name, "
-                  "registrant_email, registrant_phone, registrant_relation, consent, "
-                  "registered_at, source_id, source_line, verdict, reasons, age_band, check_id, "
-                  "changed_at, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                  "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)"),
           insert_linked(db, "INSERT INTO registrations (claimant_id, external_ref, "
                             "registrant_name, registrant_email, registrant_phone, "
                             "registrant_relation, consent, registered_at, source_id, source_line, "
@@ -400,8 +391,7 @@ struct Registrar::Statements {
     // Finishes every statement: DDL (dropping an index) fails while one is still running.
     void reset_all() {
         for (SQLite::Statement* st : {&find_ref, &find_identity, &confirm_ref, &load_identity,
-                                      &find_linked_email, &insert_claimant, &insert_linked,
-                                      &touch_claimant}) {
+                                      &find_linked_email, &insert_linked, &touch_claimant}) {
             st->reset();
         }
     }
@@ -448,6 +438,24 @@ void bind_registrant(SQLite::Statement& st, int first, const Registration& r,
     st.bindNoCopy(first + 5, r.registered_at);
     st.bind(first + 6, source);
     bind_line(st, first + 7, line);
+}
+
+// The columns of a new claimant, in the order bind_claimant() binds them.
+constexpr std::string_view claimant_columns =
+    "identity_digest, external_ref, child_first_name, child_name_prefix, child_last_name, "
+    "child_birth_date, country, postcode, house_number, platform, first_use, last_use, "
+    "registrant_name, registrant_email, registrant_phone, registrant_relation, consent, "
+    "registered_at, source_id, source_line, verdict, reasons, age_band, check_id, changed_at, id";
+constexpr int claimant_params = 26;
+
+// INSERT of `rows` new claimants in one statement.
+std::string insert_claimants_sql(std::size_t rows) {
+    std::string values = "(?";
+    for (int i = 1; i < claimant_params; ++i) values += ", ?";
+    values += ')';
+    std::string sql = fmt::format("INSERT INTO claimants ({}) VALUES {}", claimant_columns, values);
+    for (std::size_t i = 1; i < rows; ++i) (sql += ", ") += values;
+    return sql;
 }
 
 // Bulk-mode tallies: a slot per verdict and age band (or none) for every birth date.
@@ -510,15 +518,23 @@ void Registrar::begin_bulk(std::uint64_t expected_rows) {
     drop_schema("trigger", "tallies_%");
 }
 
-void Registrar::drop_schema(std::string_view type, std::string_view name_like) {
+void Registrar::reset_statements() {
     st_->reset_all();
+    for (auto& st : insert_claimants_) {
+        if (st) st->reset();
+    }
+}
+
+void Registrar::drop_schema(std::string_view type, std::string_view name_like) {
+    reset_statements();
     for (auto& definition : drop_claimants_schema(registry_, type, name_like)) {
         dropped_schema_.push_back(std::move(definition));
     }
 }
 
 void Registrar::end_bulk() {
-    st_->reset_all();
+    flush();
+    reset_statements();
     TallyWriter tallies(registry_);
     for (std::size_t i = 0; i < new_tallies_.size(); ++i) {
         if (new_tallies_[i] == 0) continue;
@@ -559,24 +575,30 @@ void Registrar::tally(const Verdict& verdict, Date birth) {
     ++new_tallies_[offset * tally_slots + tally_slot(verdict)];
 }
 
-Registrar::RowKeys Registrar::keys_of(const Registration& r) {
-    RowKeys keys{identity_key(r), 0, 0};
-    keys.digest = identity_digest(keys.identity);
-    if (!r.external_ref.empty()) keys.ref_digest = identity_digest(r.external_ref);
-    return keys;
+Registrar::Row Registrar::prepare(const Registration& r, const Verdict& verdict) {
+    Row row;
+    row.identity = identity_key(r);
+    row.digest = identity_digest(row.identity);
+    if (!r.external_ref.empty()) row.ref_digest = identity_digest(r.external_ref);
+    row.birth_date = format_date(r.child_birth_date);
+    row.first_use = format_date(r.first_use);
+    if (r.last_use) row.last_use = format_date(*r.last_use);
+    row.reasons = join_reasons(verdict.reasons);
+    return row;
 }
 
 std::optional<AddResult> Registrar::find_duplicate(const Registration& r) {
-    return find_duplicate(r, keys_of(r));
+    return find_duplicate(r, prepare(r, Verdict{}));
 }
 
-std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const RowKeys& keys) {
+std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const Row& row) {
     // The same submission: its external reference was seen before.
     if (!r.external_ref.empty()) {
         std::optional<std::int64_t> found;
         if (keys_) {
-            keys_->for_each(keys.ref_digest, [&](std::int64_t id) {
+            keys_->for_each(row.ref_digest, [&](std::int64_t id) {
                 if (found) return;
+                store_pending(id);
                 auto& st = st_->confirm_ref;
                 st.reset();
                 st.bind(1, id);
@@ -595,6 +617,7 @@ std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const 
     std::optional<AddResult> result;
     const auto confirm = [&](std::int64_t id) {
         if (result) return;
+        store_pending(id);
         auto& st = st_->load_identity;
         st.reset();
         st.bind(1, id);
@@ -605,7 +628,7 @@ std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const 
         stored.child_last_name = st.getColumn(2).getString();
         stored.child_birth_date = parse_date(st.getColumn(3).getString());
         stored.postcode = st.getColumn(4).getString();
-        if (identity_key(stored) != keys.identity) return; // a digest collision: another child
+        if (identity_key(stored) != row.identity) return; // a digest collision: another child
         bool same = same_email(st.getColumn(5).getString(), r.registrant_email);
         if (!same) {
             auto& linked = st_->find_linked_email;
@@ -616,14 +639,13 @@ std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const 
         }
         result = AddResult{id, same ? AddOutcome::same_submission : AddOutcome::linked};
     };
-    const std::int64_t digest = keys.digest;
     if (keys_) {
-        keys_->for_each(digest, confirm);
+        keys_->for_each(row.digest, confirm);
     } else {
         std::vector<std::int64_t> candidates;
         auto& st = st_->find_identity;
         st.reset();
-        st.bind(1, digest);
+        st.bind(1, row.digest);
         while (st.executeStep()) candidates.push_back(st.getColumn(0).getInt64());
         for (const std::int64_t id : candidates) confirm(id);
     }
@@ -631,13 +653,16 @@ std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const 
 }
 
 AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, const Source& source) {
-    return add(r, keys_of(r), verdict, source);
+    const Row row = prepare(r, verdict.verdict);
+    const AddResult result = add(r, row, verdict, source);
+    flush(); // before `row` goes
+    return result;
 }
 
-AddResult Registrar::add(const Registration& r, const RowKeys& keys, const StoredVerdict& verdict,
+AddResult Registrar::add(const Registration& r, const Row& row, const StoredVerdict& verdict,
                          const Source& source) {
-    if (auto dup = find_duplicate(r, keys)) {
-        if (dup->outcome == AddOutcome::linked) add_linked(dup->id, r, source, keys);
+    if (auto dup = find_duplicate(r, row)) {
+        if (dup->outcome == AddOutcome::linked) add_linked(dup->id, r, source, row);
         return *dup;
     }
     if (keys_ && !indexes_dropped_ && ++inserted_ > drop_indexes_after_) {
@@ -645,42 +670,56 @@ AddResult Registrar::add(const Registration& r, const RowKeys& keys, const Store
         drop_schema("index", "%");
         indexes_dropped_ = true;
     }
-    // Values are bound without copying: every string below outlives exec().
-    const std::string birth = format_date(r.child_birth_date);
-    const std::string first_use = format_date(r.first_use);
-    const std::string last_use = r.last_use ? format_date(*r.last_use) : std::string();
-    const std::string reasons = join_reasons(verdict.verdict.reasons);
-    const std::int64_t source_ref = source_id_of(source);
-    const std::int64_t check_ref = check_id(verdict);
-    auto& st = st_->insert_claimant;
-    st.reset();
-    st.bind(1, keys.digest);
-    bind_text_or_null(st, 2, r.external_ref);
-    st.bindNoCopy(3, r.child_first_name);
-    st.bindNoCopy(4, r.child_name_prefix);
-    st.bindNoCopy(5, r.child_last_name);
-    st.bindNoCopy(6, birth);
-    st.bindNoCopy(7, r.country);
-    st.bindNoCopy(8, r.postcode);
-    st.bindNoCopy(9, r.house_number);
-    st.bindNoCopy(10, to_string(r.platform).data());
-    st.bindNoCopy(11, first_use);
-    bind_text_or_null(st, 12, last_use);
-    bind_registrant(st, 13, r, source_ref, source.line);
-    st.bindNoCopy(21, to_string(verdict.verdict.verdict).data());
-    st.bindNoCopy(22, reasons);
-    st.bindNoCopy(23, verdict.verdict.age_band ? to_string(*verdict.verdict.age_band).data() : "");
-    st.bind(24, check_ref);
-    st.bindNoCopy(25, now_);
-    st.bind(26, next_id_);
-    st.exec();
     const std::int64_t id = next_id_++;
-    if (keys_) tally(verdict.verdict, r.child_birth_date);
+    pending_.push_back(Pending{&r, &row, verdict.verdict.verdict, verdict.verdict.age_band,
+                               source_id_of(source), check_id(verdict), id, source.line});
+    if (!keys_ || pending_.size() == max_pending) flush();
     if (keys_) {
-        keys_->insert(keys.digest, id);
-        if (!r.external_ref.empty()) keys_->insert(keys.ref_digest, id);
+        tally(verdict.verdict, r.child_birth_date);
+        keys_->insert(row.digest, id);
+        if (!r.external_ref.empty()) keys_->insert(row.ref_digest, id);
     }
     return AddResult{id, AddOutcome::added};
+}
+
+void Registrar::flush() {
+    if (pending_.empty()) return;
+    if (insert_claimants_.empty()) insert_claimants_.resize(max_pending + 1);
+    auto& statement = insert_claimants_[pending_.size()];
+    if (!statement) {
+        statement = std::make_unique<SQLite::Statement>(registry_.db(),
+                                                        insert_claimants_sql(pending_.size()));
+    }
+    auto& st = *statement;
+    st.reset();
+    // Values are bound without copying: every string below outlives exec().
+    int first = 1;
+    for (const Pending& p : pending_) {
+        const Registration& r = *p.r;
+        const Row& row = *p.row;
+        st.bind(first, row.digest);
+        bind_text_or_null(st, first + 1, r.external_ref);
+        st.bindNoCopy(first + 2, r.child_first_name);
+        st.bindNoCopy(first + 3, r.child_name_prefix);
+        st.bindNoCopy(first + 4, r.child_last_name);
+        st.bindNoCopy(first + 5, row.birth_date);
+        st.bindNoCopy(first + 6, r.country);
+        st.bindNoCopy(first + 7, r.postcode);
+        st.bindNoCopy(first + 8, r.house_number);
+        st.bindNoCopy(first + 9, to_string(r.platform).data());
+        st.bindNoCopy(first + 10, row.first_use);
+        bind_text_or_null(st, first + 11, row.last_use);
+        bind_registrant(st, first + 12, r, p.source_id, p.line);
+        st.bindNoCopy(first + 20, to_string(p.verdict).data());
+        st.bindNoCopy(first + 21, row.reasons);
+        st.bindNoCopy(first + 22, p.age_band ? to_string(*p.age_band).data() : "");
+        st.bind(first + 23, p.check_id);
+        st.bindNoCopy(first + 24, now_);
+        st.bind(first + 25, p.id);
+        first += claimant_params;
+    }
+    st.exec();
+    pending_.clear();
 }
 
 std::int64_t Registrar::check_id(const StoredVerdict& verdict) {
@@ -702,7 +741,8 @@ std::int64_t Registrar::source_id_of(const Source& source) {
 }
 
 void Registrar::add_linked(std::int64_t claimant_id, const Registration& r, const Source& source,
-                           const RowKeys& keys) {
+                           const Row& row) {
+    store_pending(claimant_id);
     auto& st = st_->insert_linked;
     st.reset();
     st.bind(1, claimant_id);
@@ -716,7 +756,7 @@ void Registrar::add_linked(std::int64_t claimant_id, const Registration& r, cons
     touch.bind(1, now_);
     touch.bind(2, claimant_id);
     touch.exec();
-    if (keys_ && !r.external_ref.empty()) keys_->insert(keys.ref_digest, claimant_id);
+    if (keys_ && !r.external_ref.empty()) keys_->insert(row.ref_digest, claimant_id);
 }
 
 } // namespace claimreg
