@@ -21,38 +21,16 @@
 #include "claimreg/exporter.hpp"
 #include "claimreg/files.hpp"
 #include "claimreg/registry.hpp"
+#include "sample.hpp"
 
 using namespace claimreg;
 using namespace std::chrono;
 
 namespace {
 
-constexpr Date test_today{year{2025}, month{1}, day{1}};
 constexpr Date test_as_of{year{2024}, month{6}, day{1}};
 
-// A valid registration, with `changes` (field, value) applied to it.
-Registration registration(std::initializer_list<std::pair<Field, std::string_view>> changes = {}) {
-    RawRecord raw{};
-    const auto set = [&](Field f, std::string_view v) { raw[static_cast<std::size_t>(f)] = v; };
-    set(Field::external_ref, "REF-1");
-    set(Field::child_first_name, "Zoë");
-    set(Field::child_name_prefix, "van der");
-    set(Field::child_last_name, "Berg");
-    set(Field::child_birth_date, "2011-03-14");
-    set(Field::country, "NL");
-    set(Field::postcode, "1012 AB");
-    set(Field::house_number, "12a");
-    set(Field::platform, "tiktok");
-    set(Field::first_use, "2019-06-01");
-    set(Field::registrant_name, "Anna Berg");
-    set(Field::registrant_email, "anna@example.nl");
-    set(Field::registrant_phone, "06 12345678");
-    set(Field::registrant_relation, "parent");
-    set(Field::consent, "yes");
-    set(Field::registered_at, "2024-01-15T10:00:00+01:00");
-    for (const auto& [f, v] : changes) set(f, v);
-    return parse_registration(raw, test_today, "2024-12-31T00:00:00Z");
-}
+Registration registration(test::Changes changes = {}) { return test::sample_registration(changes); }
 
 std::int64_t store(Registry& registry, const Registration& r, Source source = {"add", "", 0}) {
     const Verdict v = evaluate(eligibility_input(r), default_rule_set(), test_as_of);

@@ -21,35 +21,22 @@
 #include "claimreg/registry.hpp"
 #include "claimreg/stats.hpp"
 #include "claimreg/verdicts.hpp"
+#include "sample.hpp"
 
 using namespace claimreg;
 using namespace std::chrono;
 
 namespace {
 
-constexpr Date test_today{year{2025}, month{1}, day{1}};
+constexpr Date test_today = test::sample_today;
 constexpr Date test_as_of{year{2024}, month{6}, day{1}};
 const std::string now = "2024-06-02T10:00:00Z";
 
-// A valid registration, with `changes` (field, value) applied to it.
-Registration registration(std::initializer_list<std::pair<Field, std::string_view>> changes = {}) {
-    RawRecord raw{};
-    const auto set = [&](Field f, std::string_view v) { raw[static_cast<std::size_t>(f)] = v; };
-    set(Field::child_first_name, "Zoë");
-    set(Field::child_name_prefix, "van der");
-    set(Field::child_last_name, "Berg");
-    set(Field::child_birth_date, "2011-03-14");
-    set(Field::postcode, "1012 AB");
-    set(Field::house_number, "12a");
-    set(Field::platform, "tiktok");
-    set(Field::first_use, "2019-06-01");
-    set(Field::registrant_name, "Anna Berg");
-    set(Field::registrant_email, "anna@example.nl");
-    set(Field::registrant_relation, "parent");
-    set(Field::consent, "yes");
-    set(Field::registered_at, "2024-01-15T10:00:00Z");
-    for (const auto& [f, v] : changes) set(f, v);
-    return parse_registration(raw, test_today, "2024-12-31T00:00:00Z");
+// A registration without an external reference or phone number, with `changes` applied.
+Registration registration(test::Changes changes = {}) {
+    return test::sample_registration(changes, {{Field::external_ref, ""},
+                                               {Field::registrant_phone, ""},
+                                               {Field::registered_at, "2024-01-15T10:00:00Z"}});
 }
 
 AddResult store(Registry& registry, const Registration& r, const RuleSet& rules = default_rule_set()) {

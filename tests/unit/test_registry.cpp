@@ -1,9 +1,12 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <deque>
+#include <string>
 
 #include "claimreg/eligibility.hpp"
 #include "claimreg/registry.hpp"
+#include "sample.hpp"
 
 using namespace claimreg;
 using namespace std::chrono;
@@ -55,4 +58,58 @@ TEST_CASE("registry: sources are stored once by name") {
     CHECK(source_id(registry, "add") == add);
     CHECK(source_id(registry, "import-csv:a.csv") == file);
     CHECK(registry.db().execAndGet("SELECT count(*) FROM sources").getInt64() == 2);
+}
+
+TEST_CASE("registry: in bulk mode, duplicates of claimants not yet written are found and linked") {
+    Registry registry = Registry::scratch();
+    const RuleSet& rules = default_rule_set();
+    const Date day = year{2024} / 6 / 1;
+    // Rows stay where add() was given them until flush(), as an import's batch does.
+    std::deque<Registration> regs;
+    std::deque<Registrar::Row> rows;
+    WriteTransaction tx(registry);
+    Registrar registrar(registry);
+    registrar.begin_bulk(100);
+    const auto add = [&](Registration r) {
+        regs.push_back(std::move(r));
+        const Verdict v = evaluate(eligibility_input(regs.back()), rules, day);
+        rows.push_back(Registrar::prepare(regs.back(), v));
+        return registrar.add(regs.back(), rows.back(), StoredVerdict{v, &rules, day},
+                             Source{"import-csv", "t.csv", regs.size() + 1});
+    };
+    // 40 children: more than one statement's worth, so some are written and some wait.
+    for (int i = 0; i < 40; ++i) {
+        const std::string ref = "REF-" + std::to_string(i);
+        const std::string postcode = std::to_string(1000 + i) + " AB";
+        const AddResult r = add(test::sample_registration(
+            {{Field::external_ref, ref}, {Field::postcode, postcode}}));
+        CHECK(r.outcome == AddOutcome::added);
+    }
+    const std::int64_t last = add(test::sample_registration(
+        {{Field::external_ref, "REF-X"}, {Field::postcode, "9999 ZZ"}})).id;
+    // The other parent registers the last child (still waiting): a linked registration.
+    const AddResult linked = add(test::sample_registration(
+        {{Field::external_ref, "REF-Y"}, {Field::postcode, "9999 ZZ"},
+         {Field::registrant_email, "bram@example.com"}}));
+    CHECK(linked.outcome == AddOutcome::linked);
+    CHECK(linked.id == last);
+    // The same submission again, by its reference and by its child and e-mail.
+    CHECK(add(test::sample_registration({{Field::external_ref, "REF-X"}})).id == last);
+    const AddResult again = add(test::sample_registration(
+        {{Field::external_ref, "REF-Z"}, {Field::postcode, "9999 ZZ"}}));
+    CHECK(again.outcome == AddOutcome::same_submission);
+    CHECK(again.id == last);
+    const AddResult next = add(test::sample_registration(
+        {{Field::external_ref, "REF-N"}, {Field::postcode, "1111 AA"}}));
+    CHECK(next.outcome == AddOutcome::added);
+    registrar.end_bulk();
+    tx.commit();
+    auto& db = registry.db();
+    CHECK(db.execAndGet("SELECT count(*) FROM claimants").getInt64() == 42);
+    CHECK(db.execAndGet("SELECT group_concat(external_ref) FROM (SELECT external_ref FROM "
+                        "claimants WHERE id >= 40 ORDER BY id)").getString() == "REF-39,REF-X,REF-N");
+    CHECK(db.execAndGet("SELECT claimant_id || ' ' || external_ref || ' ' || source_line FROM "
+                        "registrations").getString() == std::to_string(last) + " REF-Y 43");
+    CHECK(db.execAndGet("SELECT sum(n) FROM tallies").getInt64() == 42);
+    CHECK(db.execAndGet("SELECT count(*) FROM pragma_foreign_key_check").getInt64() == 0);
 }
