@@ -243,10 +243,11 @@ class Importer {
     // The reading thread: no registry access.
     void read_rows(BatchQueue& queue, BatchQueue& stored) {
         Batch batch;
+        batch.rows.reserve(batch_rows);
         try {
             CsvRecord record;
             while (reader_.next(record)) {
-                batch.rows.push_back(prepare_row(record));
+                prepare_row(record, batch.rows.emplace_back());
                 if (batch.rows.size() == batch_rows) {
                     batch.bytes_read = reader_.bytes_read();
                     if (!queue.push(std::move(batch))) return;
@@ -264,20 +265,19 @@ class Importer {
         queue.push(std::move(batch));
     }
 
-    PreparedRow prepare_row(const CsvRecord& record) const {
-        PreparedRow row;
+    // Fills `row` (in place: a row is large and moving it costs).
+    void prepare_row(const CsvRecord& record, PreparedRow& row) const {
         row.line = record.line;
-        const auto rejected = [&](std::string column, std::string rule) {
+        const auto reject = [&](std::string column, std::string rule) {
             row.error = RowError{record.line, std::move(column), std::move(rule)};
             row.cells.assign(record.fields.begin(), record.fields.end());
-            return std::move(row);
         };
         if (record.problem != RowProblem::none) {
-            return rejected("", std::string(to_string(record.problem)));
+            return reject("", std::string(to_string(record.problem)));
         }
         if (record.fields.size() != map_.width) {
-            return rejected("", fmt::format("expected {} fields, found {}", map_.width,
-                                            record.fields.size()));
+            return reject("", fmt::format("expected {} fields, found {}", map_.width,
+                                          record.fields.size()));
         }
         RawRecord raw{};
         for (std::size_t f = 0; f < field_count; ++f) {
@@ -288,11 +288,10 @@ class Importer {
         try {
             row.registration = parse_registration(raw, options_.today, options_.now_utc);
         } catch (const FieldError& e) {
-            return rejected(map_.column_label(e.field()), e.rule());
+            return reject(map_.column_label(e.field()), e.rule());
         }
         row.verdict = evaluate(eligibility_input(row.registration), rules_, options_.today);
         row.stored = Registrar::prepare(row.registration, row.verdict);
-        return row;
     }
 
     void store_row(const PreparedRow& row, Registrar& registrar, Source source) {

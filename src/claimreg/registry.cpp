@@ -548,10 +548,14 @@ void Registrar::end_bulk() {
     }
     tallies.finish(); // its statement reset: the schema below may change
     new_tallies_.clear();
-    for (const auto& definition : dropped_schema_) registry_.db().exec(definition);
+    keys_.reset(); // its memory is the index builds' now
+    // An index build sorts its keys with a helper thread: the import's reading thread is done.
+    auto& db = registry_.db();
+    db.exec("PRAGMA threads = 1");
+    for (const auto& definition : dropped_schema_) db.exec(definition);
+    db.exec("PRAGMA threads = 0");
     dropped_schema_.clear();
     indexes_dropped_ = false;
-    keys_.reset();
 }
 
 void Registrar::tally(const Verdict& verdict, Date birth) {
