@@ -228,7 +228,8 @@ class Registrar {
     std::optional<KeyIndex> keys_;
     std::uint64_t drop_indexes_after_ = 0;
     std::uint64_t inserted_ = 0;
-    std::int64_t next_id_ = 1; ///< the id of the next new claimant
+    std::int64_t next_id_ = 1;  ///< the id of the next new claimant
+    std::int64_t first_id_ = 1; ///< the first claimant this registrar added (or will)
     bool indexes_dropped_ = false;
     std::vector<std::string> dropped_schema_; ///< CREATE statements of what bulk mode dropped
     /// Bulk mode: the new claimants per `tallies` row (all active), by birth date (a day

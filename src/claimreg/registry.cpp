@@ -489,6 +489,7 @@ Registrar::Registrar(Registry& registry)
                                    "coalesce((SELECT max(claimant_id) FROM audit WHERE action = "
                                    "'erased'), 0))")
                        .getInt64();
+    first_id_ = next_id_;
 }
 
 Registrar::~Registrar() = default;
@@ -754,12 +755,15 @@ void Registrar::add_linked(std::int64_t claimant_id, const Registration& r, cons
     bind_registrant(st, 3, r, source_id_of(source), source.line);
     st.bind(11, now_);
     st.exec();
-    // The claimant changed: the nightly incremental export must see the new registration.
-    auto& touch = st_->touch_claimant;
-    touch.reset();
-    touch.bind(1, now_);
-    touch.bind(2, claimant_id);
-    touch.exec();
+    // The claimant changed: the nightly incremental export must see the new registration (one
+    // added by this registrar already carries `now_`).
+    if (claimant_id < first_id_) {
+        auto& touch = st_->touch_claimant;
+        touch.reset();
+        touch.bind(1, now_);
+        touch.bind(2, claimant_id);
+        touch.exec();
+    }
     if (keys_ && !r.external_ref.empty()) keys_->insert(row.ref_digest, claimant_id);
 }
 

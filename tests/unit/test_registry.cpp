@@ -113,3 +113,25 @@ TEST_CASE("registry: in bulk mode, duplicates of claimants not yet written are f
     CHECK(db.execAndGet("SELECT sum(n) FROM tallies").getInt64() == 42);
     CHECK(db.execAndGet("SELECT count(*) FROM pragma_foreign_key_check").getInt64() == 0);
 }
+
+TEST_CASE("registry: a linked registration marks its claimant changed") {
+    Registry registry = Registry::scratch();
+    const RuleSet& rules = default_rule_set();
+    const Date day = year{2024} / 6 / 1;
+    const auto add = [&](const Registration& r) {
+        const Verdict v = evaluate(eligibility_input(r), rules, day);
+        WriteTransaction tx(registry);
+        const AddResult result =
+            Registrar(registry).add(r, StoredVerdict{v, &rules, day}, Source{"add", "", 0});
+        tx.commit();
+        return result;
+    };
+    const std::int64_t id = add(test::sample_registration()).id;
+    auto& db = registry.db();
+    db.exec("UPDATE claimants SET changed_at = '2000-01-01T00:00:00Z'");
+    const AddResult linked = add(test::sample_registration(
+        {{Field::external_ref, "REF-2"}, {Field::registrant_email, "bram@example.com"}}));
+    CHECK(linked.outcome == AddOutcome::linked);
+    CHECK(linked.id == id);
+    CHECK(db.execAndGet("SELECT changed_at > '2024' FROM claimants").getInt() == 1);
+}
