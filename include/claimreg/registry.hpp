@@ -182,6 +182,7 @@ class Registrar {
         std::int64_t digest = 0;     ///< its digest
         std::int64_t ref_digest = 0; ///< digest of the external reference (0 when none)
         std::string birth_date, first_use, last_use, reasons;
+        std::int64_t birth_day = 0; ///< the birth date as a day number (for the tallies)
     };
     /// The row of `r` with eligibility `verdict`.
     static Row prepare(const Registration& r, const Verdict& verdict);
@@ -192,10 +193,12 @@ class Registrar {
     AddResult add(const Registration& r, const StoredVerdict& verdict, const Source& source);
     /// In bulk mode, starts loading what find_duplicate() will look up for `row` (call it a
     /// few rows ahead).
-    void prefetch(const Row& row) const {
+    [[gnu::always_inline]] void prefetch(const Row& row) const { // see KeyIndex::prefetch
         if (!keys_) return;
         keys_->prefetch(row.digest);
         if (row.ref_digest != 0) keys_->prefetch(row.ref_digest);
+        const auto offset = static_cast<std::uint64_t>(row.birth_day - first_tally_day_) * tally_slots;
+        if (offset < new_tallies_.size()) __builtin_prefetch(&new_tallies_[offset], 1);
     }
     /// The same, with `row` = prepare(r, verdict.verdict) computed beforehand. In bulk mode a
     /// new claimant may wait to be written with the next ones (one statement for many rows is
@@ -234,9 +237,11 @@ class Registrar {
     std::vector<std::string> dropped_schema_; ///< CREATE statements of what bulk mode dropped
     /// Bulk mode: the new claimants per `tallies` row (all active), by birth date (a day
     /// number from `first_tally_day_`) and then verdict and age band (tally_slots of them).
+    static constexpr std::size_t band_slots = 4; ///< no age band, or one of three
+    static constexpr std::size_t tally_slots = 3 * band_slots;
     std::vector<std::uint64_t> new_tallies_;
     std::int64_t first_tally_day_ = 0;
-    void tally(const Verdict& verdict, Date birth);
+    void tally(const Verdict& verdict, std::int64_t birth_day);
     /// The check and source of the previous row: an import has one of each.
     std::optional<std::pair<std::pair<const RuleSet*, Date>, std::int64_t>> check_cache_;
     struct SourceCache {

@@ -1,7 +1,10 @@
 #include "claimreg/identity.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
@@ -126,6 +129,21 @@ std::int64_t identity_digest(std::string_view key) {
 
 namespace claimreg {
 
+namespace {
+
+// Asks for 2 MiB pages where [data, data + bytes) covers them whole: a lookup then costs one
+// cache miss instead of a miss and a page-table walk (a large table is read at random).
+void advise_huge_pages(void* data, std::size_t bytes) {
+    constexpr std::uintptr_t huge = std::uintptr_t{2} << 20;
+    const auto begin = reinterpret_cast<std::uintptr_t>(data);
+    const std::uintptr_t first = (begin + huge - 1) & ~(huge - 1);
+    const std::uintptr_t end = (begin + bytes) & ~(huge - 1);
+    // Advice only: where the kernel declines, small pages serve as before.
+    if (end > first) (void)::madvise(reinterpret_cast<void*>(first), end - first, MADV_HUGEPAGE);
+}
+
+} // namespace
+
 void KeyIndex::reserve(std::size_t entries) {
     const std::size_t capacity = std::max<std::size_t>(1024, entries * 2 + 1);
     if (capacity > slots_.size()) rehash(capacity);
@@ -135,7 +153,10 @@ void KeyIndex::grow() { rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
 
 void KeyIndex::rehash(std::size_t capacity) {
     std::vector<Slot> old = std::move(slots_);
-    slots_.assign(capacity, Slot{0, 0});
+    slots_ = std::vector<Slot>();
+    slots_.reserve(capacity); // not yet touched: its pages can still become huge ones
+    advise_huge_pages(slots_.data(), capacity * sizeof(Slot));
+    slots_.resize(capacity);
     for (const Slot& s : old) {
         if (s.print == 0) continue;
         std::size_t i = home(s.print);

@@ -458,14 +458,6 @@ std::string insert_claimants_sql(std::size_t rows) {
     return sql;
 }
 
-// Bulk-mode tallies: a slot per verdict and age band (or none) for every birth date.
-constexpr std::size_t band_slots = 4;
-constexpr std::size_t tally_slots = 3 * band_slots;
-
-std::size_t tally_slot(const Verdict& v) {
-    const std::size_t band = v.age_band ? static_cast<std::size_t>(*v.age_band) + 1 : 0;
-    return static_cast<std::size_t>(v.verdict) * band_slots + band;
-}
 
 bool same_email(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
@@ -559,8 +551,7 @@ void Registrar::end_bulk() {
     indexes_dropped_ = false;
 }
 
-void Registrar::tally(const Verdict& verdict, Date birth) {
-    const std::int64_t day = std::chrono::sys_days(birth).time_since_epoch().count();
+void Registrar::tally(const Verdict& verdict, std::int64_t day) {
     const auto days = static_cast<std::int64_t>(new_tallies_.size() / tally_slots);
     if (new_tallies_.empty()) {
         first_tally_day_ = day;
@@ -577,7 +568,8 @@ void Registrar::tally(const Verdict& verdict, Date birth) {
         const std::size_t grown = std::max(offset + 1, static_cast<std::size_t>(days) + 366);
         new_tallies_.resize(std::max(grown, static_cast<std::size_t>(2 * days)) * tally_slots, 0);
     }
-    ++new_tallies_[offset * tally_slots + tally_slot(verdict)];
+    const std::size_t band = verdict.age_band ? static_cast<std::size_t>(*verdict.age_band) + 1 : 0;
+    ++new_tallies_[offset * tally_slots + static_cast<std::size_t>(verdict.verdict) * band_slots + band];
 }
 
 Registrar::Row Registrar::prepare(const Registration& r, const Verdict& verdict) {
@@ -589,6 +581,7 @@ Registrar::Row Registrar::prepare(const Registration& r, const Verdict& verdict)
     row.first_use = format_date(r.first_use);
     if (r.last_use) row.last_use = format_date(*r.last_use);
     row.reasons = join_reasons(verdict.reasons);
+    row.birth_day = std::chrono::sys_days(r.child_birth_date).time_since_epoch().count();
     return row;
 }
 
@@ -680,7 +673,7 @@ AddResult Registrar::add(const Registration& r, const Row& row, const StoredVerd
                                source_id_of(source), check_id(verdict), id, source.line});
     if (!keys_ || pending_.size() == max_pending) flush();
     if (keys_) {
-        tally(verdict.verdict, r.child_birth_date);
+        tally(verdict.verdict, row.birth_day);
         keys_->insert(row.digest, id);
         if (!r.external_ref.empty()) keys_->insert(row.ref_digest, id);
     }
