@@ -197,7 +197,8 @@ class Registrar {
         if (!keys_) return;
         keys_->prefetch(row.digest);
         if (row.ref_digest != 0) keys_->prefetch(row.ref_digest);
-        const auto offset = static_cast<std::uint64_t>(row.birth_day - first_tally_day_) * tally_slots;
+        const auto day = static_cast<std::uint64_t>(row.birth_day - first_tally_day_);
+        const std::uint64_t offset = day * tally_slots;
         if (offset < new_tallies_.size()) __builtin_prefetch(&new_tallies_[offset], 1);
     }
     /// The same, with `row` = prepare(r, verdict.verdict) computed beforehand. In bulk mode a
@@ -235,10 +236,10 @@ class Registrar {
     std::int64_t first_id_ = 1; ///< the first claimant this registrar added (or will)
     bool indexes_dropped_ = false;
     std::vector<std::string> dropped_schema_; ///< CREATE statements of what bulk mode dropped
-    /// Bulk mode: the new claimants per `tallies` row (all active), by birth date (a day
-    /// number from `first_tally_day_`) and then verdict and age band (tally_slots of them).
     static constexpr std::size_t band_slots = 4; ///< no age band, or one of three
     static constexpr std::size_t tally_slots = 3 * band_slots;
+    /// Bulk mode: the new claimants per `tallies` row (all active), by birth date (a day
+    /// number from `first_tally_day_`) and then verdict and age band (tally_slots of them).
     std::vector<std::uint64_t> new_tallies_;
     std::int64_t first_tally_day_ = 0;
     void tally(const Verdict& verdict, std::int64_t birth_day);

@@ -440,7 +440,7 @@ void bind_registrant(SQLite::Statement& st, int first, const Registration& r,
     bind_line(st, first + 7, line);
 }
 
-// The columns of a new claimant, in the order bind_claimant() binds them.
+// The columns of a new claimant, in the order Registrar::flush() binds them.
 constexpr std::string_view claimant_columns =
     "identity_digest, external_ref, child_first_name, child_name_prefix, child_last_name, "
     "child_birth_date, country, postcode, house_number, platform, first_use, last_use, "
@@ -457,7 +457,6 @@ std::string insert_claimants_sql(std::size_t rows) {
     for (std::size_t i = 1; i < rows; ++i) (sql += ", ") += values;
     return sql;
 }
-
 
 bool same_email(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
@@ -569,7 +568,8 @@ void Registrar::tally(const Verdict& verdict, std::int64_t day) {
         new_tallies_.resize(std::max(grown, static_cast<std::size_t>(2 * days)) * tally_slots, 0);
     }
     const std::size_t band = verdict.age_band ? static_cast<std::size_t>(*verdict.age_band) + 1 : 0;
-    ++new_tallies_[offset * tally_slots + static_cast<std::size_t>(verdict.verdict) * band_slots + band];
+    const auto kind = static_cast<std::size_t>(verdict.verdict);
+    ++new_tallies_[offset * tally_slots + kind * band_slots + band];
 }
 
 Registrar::Row Registrar::prepare(const Registration& r, const Verdict& verdict) {

@@ -12,7 +12,8 @@
 namespace claimreg::test {
 
 /// The "today" the sample registrations are parsed on.
-inline constexpr Date sample_today{std::chrono::year{2025}, std::chrono::month{1}, std::chrono::day{1}};
+inline constexpr Date sample_today{std::chrono::year{2025}, std::chrono::month{1},
+                                   std::chrono::day{1}};
 
 using Changes = std::initializer_list<std::pair<Field, std::string_view>>;
 
