@@ -541,9 +541,9 @@ void Registrar::end_bulk() {
     tallies.finish(); // its statement reset: the schema below may change
     new_tallies_.clear();
     keys_.reset(); // its memory is the index builds' now
-    // An index build sorts its keys with a helper thread: the import's reading thread is done.
+    // An index build sorts its keys with helper threads: the import's reading thread is done.
     auto& db = registry_.db();
-    db.exec("PRAGMA threads = 1");
+    db.exec("PRAGMA threads = 2");
     for (const auto& definition : dropped_schema_) db.exec(definition);
     db.exec("PRAGMA threads = 0");
     dropped_schema_.clear();
