@@ -28,9 +28,14 @@ run_in() {
     err=$(cat "$WORK/.stderr")
 }
 
+# fail MESSAGE: counts a failure and reports it at the suite's line (not at a helper's here).
 fail() {
     failures=$((failures + 1))
-    printf 'FAIL (%s:%s): %s\n' "${BASH_SOURCE[1]##*/}" "${BASH_LINENO[0]}" "$*" >&2
+    local i=1
+    while [ "${BASH_SOURCE[i]##*/}" == lib.sh ] && [ $((i + 1)) -lt ${#BASH_SOURCE[@]} ]; do
+        i=$((i + 1))
+    done
+    printf 'FAIL (%s:%s): %s\n' "${BASH_SOURCE[i]##*/}" "${BASH_LINENO[i - 1]}" "$*" >&2
 }
 
 # expect_status N: the last run exited with N.
