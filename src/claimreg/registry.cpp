@@ -716,8 +716,8 @@ void Registrar::flush() {
         st.bind(first + 25, p.id);
         first += claimant_params;
     }
+    pending_.clear(); // nothing bound points into it; a failed write leaves nothing waiting
     st.exec();
-    pending_.clear();
 }
 
 std::int64_t Registrar::check_id(const StoredVerdict& verdict) {

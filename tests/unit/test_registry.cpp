@@ -94,7 +94,9 @@ TEST_CASE("registry: in bulk mode, duplicates of claimants not yet written are f
     CHECK(linked.outcome == AddOutcome::linked);
     CHECK(linked.id == last);
     // The same submission again, by its reference and by its child and e-mail.
-    CHECK(add(test::sample_registration({{Field::external_ref, "REF-X"}})).id == last);
+    const AddResult by_ref = add(test::sample_registration({{Field::external_ref, "REF-X"}}));
+    CHECK(by_ref.outcome == AddOutcome::same_submission);
+    CHECK(by_ref.id == last);
     const AddResult again = add(test::sample_registration(
         {{Field::external_ref, "REF-Z"}, {Field::postcode, "9999 ZZ"}}));
     CHECK(again.outcome == AddOutcome::same_submission);
@@ -102,6 +104,11 @@ TEST_CASE("registry: in bulk mode, duplicates of claimants not yet written are f
     const AddResult next = add(test::sample_registration(
         {{Field::external_ref, "REF-N"}, {Field::postcode, "1111 AA"}}));
     CHECK(next.outcome == AddOutcome::added);
+    // Its reference again with other details, while it still waits: the same submission.
+    const AddResult same_ref = add(test::sample_registration(
+        {{Field::external_ref, "REF-N"}, {Field::postcode, "2222 BB"}}));
+    CHECK(same_ref.outcome == AddOutcome::same_submission);
+    CHECK(same_ref.id == next.id);
     registrar.end_bulk();
     tx.commit();
     auto& db = registry.db();
