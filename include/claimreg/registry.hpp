@@ -187,8 +187,6 @@ class Registrar {
     /// The row of `r` with eligibility `verdict`.
     static Row prepare(const Registration& r, const Verdict& verdict);
 
-    /// Finds the claimant that `r` duplicates, if any (read only).
-    std::optional<AddResult> find_duplicate(const Registration& r);
     /// Stores `r`: a new claimant with `verdict`, a linked registration, or nothing.
     AddResult add(const Registration& r, const StoredVerdict& verdict, const Source& source);
     /// In bulk mode, starts loading what find_duplicate() will look up for `row` (call it a
@@ -212,6 +210,7 @@ class Registrar {
 
   private:
     struct Statements;
+    /// Finds the claimant that `r` duplicates, if any (read only, but writes waiting rows).
     std::optional<AddResult> find_duplicate(const Registration& r, const Row& row);
     void add_linked(std::int64_t claimant_id, const Registration& r, const Source& source,
                     const Row& row);

@@ -585,10 +585,6 @@ Registrar::Row Registrar::prepare(const Registration& r, const Verdict& verdict)
     return row;
 }
 
-std::optional<AddResult> Registrar::find_duplicate(const Registration& r) {
-    return find_duplicate(r, prepare(r, Verdict{}));
-}
-
 std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const Row& row) {
     // The same submission: its external reference was seen before.
     if (!r.external_ref.empty()) {
