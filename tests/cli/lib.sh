@@ -1,6 +1,8 @@
 # Shared helpers for the end-to-end suites. Each suite sources this file, runs the real binary
 # ($CLAIMREG) in a fresh temporary directory, and calls `finish` at the end.
 set -u
+# A pipeline fails when any command in it fails, not only the last (`x=$(claimreg ... | wc -l) || fail`).
+set -o pipefail
 : "${CLAIMREG:?set CLAIMREG to the claimreg binary}"
 : "${SRC_DIR:?set SRC_DIR to the source tree}"
 [ -x "$CLAIMREG" ] || { echo "no claimreg binary at $CLAIMREG" >&2; exit 1; }

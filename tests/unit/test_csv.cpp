@@ -434,6 +434,7 @@ TEST_CASE("csv: parse_encoding and problem texts") {
     CHECK_THROWS_AS(parse_encoding("latin1"), UsageError);
     try {
         parse_encoding("ebcdic");
+        FAIL("no exception");
     } catch (const UsageError& e) {
         CHECK(std::string(e.what()) == "unknown encoding 'ebcdic' (use utf-8 or windows-1252)");
     }

@@ -145,6 +145,7 @@ TEST_CASE("lifecycle: an unknown id is NotFoundError (exit 66)") {
     CHECK_THROWS_AS(linked_registration_count(registry, 1), NotFoundError);
     try {
         show_claimant(registry, 7);
+        FAIL("no exception");
     } catch (const NotFoundError& e) {
         CHECK(e.status() == ExitStatus::no_input);
         CHECK(std::string(e.what()) == "no claimant with id 7");
@@ -311,6 +312,7 @@ TEST_CASE("lifecycle: the audit table is append-only") {
     CHECK_THROWS_AS(registry.db().exec("DELETE FROM audit"), SQLite::Exception);
     try {
         registry.db().exec("DELETE FROM audit WHERE id = 1");
+        FAIL("no exception");
     } catch (const SQLite::Exception& e) {
         CHECK(std::string(e.what()).find("audit is append-only") != std::string::npos);
     }
