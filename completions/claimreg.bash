@@ -3,7 +3,7 @@
 # Installed as .../bash-completion/completions/claimreg, or sourced from ~/.bashrc.
 # Uses the bash-completion package's helpers when they are loaded; works without them.
 
-_claimreg_commands='add import-csv check-eligibility export stats show withdraw erase'
+_claimreg_commands='add import-csv check-eligibility export stats show withdraw erase migrate'
 _claimreg_global_opts='-h --help --version --db -q --quiet --busy-timeout'
 # Global options that take a value.
 _claimreg_global_args='--db --busy-timeout'

@@ -1,7 +1,7 @@
 # fish completion for claimreg. Installed into a fish completions directory
 # (e.g. /usr/share/fish/vendor_completions.d).
 
-set -l commands add import-csv check-eligibility export stats show withdraw erase
+set -l commands add import-csv check-eligibility export stats show withdraw erase migrate
 set -l no_command "not __fish_seen_subcommand_from $commands"
 
 complete -c claimreg -f
@@ -22,6 +22,7 @@ complete -c claimreg -n $no_command -a stats -d 'Count active claimants'
 complete -c claimreg -n $no_command -a show -d "Print one claimant's record"
 complete -c claimreg -n $no_command -a withdraw -d 'Withdraw a claimant, or record its opt-out'
 complete -c claimreg -n $no_command -a erase -d 'Erase a claimant for good (GDPR Art. 17)'
+complete -c claimreg -n $no_command -a migrate -d 'Bring an existing registry to this schema version'
 
 # add
 set -l c '__fish_seen_subcommand_from add'
@@ -99,3 +100,6 @@ complete -c claimreg -n $c -l opt-out -d 'The formal WAMCA opt-out instead of a 
 # erase
 set -l c '__fish_seen_subcommand_from erase'
 complete -c claimreg -n $c -s f -l force -d 'Do not ask (required when stdin is not a terminal)'
+
+# migrate (global options only)
+set -l c '__fish_seen_subcommand_from migrate'

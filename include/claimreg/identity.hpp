@@ -10,8 +10,9 @@
 
 namespace claimreg {
 
-/// A name part folded for comparison: Unicode case-folded, accents stripped, and spaces,
-/// hyphens and apostrophes (' and U+2019) removed. "Zoë" and "ZOE" fold alike.
+/// A name part folded for comparison: Unicode case-folded, accents stripped, default-ignorable
+/// code points (zero-width spaces, soft hyphens, BOMs) dropped, and spaces, hyphens and
+/// apostrophes (' and U+2019) removed. "Zoë" and "ZOE" fold alike.
 std::string fold_name(std::string_view name);
 
 /// The duplicate key: folded first name | folded prefix+last name | birth date | postcode.

@@ -138,7 +138,9 @@ Relation parse_relation(std::string_view text);
 /// `yes|no|true|false|1|0|ja|nee`, case-insensitive; empty means no.
 bool parse_consent(std::string_view text);
 /// A name: valid UTF-8, no control characters, trimmed, runs of spaces collapsed, NFC,
-/// 1..100 characters (0..100 when `optional`).
+/// default-ignorable code points (zero-width spaces, soft hyphens, BOMs) removed, no word that
+/// mixes scripts (a Cyrillic look-alike in a Latin name), 1..100 characters (0..100 when
+/// `optional`).
 std::string parse_name(std::string_view text, bool optional = false);
 /// Free text (external reference, house number): valid UTF-8, no control characters,
 /// trimmed, at most `max_chars` characters.

@@ -3,6 +3,7 @@
 // write transactions, and storing one registration with duplicate detection.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -18,12 +19,16 @@
 #include "claimreg/identity.hpp"
 #include "claimreg/record.hpp"
 
+struct sqlite3_context;
+struct sqlite3_value;
+
 namespace claimreg {
 
 /// How a command opens the registry.
 enum class OpenMode {
-    read,  ///< the registry must exist (NotFoundError otherwise); never creates one
-    write, ///< created on first write, mode 0600
+    read,   ///< read-only: must exist (NotFoundError otherwise); never created, migrated or changed
+    update, ///< read-write: must exist (NotFoundError otherwise); migrated unless told not to
+    write,  ///< read-write: created (mode 0600) when missing; migrated
 };
 
 /// Registry connection settings.
@@ -32,22 +37,38 @@ struct RegistryOptions {
     /// No journal and no fsync: only for a private file that is thrown away unless complete
     /// (a new registry built by a bulk import before it is renamed into place).
     bool unjournaled = false;
+    /// Update and write modes: bring an older schema up to date. When false, an older schema
+    /// is refused like in read mode (a dry run changes nothing).
+    bool migrate = true;
+    /// Receives notices worth telling the user (a registry made private, a migration and what
+    /// it changed); never personal data.
+    std::function<void(const std::string&)> on_notice;
 };
 
 /// An open registry file, its schema current.
 class Registry {
   public:
     /// The schema version this build writes (`PRAGMA user_version`).
-    static constexpr int schema_version = 5;
+    static constexpr int schema_version = 6;
     /// The page size of a new registry file.
     static constexpr int page_size = 16384;
     /// `PRAGMA application_id` of a claimreg registry ("CLRG").
     static constexpr std::int32_t application_id = 0x434c5247;
 
-    /// Opens (or, in write mode, creates) the registry at `path` and migrates its schema.
-    /// Throws NotFoundError (read mode, missing file), CannotCreateError, DataError (not a
-    /// claimreg registry, or a newer schema), BusyError.
+    /// Opens (or, in write mode, creates) the registry at `path`. The file is untrusted until
+    /// checked: before any other statement its application id, schema version and exact set of
+    /// schema objects are compared with what this build's migrations create; anything else is
+    /// refused (DataError) without a change to the file. The connection runs with
+    /// trusted_schema off and SQLite's defensive mode on. In read mode the connection is
+    /// read-only (a registry on read-only media opens too) and an older schema is refused with
+    /// a pointer to `claimreg migrate`; in update and write modes it is migrated, and a file
+    /// readable by group or others is made 0600 first (a notice) or, when owned by another
+    /// user, refused (DataError). Throws NotFoundError (missing or empty file, read and update
+    /// modes), CannotCreateError, DataError, BusyError.
     Registry(const std::string& path, OpenMode mode, RegistryOptions options = {});
+
+    /// The schema version of the registry as opened (before any migration it went through).
+    int opened_version() const { return opened_version_; }
 
     /// A private temporary registry (deleted on close), for validating without a registry.
     static Registry scratch();
@@ -63,6 +84,7 @@ class Registry {
     Registry() = default;
     std::string path_;
     std::unique_ptr<SQLite::Database> db_;
+    int opened_version_ = 0;
 };
 
 /// Which checks are recorded in the `checks` table (schema 4): a check of some rows, or of all.
@@ -84,10 +106,17 @@ inline constexpr const char* effective_check_sql =
 /// the caller's transaction.
 std::int64_t source_id(Registry& registry, std::string_view name);
 
-/// Drops the indexes or triggers (`type`) on `claimants` named like `name_like`, inside the
-/// caller's transaction, and returns their CREATE statements (to restore them by exec).
+/// Drops the indexes or triggers (`type`: `index` or `trigger`) on `claimants` whose names
+/// start with `prefix` (empty: all of them), inside the caller's transaction, and returns their
+/// CREATE statements to restore them by exec. The statements are this build's own (never SQL
+/// text read back from the file).
 std::vector<std::string> drop_claimants_schema(Registry& registry, std::string_view type,
-                                               std::string_view name_like);
+                                               std::string_view prefix);
+
+/// Registers an SQL function for this connection that only top-level SQL may call (never a
+/// trigger, view or index of the file: SQLITE_DIRECTONLY); `impl` null removes it.
+void register_direct_function(Registry& registry, const char* name, int arguments, void* context,
+                              void (*impl)(sqlite3_context*, int, sqlite3_value**));
 
 /// Adds counts to `tallies` (schema 5) directly, for code that changes many claimants with the
 /// `tallies_*` triggers dropped (bulk import, check-eligibility --all). Rows that reach 0 are
@@ -221,8 +250,8 @@ class Registrar {
     std::int64_t check_id(const StoredVerdict& verdict);
     /// Finishes every statement: DDL (dropping an index) fails while one is still running.
     void reset_statements();
-    /// Drops the `claimants` indexes or triggers named like `name_like`, for end_bulk().
-    void drop_schema(std::string_view type, std::string_view name_like);
+    /// Drops the `claimants` indexes or triggers whose names start with `prefix`, for end_bulk().
+    void drop_schema(std::string_view type, std::string_view prefix);
     std::int64_t source_id_of(const Source& source);
 
     Registry& registry_;

@@ -66,7 +66,7 @@ void append_folded(std::string& out, std::string_view name) {
         reinterpret_cast<const utf8proc_uint8_t*>(name.data()),
         static_cast<utf8proc_ssize_t>(name.size()), &mapped,
         static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD |
-                                       UTF8PROC_STRIPMARK));
+                                       UTF8PROC_STRIPMARK | UTF8PROC_IGNORE));
     std::unique_ptr<utf8proc_uint8_t, FreeDeleter> guard(mapped);
     if (n < 0) { // not valid UTF-8 (validated names never are): fold the ASCII part only
         append_folded_ascii(out, name);

@@ -415,8 +415,10 @@ ImportReport import_csv_file(std::FILE* in, const std::string& registry_path,
         }
         return import_into_new_registry(in, registry_path, registry_options, options);
     }
-    Registry registry(registry_path, options.dry_run ? OpenMode::read : OpenMode::write,
-                      registry_options);
+    // A dry run writes nothing for good (its transaction rolls back) and never migrates.
+    RegistryOptions opening = registry_options;
+    opening.migrate = !options.dry_run;
+    Registry registry(registry_path, options.dry_run ? OpenMode::update : OpenMode::write, opening);
     return import_csv(in, registry, options);
 }
 

@@ -6,6 +6,7 @@
 #include <memory>
 #include <utility>
 
+#include <unicode/uspoof.h>
 #include <utf8proc.h>
 
 namespace claimreg {
@@ -31,6 +32,7 @@ constexpr const char* kNotYesNo = "not yes/no";
 constexpr const char* kNotState = "not active, withdrawn or opted-out";
 constexpr const char* kBadUtf8 = "not valid UTF-8";
 constexpr const char* kControl = "contains a control character";
+constexpr const char* kMixedScripts = "mixes letters of different scripts in one word";
 
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -134,6 +136,24 @@ std::string nfc(std::string_view s) {
     std::unique_ptr<utf8proc_uint8_t, FreeDeleter> guard(out);
     if (n < 0) throw RuleError(kBadUtf8);
     return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+}
+
+/// Whether one word (no spaces) mixes scripts the way a look-alike does: a Cyrillic `а` in a
+/// Latin name. ICU's restriction level "highly restrictive" (Unicode TS #39) allows one script,
+/// or the combinations Japanese, Chinese and Korean names use with Latin.
+bool mixes_scripts(std::string_view word) {
+    static USpoofChecker* const checker = [] {
+        UErrorCode status = U_ZERO_ERROR;
+        USpoofChecker* sc = uspoof_open(&status);
+        uspoof_setChecks(sc, USPOOF_RESTRICTION_LEVEL, &status);
+        uspoof_setRestrictionLevel(sc, USPOOF_HIGHLY_RESTRICTIVE);
+        return U_SUCCESS(status) ? sc : nullptr;
+    }();
+    if (checker == nullptr) return false;
+    UErrorCode status = U_ZERO_ERROR;
+    const std::int32_t result = uspoof_check2UTF8(
+        checker, word.data(), static_cast<std::int32_t>(word.size()), nullptr, &status);
+    return U_SUCCESS(status) && (result & USPOOF_RESTRICTION_LEVEL) != 0;
 }
 
 int digits_value(std::string_view s) noexcept {
@@ -569,26 +589,44 @@ std::string parse_name(std::string_view text, bool optional) {
             }
         }
     } else {
-        // Any Unicode space separator (NBSP included) counts as a space.
+        // Any Unicode space separator (NBSP included) counts as a space; default-ignorable
+        // code points (zero-width spaces and joiners, soft hyphens, a BOM inside the cell) are
+        // removed, so that they can never make a second claimant of the same child.
         std::string collapsed;
         collapsed.reserve(text.size());
         const auto* base = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
         const auto size = static_cast<utf8proc_ssize_t>(text.size());
         bool space = false;
         utf8proc_int32_t max_cp = 0;
+        utf8proc_int32_t word_max_cp = 0;
+        std::size_t word_start = 0;
+        const auto end_word = [&] {
+            // Below U+0250 every letter is Latin: only a word beyond it can mix scripts.
+            if (word_max_cp >= 0x250 &&
+                mixes_scripts(std::string_view(collapsed).substr(word_start))) {
+                throw RuleError(kMixedScripts);
+            }
+            word_max_cp = 0;
+        };
         for (utf8proc_ssize_t i = 0; i < size;) {
             utf8proc_int32_t cp = 0;
             const utf8proc_ssize_t n = utf8proc_iterate(base + i, size - i, &cp);
             if (cp == ' ' || (cp >= 0x80 && utf8proc_category(cp) == UTF8PROC_CATEGORY_ZS)) {
+                if (!space && !collapsed.empty()) end_word();
                 space = !collapsed.empty();
+            } else if (cp >= 0x80 && utf8proc_get_property(cp)->ignorable) {
+                // dropped
             } else {
                 if (space) collapsed.push_back(' ');
+                if (space || collapsed.empty()) word_start = collapsed.size();
                 space = false;
                 collapsed.append(text.data() + i, static_cast<std::size_t>(n));
                 if (cp > max_cp) max_cp = cp;
+                if (cp > word_max_cp) word_max_cp = cp;
             }
             i += n;
         }
+        if (!space) end_word();
         // Text made only of code points below U+0300 (Latin-1 and Latin Extended, the names
         // seen in practice) is already NFC: no combining marks and no composition exclusions.
         out = max_cp < 0x300 ? std::move(collapsed) : nfc(collapsed);

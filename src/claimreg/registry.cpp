@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <compare>
 #include <string>
 
 #include <fmt/format.h>
@@ -165,11 +166,180 @@ ON claimants BEGIN
         ON CONFLICT DO UPDATE SET n = n + 1;
 END;
 )sql",
+    // 6: names without default-ignorable code points, and identity keys recomputed without
+    // them (recompute_identities, in C++); the schema objects stay those of 5.
+    "",
 };
 
-bool file_exists(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
+// ---- the registry file is untrusted input -------------------------------------------------
+
+/// One row of `sqlite_schema`: what a schema object is, and its SQL (empty for an automatic
+/// index).
+struct SchemaObject {
+    std::string type, name, table, sql;
+    auto operator<=>(const SchemaObject&) const = default;
+};
+
+std::vector<SchemaObject> read_schema(SQLite::Database& db) {
+    std::vector<SchemaObject> objects;
+    SQLite::Statement st(db, "SELECT type, name, tbl_name, sql FROM sqlite_schema");
+    while (st.executeStep()) {
+        objects.push_back({st.getColumn(0).getString(), st.getColumn(1).getString(),
+                           st.getColumn(2).getString(),
+                           st.getColumn(3).isNull() ? std::string() : st.getColumn(3).getString()});
+    }
+    std::sort(objects.begin(), objects.end());
+    return objects;
+}
+
+/// The schema objects of `version` exactly as this build's migrations create them: built once
+/// per version in a private in-memory database.
+const std::vector<SchemaObject>& reference_schema(int version) {
+    static const std::array<std::vector<SchemaObject>, Registry::schema_version + 1> schemas = [] {
+        std::array<std::vector<SchemaObject>, Registry::schema_version + 1> all;
+        SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        for (std::size_t v = 1; v <= migrations.size(); ++v) {
+            db.exec(migrations[v - 1]);
+            all[v] = read_schema(db);
+        }
+        return all;
+    }();
+    return schemas.at(static_cast<std::size_t>(version));
+}
+
+/// A name read from the file, fit to print: letters, digits and `_` kept, at most 40.
+std::string printable_name(std::string_view name) {
+    std::string out;
+    for (const char c : name.substr(0, 40)) {
+        const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                           (c >= '0' && c <= '9') || c == '_';
+        out += plain ? c : '?';
+    }
+    return out;
+}
+
+/// What differs between the file's schema objects and this build's: empty when none.
+std::string schema_difference(const std::vector<SchemaObject>& found,
+                              const std::vector<SchemaObject>& expected) {
+    std::vector<std::string> differences;
+    const auto find = [](const std::vector<SchemaObject>& in, const SchemaObject& o) {
+        return std::find_if(in.begin(), in.end(),
+                            [&](const SchemaObject& x) { return x.type == o.type && x.name == o.name; });
+    };
+    for (const SchemaObject& o : found) {
+        const auto e = find(expected, o);
+        if (e == expected.end()) {
+            differences.push_back(fmt::format("unexpected {} {}", o.type, printable_name(o.name)));
+        } else if (*e != o) {
+            differences.push_back(fmt::format("{} {} is not claimreg's", o.type, printable_name(o.name)));
+        }
+    }
+    for (const SchemaObject& o : expected) {
+        if (find(found, o) == found.end()) {
+            differences.push_back(fmt::format("missing {} {}", o.type, o.name));
+        }
+    }
+    std::string text;
+    for (std::size_t i = 0; i < differences.size() && i < 3; ++i) {
+        text += (i == 0 ? "" : ", ") + differences[i];
+    }
+    if (differences.size() > 3) text += fmt::format(" and {} more", differences.size() - 3);
+    return text;
+}
+
+NotFoundError no_registry(const std::string& path) {
+    return NotFoundError(fmt::format(
+        "no registry at {} (create one with 'claimreg add' or 'claimreg import-csv', "
+        "or point --db / CLAIMREG_DB at an existing one)",
+        path));
+}
+
+DataError not_a_registry(const std::string& path, std::string_view why) {
+    return DataError(fmt::format("{} is not a claimreg registry ({}): refused, nothing changed",
+                                 path, why));
+}
+
+/// Checks the file behind `db` before anything else reads or writes it and returns its schema
+/// version: 0 for an empty database (a new registry). Throws DataError.
+int verify_registry(SQLite::Database& db, const std::string& path) {
+    int app_id = 0;
+    int version = 0;
+    std::vector<SchemaObject> found;
+    try {
+        app_id = db.execAndGet("PRAGMA application_id").getInt();
+        version = db.execAndGet("PRAGMA user_version").getInt();
+        found = read_schema(db);
+    } catch (const SQLite::Exception& e) {
+        const int code = e.getErrorCode() & 0xff;
+        if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) {
+            throw not_a_registry(path, "not an SQLite database, or a damaged one");
+        }
+        throw;
+    }
+    if (app_id == 0 && version == 0 && found.empty()) return 0; // an empty database
+    if (app_id != Registry::application_id) throw not_a_registry(path, "another application id");
+    if (version > Registry::schema_version) {
+        throw DataError(fmt::format(
+            "registry {} has schema version {}, newer than this claimreg understands ({}): "
+            "upgrade claimreg",
+            path, version, Registry::schema_version));
+    }
+    if (version < 1) throw not_a_registry(path, "no schema version");
+    if (const std::string diff = schema_difference(found, reference_schema(version)); !diff.empty()) {
+        throw not_a_registry(path, diff);
+    }
+    return version;
+}
+
+/// Before data is written: a registry readable by group or others (restored with `cp`, say)
+/// is made 0600 with its -wal/-shm, or refused when it is not ours to change.
+void make_private(const std::string& path, const RegistryOptions& options) {
+    bool changed = false;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+        const std::string file = path + suffix;
+        struct stat st {};
+        if (::stat(file.c_str(), &st) != 0 || (st.st_mode & 077) == 0) continue;
+        if (st.st_uid != ::geteuid()) {
+            throw DataError(fmt::format(
+                "registry {} is readable by group or others and owned by another user: refused "
+                "(its owner can make it private with chmod 600)",
+                path));
+        }
+        if (::chmod(file.c_str(), st.st_mode & 0700) != 0) {
+            throw CannotCreateError(
+                fmt::format("cannot make registry {} private: {}", path, errno_text(errno)));
+        }
+        changed = true;
+    }
+    if (changed && options.on_notice) {
+        options.on_notice(fmt::format(
+            "registry {} was readable by group or others: made it private (mode 600)", path));
+    }
+}
+
+/// A `file:` URI for `path` opened immutable: for a registry on read-only media, whose -shm
+/// cannot be created.
+std::string immutable_uri(const std::string& path) {
+    std::string uri = "file:";
+    for (const char c : path) {
+        if (c == '?' || c == '#' || c == '%') {
+            uri += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+        } else {
+            uri += c;
+        }
+    }
+    return uri + "?immutable=1";
+}
+
+/// Connection settings that keep SQL stored in the file from running with our privileges.
+void harden(SQLite::Database& db) {
+    sqlite3* h = db.getHandle();
+    sqlite3_db_config(h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
+    sqlite3_db_config(h, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+}
+
+void defend(SQLite::Database& db) {
+    sqlite3_db_config(db.getHandle(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
 }
 
 // Creates an empty file with mode 0600 so that SQLite (and its -wal/-shm) inherit it.
@@ -187,52 +357,187 @@ int pragma_int(SQLite::Database& db, const char* pragma) {
     return db.execAndGet(fmt::format("PRAGMA {}", pragma)).getInt();
 }
 
-void migrate(SQLite::Database& db, const std::string& path) {
-    const int app_id = pragma_int(db, "application_id");
-    int version = pragma_int(db, "user_version");
-    if (app_id != Registry::application_id) {
-        const bool empty =
-            db.execAndGet("SELECT count(*) FROM sqlite_schema").getInt() == 0 && version == 0;
-        if (!empty) throw DataError(fmt::format("{} is not a claimreg registry", path));
-    }
-    if (version > Registry::schema_version) {
-        throw DataError(fmt::format(
-            "registry {} has schema version {}, newer than this claimreg understands ({}): "
-            "upgrade claimreg",
-            path, version, Registry::schema_version));
-    }
+void recompute_identities(SQLite::Database& db, const RegistryOptions& options);
+
+/// Brings a verified registry from `version` to the current schema, one transaction a step.
+void migrate(SQLite::Database& db, int version, const RegistryOptions& options) {
     for (; version < Registry::schema_version; ++version) {
         SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
         // Re-read inside the lock: another process may have migrated meanwhile.
         if (pragma_int(db, "user_version") > version) continue;
         db.exec(migrations[static_cast<std::size_t>(version)]);
+        if (version + 1 == 6) recompute_identities(db, options);
         db.exec(fmt::format("PRAGMA application_id = {}", Registry::application_id));
         db.exec(fmt::format("PRAGMA user_version = {}", version + 1));
         tx.commit();
     }
 }
 
+/// Schema 6: names lose their default-ignorable code points and identity keys are computed
+/// without them. A claimant that then is the same child as an older one (its names differed
+/// only by invisible characters) becomes a registration linked to it: no registration is lost,
+/// the count drops by one, and each such link is audited and reported.
+void recompute_identities(SQLite::Database& db, const RegistryOptions& options) {
+    struct Dirty {
+        std::int64_t id;
+        Registration r;
+    };
+    std::vector<Dirty> dirty;
+    {
+        SQLite::Statement st(db, "SELECT id, child_first_name, child_name_prefix, "
+                                 "child_last_name, child_birth_date, postcode FROM claimants");
+        while (st.executeStep()) {
+            Registration r;
+            r.child_first_name = st.getColumn(1).getString();
+            r.child_name_prefix = st.getColumn(2).getString();
+            r.child_last_name = st.getColumn(3).getString();
+            const auto ascii = [](const std::string& s) {
+                return std::all_of(s.begin(), s.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+            };
+            if (ascii(r.child_first_name) && ascii(r.child_name_prefix) && ascii(r.child_last_name)) {
+                continue; // no invisible characters: name and key stay as they are
+            }
+            r.child_birth_date = parse_date(st.getColumn(4).getString());
+            r.postcode = st.getColumn(5).getString();
+            dirty.push_back({st.getColumn(0).getInt64(), std::move(r)});
+        }
+    }
+    const std::string now = now_utc();
+    SQLite::Statement update(db, "UPDATE claimants SET child_first_name = ?, child_name_prefix = ?, "
+                                 "child_last_name = ?, identity_digest = ?, changed_at = ? "
+                                 "WHERE id = ?");
+    SQLite::Statement same(db, "SELECT id, child_first_name, child_name_prefix, child_last_name, "
+                               "child_birth_date, postcode FROM claimants WHERE identity_digest = ? "
+                               "AND id != ? ORDER BY id");
+    SQLite::Statement link(db, "INSERT INTO registrations (claimant_id, external_ref, "
+                               "registrant_name, registrant_email, registrant_phone, "
+                               "registrant_relation, consent, registered_at, source_id, "
+                               "source_line, added_at) SELECT ?1, external_ref, registrant_name, "
+                               "registrant_email, registrant_phone, registrant_relation, consent, "
+                               "registered_at, source_id, source_line, ?3 FROM claimants WHERE id = ?2");
+    SQLite::Statement move(db, "UPDATE registrations SET claimant_id = ?1 WHERE claimant_id = ?2");
+    SQLite::Statement remove(db, "DELETE FROM claimants WHERE id = ?");
+    SQLite::Statement touch(db, "UPDATE claimants SET changed_at = ? WHERE id = ?");
+    SQLite::Statement audit(db, "INSERT INTO audit (at, action, claimant_id, count, detail) "
+                                "VALUES (?, 'linked', ?, 1, ?)");
+    const auto clean = [](const std::string& name, bool optional) {
+        try {
+            return parse_name(name, optional);
+        } catch (const RuleError&) { // a name this build would refuse: kept, folded without them
+            return name;
+        }
+    };
+    for (Dirty& d : dirty) {
+        Registration& r = d.r;
+        r.child_first_name = clean(r.child_first_name, false);
+        r.child_name_prefix = clean(r.child_name_prefix, true);
+        r.child_last_name = clean(r.child_last_name, false);
+        const std::string key = identity_key(r);
+        const std::int64_t digest = identity_digest(key);
+        update.reset();
+        update.bind(1, r.child_first_name);
+        update.bind(2, r.child_name_prefix);
+        update.bind(3, r.child_last_name);
+        update.bind(4, digest);
+        update.bind(5, now);
+        update.bind(6, d.id);
+        update.exec();
+        // The oldest other claimant with the same key, if any.
+        std::optional<std::int64_t> other;
+        same.reset();
+        same.bind(1, digest);
+        same.bind(2, d.id);
+        while (!other && same.executeStep()) {
+            Registration o;
+            o.child_first_name = same.getColumn(1).getString();
+            o.child_name_prefix = same.getColumn(2).getString();
+            o.child_last_name = same.getColumn(3).getString();
+            o.child_birth_date = parse_date(same.getColumn(4).getString());
+            o.postcode = same.getColumn(5).getString();
+            if (identity_key(o) == key) other = same.getColumn(0).getInt64();
+        }
+        same.reset();
+        if (!other) continue;
+        const std::int64_t keep = std::min(d.id, *other);
+        const std::int64_t gone = std::max(d.id, *other);
+        for (SQLite::Statement* st : {&link, &move}) {
+            st->reset();
+            st->bind(1, keep);
+            st->bind(2, gone);
+            if (st == &link) st->bind(3, now);
+            st->exec();
+        }
+        remove.reset();
+        remove.bind(1, gone);
+        remove.exec();
+        touch.reset();
+        touch.bind(1, now);
+        touch.bind(2, keep);
+        touch.exec();
+        audit.reset();
+        audit.bind(1, now);
+        audit.bind(2, gone);
+        audit.bind(3, fmt::format("into={} by=migration-6", keep));
+        audit.exec();
+        if (options.on_notice) {
+            options.on_notice(fmt::format(
+                "schema 6: claimant {} is the same child as claimant {} (their names differed "
+                "only by invisible characters): now a registration linked to {}",
+                gone, keep, keep));
+        }
+    }
+}
+
 } // namespace
 
 Registry::Registry(const std::string& path, OpenMode mode, RegistryOptions options) : path_(path) {
-    if (!file_exists(path)) {
-        if (mode == OpenMode::read) {
-            throw NotFoundError(fmt::format(
-                "no registry at {} (create one with 'claimreg add' or 'claimreg import-csv', "
-                "or point --db / CLAIMREG_DB at an existing one)",
-                path));
-        }
-        create_private_file(path);
+    struct stat st {};
+    const bool exists = ::stat(path.c_str(), &st) == 0;
+    const bool empty = !exists || (S_ISREG(st.st_mode) && st.st_size == 0);
+    if (mode != OpenMode::write && !exists) throw no_registry(path);
+    if (mode != OpenMode::write && empty) {
+        throw NotFoundError(fmt::format("no registry in {}: an empty file (a writing command such "
+                                        "as 'claimreg import-csv' makes one there)",
+                                        path));
     }
+    if (!exists) create_private_file(path);
+    const int flags =
+        (mode == OpenMode::read ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE) | SQLite::OPEN_NOMUTEX;
     try {
-        db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_NOMUTEX,
-                                                 options.busy_timeout_ms);
+        db_ = std::make_unique<SQLite::Database>(path, flags, options.busy_timeout_ms);
+        harden(*db_);
+        opened_version_ = verify_registry(*db_, path);
     } catch (const SQLite::Exception& e) {
-        throw CannotCreateError(fmt::format("cannot open registry {}: {}", path, e.getErrorStr()));
+        const int code = e.getErrorCode() & 0xff;
+        if (mode != OpenMode::read || (code != SQLITE_CANTOPEN && code != SQLITE_READONLY)) {
+            if (code == SQLITE_BUSY || code == SQLITE_LOCKED) throw;
+            throw CannotCreateError(fmt::format("cannot open registry {}: {}", path, e.getErrorStr()));
+        }
+        // Read-only media: its -shm cannot be made, and no other process can be writing.
+        db_ = std::make_unique<SQLite::Database>(immutable_uri(path),
+                                                 SQLite::OPEN_READONLY | SQLite::OPEN_URI |
+                                                     SQLite::OPEN_NOMUTEX,
+                                                 options.busy_timeout_ms);
+        harden(*db_);
+        opened_version_ = verify_registry(*db_, path);
     }
+    const bool current = opened_version_ == Registry::schema_version;
+    const bool is_new = opened_version_ == 0;
+    if (!current && !is_new && (mode == OpenMode::read || !options.migrate)) {
+        throw DataError(fmt::format(
+            "registry {} has schema version {}; this claimreg reads version {}: run 'claimreg "
+            "migrate' to upgrade it (reading commands and dry runs never change a registry)",
+            path, opened_version_, Registry::schema_version));
+    }
+    if (mode == OpenMode::read) {
+        defend(*db_);
+        return;
+    }
+    if (exists) make_private(path, options); // before anything is written into it
     // For a new file (no effect on an existing one): 16 KiB pages make a bulk import about a
     // tenth faster than 4 KiB ones, and the registry a little smaller.
-    db_->exec(fmt::format("PRAGMA page_size = {}", Registry::page_size));
+    if (is_new) db_->exec(fmt::format("PRAGMA page_size = {}", Registry::page_size));
     db_->exec("PRAGMA foreign_keys = ON");
     db_->exec("PRAGMA secure_delete = ON");
     if (options.unjournaled) {
@@ -242,7 +547,14 @@ Registry::Registry(const std::string& path, OpenMode mode, RegistryOptions optio
         db_->exec("PRAGMA synchronous = FULL");
         enable_wal();
     }
-    migrate(*db_, path);
+    defend(*db_);
+    if (!current) {
+        migrate(*db_, opened_version_, options);
+        if (!is_new && options.on_notice) {
+            options.on_notice(fmt::format("registry {} migrated from schema version {} to {}",
+                                          path, opened_version_, Registry::schema_version));
+        }
+    }
 }
 
 void Registry::enable_wal() {
@@ -258,9 +570,11 @@ void remove_registry_files(const std::string& path) {
 Registry Registry::scratch() {
     Registry registry;
     registry.db_ = std::make_unique<SQLite::Database>("", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    harden(*registry.db_);
     registry.db_->exec("PRAGMA journal_mode = OFF");
     registry.db_->exec("PRAGMA synchronous = OFF");
-    migrate(*registry.db_, "(scratch)");
+    defend(*registry.db_);
+    migrate(*registry.db_, 0, RegistryOptions{});
     return registry;
 }
 
@@ -284,25 +598,28 @@ std::int64_t record_check(Registry& registry, const RuleSet& rules, Date as_of, 
 }
 
 std::vector<std::string> drop_claimants_schema(Registry& registry, std::string_view type,
-                                               std::string_view name_like) {
-    auto& db = registry.db();
-    SQLite::Statement objects(db, "SELECT name, sql FROM sqlite_schema WHERE type = ? AND "
-                                  "tbl_name = 'claimants' AND name LIKE ? AND sql IS NOT NULL");
-    objects.bind(1, std::string(type));
-    objects.bind(2, std::string(name_like));
-    std::vector<std::string> names;
+                                               std::string_view prefix) {
     std::vector<std::string> definitions;
-    while (objects.executeStep()) {
-        names.push_back(objects.getColumn(0).getString());
-        definitions.push_back(objects.getColumn(1).getString());
-    }
-    objects.reset();
-    for (const auto& name : names) {
-        std::string quoted; // an identifier in double quotes, its own quotes doubled
-        for (const char c : name) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-        db.exec(fmt::format("DROP {} \"{}\"", type == "index" ? "INDEX" : "TRIGGER", quoted));
+    for (const SchemaObject& o : reference_schema(Registry::schema_version)) {
+        if (o.type != type || o.table != "claimants" || o.sql.empty() ||
+            o.name.compare(0, prefix.size(), prefix) != 0) {
+            continue;
+        }
+        // Our own names: plain identifiers.
+        registry.db().exec(fmt::format("DROP {} {}", type == "index" ? "INDEX" : "TRIGGER", o.name));
+        definitions.push_back(o.sql);
     }
     return definitions;
+}
+
+void register_direct_function(Registry& registry, const char* name, int arguments, void* context,
+                              void (*impl)(sqlite3_context*, int, sqlite3_value**)) {
+    const int rc = sqlite3_create_function(registry.db().getHandle(), name, arguments,
+                                           SQLITE_UTF8 | SQLITE_DIRECTONLY, context, impl, nullptr,
+                                           nullptr);
+    if (rc != SQLITE_OK && impl != nullptr) {
+        throw Error(fmt::format("cannot register SQL function {}", name), ExitStatus::internal);
+    }
 }
 
 TallyWriter::TallyWriter(Registry& registry)
@@ -473,12 +790,11 @@ bool same_email(std::string_view a, std::string_view b) {
 
 Registrar::Registrar(Registry& registry)
     : registry_(registry), st_(std::make_unique<Statements>(registry.db())) {
-    // Above the highest id stored and the highest erased one: rowids alone would hand an
-    // erased claimant's id (and its audit trail) to the next child.
+    // Above the highest id stored and every id in the audit (erased, or linked into another
+    // claimant): rowids alone would hand such an id (and its audit trail) to the next child.
     next_id_ = 1 + registry.db()
                        .execAndGet("SELECT max(coalesce((SELECT max(id) FROM claimants), 0), "
-                                   "coalesce((SELECT max(claimant_id) FROM audit WHERE action = "
-                                   "'erased'), 0))")
+                                   "coalesce((SELECT max(claimant_id) FROM audit), 0))")
                        .getInt64();
     first_id_ = next_id_;
 }
@@ -507,7 +823,7 @@ void Registrar::begin_bulk(std::uint64_t expected_rows) {
     // Rebuilding costs about as much as maintaining the indexes for a quarter of the rows.
     drop_indexes_after_ = std::max<std::uint64_t>(20000, claimants / 4);
     // New claimants are tallied here and added to `tallies` once, by end_bulk().
-    drop_schema("trigger", "tallies_%");
+    drop_schema("trigger", "tallies_");
 }
 
 void Registrar::reset_statements() {
@@ -517,9 +833,9 @@ void Registrar::reset_statements() {
     }
 }
 
-void Registrar::drop_schema(std::string_view type, std::string_view name_like) {
+void Registrar::drop_schema(std::string_view type, std::string_view prefix) {
     reset_statements();
-    for (auto& definition : drop_claimants_schema(registry_, type, name_like)) {
+    for (auto& definition : drop_claimants_schema(registry_, type, prefix)) {
         dropped_schema_.push_back(std::move(definition));
     }
 }
@@ -661,7 +977,7 @@ AddResult Registrar::add(const Registration& r, const Row& row, const StoredVerd
     }
     if (keys_ && !indexes_dropped_ && ++inserted_ > drop_indexes_after_) {
         // Many new rows: building the indexes once at the end is cheaper than maintaining them.
-        drop_schema("index", "%");
+        drop_schema("index", "");
         indexes_dropped_ = true;
     }
     const std::int64_t id = next_id_++;

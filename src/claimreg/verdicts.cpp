@@ -77,19 +77,16 @@ void sql_scan(sqlite3_context* ctx, int, sqlite3_value** argv) {
 // Registers claimreg_scan for the lifetime of one evaluation.
 class ScanFunction {
   public:
-    ScanFunction(Registry& registry, EvalContext& context) : db_(registry.db().getHandle()) {
-        sqlite3_create_function(db_, "claimreg_scan", 14, SQLITE_UTF8, &context, sql_scan, nullptr,
-                                nullptr);
+    // Direct only: a trigger or view of the file can never call it.
+    ScanFunction(Registry& registry, EvalContext& context) : registry_(registry) {
+        register_direct_function(registry, "claimreg_scan", 14, &context, sql_scan);
     }
-    ~ScanFunction() {
-        sqlite3_create_function(db_, "claimreg_scan", 14, SQLITE_UTF8, nullptr, nullptr, nullptr,
-                                nullptr);
-    }
+    ~ScanFunction() { register_direct_function(registry_, "claimreg_scan", 14, nullptr, nullptr); }
     ScanFunction(const ScanFunction&) = delete;
     ScanFunction& operator=(const ScanFunction&) = delete;
 
   private:
-    sqlite3* db_;
+    Registry& registry_;
 };
 
 // Evaluates the rows `where` selects (`?1` may be bound by `bind_extra`) in one read-only scan,
@@ -112,7 +109,7 @@ void evaluate_and_store(Registry& registry, EvalContext& context, std::string_vi
     constexpr std::size_t tally_by_hand_from = 1000;
     const bool by_hand = context.changed.size() >= tally_by_hand_from;
     const std::vector<std::string> triggers =
-        by_hand ? drop_claimants_schema(registry, "trigger", "tallies_%") : std::vector<std::string>();
+        by_hand ? drop_claimants_schema(registry, "trigger", "tallies_") : std::vector<std::string>();
     {
         SQLite::Statement store(registry.db(),
                                 "UPDATE claimants SET verdict = ?1, reasons = ?2, age_band = ?3, "

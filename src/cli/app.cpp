@@ -24,6 +24,15 @@ constexpr const char* exit_status_footer = R"(Exit status:
 
 } // namespace
 
+RegistryOptions GlobalOptions::registry_options() const {
+    RegistryOptions options;
+    options.busy_timeout_ms = busy_timeout_ms;
+    if (!quiet) {
+        options.on_notice = [](const std::string& text) { fmt::print(stderr, "claimreg: {}\n", text); };
+    }
+    return options;
+}
+
 ExitStatus run(int argc, char** argv) {
     CLI::App app{"claimreg: the claimant registry of the TikTok mass claim for children in the "
                  "Netherlands",
@@ -56,6 +65,7 @@ ExitStatus run(int argc, char** argv) {
     setup_show(app, global, outcome);
     setup_withdraw(app, global, outcome);
     setup_erase(app, global, outcome);
+    setup_migrate(app, global, outcome);
 
     try {
         app.parse(argc, argv);

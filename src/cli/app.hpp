@@ -16,8 +16,8 @@ struct GlobalOptions {
     bool quiet = false;
     int busy_timeout_ms = 5000;
 
-    /// Registry connection settings from these options.
-    RegistryOptions registry_options() const { return RegistryOptions{busy_timeout_ms}; }
+    /// Registry connection settings from these options; notices go to stderr unless quiet.
+    RegistryOptions registry_options() const;
 };
 
 /// What a subcommand's callback reports back to run().
@@ -34,6 +34,7 @@ void setup_stats(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_show(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_withdraw(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_erase(CLI::App& app, const GlobalOptions& global, Outcome& out);
+void setup_migrate(CLI::App& app, const GlobalOptions& global, Outcome& out);
 
 /// Parses the command line and runs the chosen subcommand. Throws claimreg::Error (and
 /// CLI::ParseError for usage errors, help and version); main() maps them to exit statuses.

@@ -110,7 +110,7 @@ ExitStatus run_check(const CheckOptions& opt, const GlobalOptions& global, bool 
     }
     if (opt.all && !opt.ids.empty()) throw UsageError("give claimant ids or --all, not both");
 
-    Registry registry(global.db, OpenMode::read, global.registry_options());
+    Registry registry(global.db, OpenMode::update, global.registry_options());
     if (opt.all) {
         const VerdictCounts counts = check_all_claimants(registry, rules, as_of);
         const auto count = [&](VerdictKind v) { return counts[static_cast<std::size_t>(v)]; };

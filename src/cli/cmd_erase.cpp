@@ -45,7 +45,7 @@ ExitStatus run_erase(const EraseOptions& opt, const GlobalOptions& global) {
         throw UsageError("erase removes personal data for good: confirm on a terminal, or give "
                          "--force");
     }
-    Registry registry(global.db, OpenMode::read, global.registry_options());
+    Registry registry(global.db, OpenMode::update, global.registry_options());
     if (!opt.force && !confirmed(opt.id, linked_registration_count(registry, opt.id))) {
         notice(global.quiet, "nothing erased");
         return ExitStatus::ok;

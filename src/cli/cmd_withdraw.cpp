@@ -24,7 +24,7 @@ std::string since(const std::string& at) {
 
 ExitStatus run_withdraw(const WithdrawOptions& opt, const GlobalOptions& global) {
     const State target = opt.opt_out ? State::opted_out : State::withdrawn;
-    Registry registry(global.db, OpenMode::read, global.registry_options());
+    Registry registry(global.db, OpenMode::update, global.registry_options());
     const WithdrawResult r = withdraw_claimant(registry, opt.id, target, today(), now_utc());
     if (r.changed) {
         notice(global.quiet, "claimant {} {}; verdict {} ({})", opt.id,

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# A registry written by schema version 1 (tests/fixtures/registry-v1.sql) opens with this build,
-# migrates to the current version, and keeps every row; duplicates are still found.
+# A registry written by schema version 1 (tests/fixtures/registry-v1.sql) is read only once
+# migrated (`claimreg migrate`, or any writing command), keeps every row, and duplicates are still
+# found. Schema 6 (tests/fixtures/registry-v5-invisible.sql): claimants whose names differed only
+# by invisible characters become registrations linked to the oldest, reported, none lost.
 . "$SRC_DIR/tests/cli/lib.sh"
 
 sqlite3 v1.db < "$SRC_DIR/tests/fixtures/registry-v1.sql"
@@ -11,7 +13,17 @@ linked_columns="r.id, claimant_id, external_ref, registrant_name, registrant_ema
 claimants_before=$(sql v1.db "SELECT $columns, source, rule_set, checked_at FROM claimants AS c ORDER BY c.id")
 linked_before=$(sql v1.db "SELECT $linked_columns, source FROM registrations AS r ORDER BY r.id")
 
-# A reading command migrates it.
+# A reading command refuses it and says how to migrate; `migrate` does it and says so.
+run --db v1.db stats --by state --format csv
+expect_status 65
+expect_err "claimreg: registry v1.db has schema version 1; this claimreg reads version 6: run 'claimreg migrate' to upgrade it (reading commands and dry runs never change a registry)"
+expect_eq "$(sql v1.db 'PRAGMA user_version')" "1" "schema version after a reading command"
+run --db v1.db migrate
+expect_status 0
+expect_err "claimreg: registry v1.db migrated from schema version 1 to 6"
+run --db v1.db migrate
+expect_status 0
+expect_err "claimreg: registry v1.db is at schema version 6: nothing to do"
 run --db v1.db stats --by state --format csv
 expect_status 0
 expect_out "state,count
@@ -50,8 +62,40 @@ sqlite3 v1b.db < "$SRC_DIR/tests/fixtures/registry-v1.sql"
 (printf 'BEGIN IMMEDIATE;\nSELECT 1;\n'; sleep 2; printf 'ROLLBACK;\n') | sqlite3 v1b.db >/dev/null &
 locker=$!
 sleep 0.5
-run --busy-timeout 200 --db v1b.db stats --count
+run --busy-timeout 200 --db v1b.db migrate
 expect_status 75
 wait "$locker"
 expect_eq "$(sql v1b.db 'PRAGMA user_version')" "1" "schema version after a busy migration"
+run --db nothing.db migrate
+expect_status 66
+[ -e nothing.db ] && fail "migrate created a registry"
+
+# ---- schema 6: invisible characters no longer make a second claimant ---------------------------
+sqlite3 v5.db < "$SRC_DIR/tests/fixtures/registry-v5-invisible.sql"
+chmod 600 v5.db
+expect_eq "$(sql v5.db 'SELECT count(*) FROM claimants')" "7" "claimants in the schema-5 fixture"
+refs_before=$(sql v5.db "SELECT external_ref FROM claimants UNION ALL SELECT external_ref FROM registrations ORDER BY 1" | tr '\n' ' ')
+run --db v5.db migrate
+expect_status 0
+expect_err "claimreg: schema 6: claimant 2 is the same child as claimant 1 (their names differed only by invisible characters): now a registration linked to 1
+claimreg: schema 6: claimant 3 is the same child as claimant 1 (their names differed only by invisible characters): now a registration linked to 1
+claimreg: schema 6: claimant 4 is the same child as claimant 1 (their names differed only by invisible characters): now a registration linked to 1
+claimreg: schema 6: claimant 5 is the same child as claimant 1 (their names differed only by invisible characters): now a registration linked to 1
+claimreg: registry v5.db migrated from schema version 5 to 6"
+# Sem (1), his look-alike with a Cyrillic letter (6, for review), Lotte (7).
+expect_eq "$(sql v5.db 'SELECT group_concat(id) FROM (SELECT id FROM claimants ORDER BY id)')" "1,6,7" "claimants after schema 6"
+expect_eq "$(sql v5.db 'SELECT hex(child_first_name) FROM claimants WHERE id = 1')" "53656D" "the kept claimant's name"
+expect_eq "$(sql v5.db "SELECT group_concat(external_ref || ':' || claimant_id, ' ') FROM (SELECT * FROM registrations ORDER BY id)")" "REF-B:1 REF-C:1 REF-D:1 REF-E:1" "linked registrations"
+expect_eq "$(sql v5.db "SELECT external_ref FROM claimants UNION ALL SELECT external_ref FROM registrations ORDER BY 1" | tr '\n' ' ')" "$refs_before" "every registration kept"
+expect_eq "$(sql v5.db "SELECT group_concat(claimant_id || ' ' || detail, ',') FROM (SELECT * FROM audit WHERE action = 'linked' ORDER BY id)")" "2 into=1 by=migration-6,3 into=1 by=migration-6,4 into=1 by=migration-6,5 into=1 by=migration-6" "audited links"
+run --db v5.db stats --count
+expect_out "3"
+# The dump again adds nothing: each reference is known, invisible characters or not.
+printf 'external_ref,child_first_name,child_name_prefix,child_last_name,child_birth_date,postcode,platform,first_use,registrant_name,registrant_email,registrant_relation,consent\nREF-C,Sem,de,Vr\xc2\xadies,2012-04-05,1234 AB,tiktok,2019-06-01,Ouder,ouder3@example.nl,parent,ja\nREF-H,Sem,de,Vries\xe2\x80\x8b,2012-04-05,1234 AB,tiktok,2019-06-01,Ouder,ouder9@example.nl,parent,ja\n' > again.csv
+run --db v5.db import-csv --json again.csv
+expect_status 0
+expect_out '{"rows_read":2,"imported":0,"duplicates":2,"rejected":0}'
+# New ids stay above the ids linked away.
+run --db v5.db add --child-first-name Noor --child-last-name Jansen --child-birth-date 2013-01-02 --postcode 1234AB --platform tiktok --first-use 2020-01-01 --registrant-name X --registrant-email x@example.nl --registrant-relation parent
+expect_out "8"
 finish

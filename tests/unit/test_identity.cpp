@@ -102,3 +102,11 @@ TEST_CASE("identity: FNV-1a digest") {
           static_cast<std::int64_t>(0x2ee71d57ff3fe3eaULL));
     CHECK(identity_digest("a|b") != identity_digest("a|c"));
 }
+
+TEST_CASE("identity: invisible characters fold away (names stored before they were removed)") {
+    CHECK(fold_name("Se\u200Bm") == "sem");
+    CHECK(fold_name("Vr\u00ADies") == "vries");
+    CHECK(fold_name("\uFEFFSem") == "sem");
+    CHECK(fold_name("Vri\u200Des\u2060") == "vries");
+    CHECK(fold_name("S\u0435m") != "sem"); // a look-alike is another name (rejected on input)
+}

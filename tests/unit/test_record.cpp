@@ -627,3 +627,21 @@ TEST_CASE("record: parse_registration accepts variants") {
     CHECK(r.child_first_name == "Zoë");
     CHECK(r.registered_at == "2024-01-15");
 }
+
+TEST_CASE("record: names lose default-ignorable code points and may not mix scripts in a word") {
+    CHECK(parse_name("Se\u200Bm") == "Sem");              // zero-width space
+    CHECK(parse_name("Vr\u00ADies") == "Vries");           // soft hyphen
+    CHECK(parse_name("\uFEFFSem") == "Sem");               // a BOM inside the cell
+    CHECK(parse_name("Vri\u200Des") == "Vries");           // zero-width joiner
+    CHECK(parse_name("van\u200B der \u2060Berg") == "van der Berg");
+    CHECK(parse_name("\u200B", true).empty());
+    CHECK(rule_of([] { (void)parse_name("\u200B\u00AD"); }) == "required");
+    CHECK(rule_of([] { (void)parse_name("S\u0435m"); }) ==
+          "mixes letters of different scripts in one word");
+    CHECK(rule_of([] { (void)parse_name("Anna Ma\u0440ia"); }) ==
+          "mixes letters of different scripts in one word");
+    CHECK(parse_name("Анна") == "Анна");
+    CHECK(parse_name("Anna Петрова") == "Anna Петрова"); // one script a word
+    CHECK(parse_name("山田たろう") == "山田たろう");     // Han with Hiragana: one Japanese name
+    CHECK(parse_name("Zoë O'Brien-Müller") == "Zoë O'Brien-Müller");
+}

@@ -4,6 +4,9 @@
 #include <deque>
 #include <string>
 
+#include <fmt/format.h>
+#include <sqlite3.h>
+
 #include "claimreg/eligibility.hpp"
 #include "claimreg/registry.hpp"
 #include "sample.hpp"
@@ -141,4 +144,41 @@ TEST_CASE("registry: a linked registration marks its claimant changed") {
     CHECK(linked.outcome == AddOutcome::linked);
     CHECK(linked.id == id);
     CHECK(db.execAndGet("SELECT changed_at > '2024' FROM claimants").getInt() == 1);
+}
+
+TEST_CASE("registry: the indexes and triggers bulk code drops come back from this build's SQL") {
+    Registry registry = Registry::scratch();
+    WriteTransaction tx(registry);
+    const auto objects = [&](const char* type) {
+        return registry.db()
+            .execAndGet(fmt::format("SELECT group_concat(name || ':' || sql, ';') FROM (SELECT "
+                                    "* FROM sqlite_schema WHERE type = '{}' ORDER BY name)",
+                                    type))
+            .getString();
+    };
+    const std::string triggers = objects("trigger");
+    const std::vector<std::string> dropped = drop_claimants_schema(registry, "trigger", "tallies_");
+    CHECK(dropped.size() == 3);
+    for (const auto& sql : dropped) CHECK(sql.rfind("CREATE TRIGGER tallies_", 0) == 0);
+    CHECK(objects("trigger").find("tallies_") == std::string::npos);
+    for (const auto& sql : dropped) registry.db().exec(sql);
+    CHECK(objects("trigger") == triggers);
+    CHECK(drop_claimants_schema(registry, "index", "").size() == 2);
+}
+
+TEST_CASE("registry: claimreg's SQL functions cannot be called from schema code") {
+    Registry registry = Registry::scratch();
+    int calls = 0;
+    const auto impl = [](sqlite3_context* ctx, int, sqlite3_value**) {
+        ++*static_cast<int*>(sqlite3_user_data(ctx));
+        sqlite3_result_int(ctx, 1);
+    };
+    register_direct_function(registry, "claimreg_probe", 0, &calls, impl);
+    CHECK(registry.db().execAndGet("SELECT claimreg_probe()").getInt() == 1);
+    registry.db().exec("CREATE TABLE t (x); CREATE TABLE u (x); CREATE TRIGGER probe AFTER INSERT "
+                       "ON t BEGIN INSERT INTO u VALUES (claimreg_probe()); END;");
+    CHECK_THROWS_WITH_AS(registry.db().exec("INSERT INTO t VALUES (1)"),
+                         doctest::Contains("unsafe use of claimreg_probe()"), SQLite::Exception);
+    CHECK(calls == 1);
+    register_direct_function(registry, "claimreg_probe", 0, nullptr, nullptr);
 }
