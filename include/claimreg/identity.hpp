@@ -1,6 +1,8 @@
 #pragma once
 // Who is the same child: the duplicate key of SPEC.md "Identity and duplicates".
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -28,39 +30,62 @@ namespace claimreg {
 
 /// A compact in-memory multimap from 64-bit digests to claimant ids (open addressing), used
 /// by bulk imports to find duplicate candidates without a query per row: 8-byte slots (32
-/// bits of the mixed digest, which also choose the slot, and the id), at most half full so
-/// that a lookup reads one or two slots. Ids must fit in 32 bits. A hit is only a candidate;
-/// callers confirm it against the stored row.
+/// bits of the mixed digest, which also choose the slot, and the id), reserved half full so
+/// that a lookup reads one or two slots. The table is split into 64 segments that grow one at a
+/// time: however wrong the reserved size, growing never holds more than one segment twice
+/// (a single table would hold its old and new copies at once, three times its size). Ids must
+/// fit in 32 bits. A hit is only a candidate; callers confirm it against the stored row.
 class KeyIndex {
   public:
+    KeyIndex() = default;
+    ~KeyIndex();
+    KeyIndex(const KeyIndex&) = delete;
+    KeyIndex& operator=(const KeyIndex&) = delete;
+
     /// Adds `id` under `digest`.
     void insert(std::int64_t digest, std::int64_t id);
     /// Calls `visit(id)` for every id stored under `digest`.
     template <typename Visit> void for_each(std::int64_t digest, Visit visit) const {
-        if (slots_.empty()) return;
         const std::uint32_t print = fingerprint(digest);
-        for (std::size_t i = home(print);; i = next(i)) {
-            if (slots_[i].print == 0) return;
-            if (slots_[i].print == print) visit(static_cast<std::int64_t>(slots_[i].id));
+        const Segment& seg = segments_[segment_of(print)];
+        if (seg.capacity == 0) return;
+        for (std::size_t i = home(seg, print);; i = next(seg, i)) {
+            if (seg.slots[i].print == 0) return;
+            if (seg.slots[i].print == print) visit(static_cast<std::int64_t>(seg.slots[i].id));
         }
     }
     /// Starts loading the slots of `digest` into the cache, for a for_each() soon after.
     /// Always inlined: GCC finds a function that only prefetches free of side effects and
     /// drops calls to it.
     [[gnu::always_inline]] void prefetch(std::int64_t digest) const {
-        if (!slots_.empty()) __builtin_prefetch(&slots_[home(fingerprint(digest))]);
+        const std::uint32_t print = fingerprint(digest);
+        const Segment& seg = segments_[segment_of(print)];
+        if (seg.capacity != 0) __builtin_prefetch(&seg.slots[home(seg, print)]);
     }
-    /// Makes room for `entries` without growing (growth doubles the memory for a moment).
+    /// Makes room for `entries` without growing; call it while empty (it lays the segments out
+    /// in one block, which can use huge pages).
     void reserve(std::size_t entries);
     /// Number of entries.
     std::size_t size() const { return size_; }
+    /// Bytes of memory the slots take.
+    std::size_t bytes() const;
 
   private:
     struct Slot {
         std::uint32_t print; ///< fingerprint(); 0: empty
         std::uint32_t id;
     };
-    // Mixes the bits (the slot is chosen by the high bits).
+    struct Segment {
+        Slot* slots = nullptr;
+        std::size_t capacity = 0;
+        std::size_t size = 0;
+        bool owned = false; ///< its own allocation (else a part of the reserved block)
+    };
+    static constexpr unsigned segment_bits = 6;
+    static constexpr unsigned home_bits = 32 - segment_bits;
+    static constexpr std::size_t segment_count = std::size_t{1} << segment_bits;
+
+    // Mixes the bits (the segment and slot are chosen by the high bits).
     static std::uint64_t normalise(std::int64_t digest) {
         auto x = static_cast<std::uint64_t>(digest);
         x ^= x >> 33;
@@ -73,15 +98,22 @@ class KeyIndex {
         const auto print = static_cast<std::uint32_t>(normalise(digest) >> 32);
         return print == 0 ? 1 : print;
     }
-    /// The first slot for a fingerprint: scaled to the table (any size, not only 2^n).
-    std::size_t home(std::uint32_t print) const {
-        return static_cast<std::size_t>((std::uint64_t{print} * slots_.size()) >> 32); // size < 2^32
+    static std::size_t segment_of(std::uint32_t print) { return print >> home_bits; }
+    /// The first slot for a fingerprint in its segment: scaled to the segment (any size).
+    static std::size_t home(const Segment& seg, std::uint32_t print) {
+        const std::uint64_t low = print & ((std::uint32_t{1} << home_bits) - 1);
+        return static_cast<std::size_t>((low * seg.capacity) >> home_bits);
     }
-    std::size_t next(std::size_t i) const { return i + 1 == slots_.size() ? 0 : i + 1; }
-    void grow();
-    void rehash(std::size_t capacity);
+    static std::size_t next(const Segment& seg, std::size_t i) {
+        return i + 1 == seg.capacity ? 0 : i + 1;
+    }
+    void rehash(Segment& seg, std::size_t capacity);
+    static void place(Segment& seg, Slot slot);
+    void release(Segment& seg);
 
-    std::vector<Slot> slots_;
+    std::array<Segment, segment_count> segments_{};
+    void* block_ = nullptr; ///< the reserved segments, one mapping
+    std::size_t block_bytes_ = 0;
     std::size_t size_ = 0;
 };
 

@@ -144,34 +144,76 @@ void advise_huge_pages(void* data, std::size_t bytes) {
 
 } // namespace
 
-void KeyIndex::reserve(std::size_t entries) {
-    const std::size_t capacity = std::max<std::size_t>(1024, entries * 2 + 1);
-    if (capacity > slots_.size()) rehash(capacity);
+KeyIndex::~KeyIndex() {
+    for (Segment& seg : segments_) {
+        if (seg.owned) std::free(seg.slots);
+    }
+    if (block_ != nullptr) ::munmap(block_, block_bytes_);
 }
 
-void KeyIndex::grow() { rehash(slots_.empty() ? 1024 : slots_.size() * 2); }
+std::size_t KeyIndex::bytes() const {
+    std::size_t n = 0;
+    for (const Segment& seg : segments_) n += seg.capacity * sizeof(Slot);
+    return n;
+}
 
-void KeyIndex::rehash(std::size_t capacity) {
-    std::vector<Slot> old = std::move(slots_);
-    slots_ = std::vector<Slot>();
-    slots_.reserve(capacity); // not yet touched: its pages can still become huge ones
-    advise_huge_pages(slots_.data(), capacity * sizeof(Slot));
-    slots_.resize(capacity);
-    for (const Slot& s : old) {
-        if (s.print == 0) continue;
-        std::size_t i = home(s.print);
-        while (slots_[i].print != 0) i = next(i);
-        slots_[i] = s;
+void KeyIndex::reserve(std::size_t entries) {
+    if (size_ != 0 || block_ != nullptr) return; // only a fresh index is laid out in one block
+    const std::size_t capacity = std::max<std::size_t>(64, 2 * (entries / segment_count) + 1);
+    const std::size_t bytes = capacity * segment_count * sizeof(Slot);
+    void* block = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (block == MAP_FAILED) throw std::bad_alloc();
+    advise_huge_pages(block, bytes); // zero-filled on first touch, as empty slots are
+    block_ = block;
+    block_bytes_ = bytes;
+    for (std::size_t i = 0; i < segment_count; ++i) {
+        release(segments_[i]);
+        segments_[i] = Segment{static_cast<Slot*>(block) + i * capacity, capacity, 0, false};
     }
 }
 
+void KeyIndex::release(Segment& seg) {
+    if (seg.owned) {
+        std::free(seg.slots);
+    } else if (seg.slots != nullptr) {
+        // A part of the block: give its whole pages back (the mapping itself stays).
+        constexpr std::uintptr_t page = 4096;
+        const auto begin = reinterpret_cast<std::uintptr_t>(seg.slots);
+        const std::uintptr_t first = (begin + page - 1) & ~(page - 1);
+        const std::uintptr_t end = (begin + seg.capacity * sizeof(Slot)) & ~(page - 1);
+        if (end > first) (void)::madvise(reinterpret_cast<void*>(first), end - first, MADV_DONTNEED);
+    }
+    seg = Segment{};
+}
+
+void KeyIndex::place(Segment& seg, Slot slot) {
+    std::size_t i = home(seg, slot.print);
+    while (seg.slots[i].print != 0) i = next(seg, i);
+    seg.slots[i] = slot;
+    ++seg.size;
+}
+
+void KeyIndex::rehash(Segment& seg, std::size_t capacity) {
+    auto* slots = static_cast<Slot*>(std::calloc(capacity, sizeof(Slot)));
+    if (slots == nullptr) throw std::bad_alloc();
+    Segment grown{slots, capacity, 0, true};
+    for (std::size_t i = 0; i < seg.capacity; ++i) {
+        if (seg.slots[i].print != 0) place(grown, seg.slots[i]);
+    }
+    release(seg);
+    seg = grown;
+}
+
 void KeyIndex::insert(std::int64_t digest, std::int64_t id) {
-    if ((size_ + 1) * 2 > slots_.size()) grow();
     if (id < 0 || id > std::int64_t{UINT32_MAX}) throw std::length_error("claimant id beyond 32 bits");
     const std::uint32_t print = fingerprint(digest);
-    std::size_t i = home(print);
-    while (slots_[i].print != 0) i = next(i);
-    slots_[i] = Slot{print, static_cast<std::uint32_t>(id)};
+    Segment& seg = segments_[segment_of(print)];
+    // At most 60% full; growing by half keeps the memory of a segment that outgrew its
+    // reservation within 1.7 to 2.5 slots an entry.
+    if ((seg.size + 1) * 5 > seg.capacity * 3) {
+        rehash(seg, std::max<std::size_t>(64, seg.capacity + seg.capacity / 2));
+    }
+    place(seg, Slot{print, static_cast<std::uint32_t>(id)});
     ++size_;
 }
 

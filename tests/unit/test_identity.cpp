@@ -1,6 +1,8 @@
 #include "claimreg/identity.hpp"
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -109,4 +111,34 @@ TEST_CASE("identity: invisible characters fold away (names stored before they we
     CHECK(fold_name("\uFEFFSem") == "sem");
     CHECK(fold_name("Vri\u200Des\u2060") == "vries");
     CHECK(fold_name("S\u0435m") != "sem"); // a look-alike is another name (rejected on input)
+}
+
+TEST_CASE("identity: KeyIndex finds every id, also far beyond what was reserved") {
+    for (const std::size_t reserved : {std::size_t{0}, std::size_t{1000}, std::size_t{200000}}) {
+        KeyIndex keys;
+        keys.reserve(reserved);
+        constexpr std::int64_t n = 100000;
+        for (std::int64_t i = 1; i <= n; ++i) keys.insert(identity_digest(std::to_string(i)), i);
+        keys.insert(identity_digest("7"), n + 1); // a second id under one digest
+        CHECK(keys.size() == static_cast<std::size_t>(n + 1));
+        bool all = true;
+        for (std::int64_t i = 1; i <= n; ++i) {
+            bool found = false;
+            keys.for_each(identity_digest(std::to_string(i)), [&](std::int64_t id) {
+                found = found || id == i;
+            });
+            all = all && found;
+        }
+        CHECK(all);
+        std::vector<std::int64_t> sevens;
+        keys.for_each(identity_digest("7"), [&](std::int64_t id) { sevens.push_back(id); });
+        std::sort(sevens.begin(), sevens.end());
+        CHECK(sevens == std::vector<std::int64_t>{7, n + 1});
+        std::size_t misses = 0;
+        keys.for_each(identity_digest("absent"), [&](std::int64_t) { ++misses; });
+        CHECK(misses == 0);
+        // Reserved well: 2 slots an entry; grown: at most 2.5 (8 bytes a slot).
+        const double per_entry = static_cast<double>(keys.bytes()) / static_cast<double>(n);
+        CHECK_MESSAGE(per_entry <= (reserved >= 200000 ? 16.0 * 2.0 + 0.5 : 20.5), per_entry);
+    }
 }
