@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace claimreg {
 
@@ -18,10 +19,6 @@ using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 /// Opens `path` for reading, or stdin for `-`. Throws NotFoundError for a missing file or a
 /// directory, IoError when it cannot be read.
 FilePtr open_input(const std::string& path);
-
-/// Creates or truncates `path` with mode 0600 (also when it existed with other bits).
-/// Throws CannotCreateError.
-FilePtr create_private_file(const std::string& path);
 
 /// A private (0600) temporary file beside a target: `DIR/.NAME.TAG-XXXXXX`, locked (flock) for
 /// as long as it is open, so that a later process can tell a killed writer's leftover (which
@@ -50,50 +47,77 @@ class LockedTempFile {
     int fd_ = -1;
 };
 
-/// An output file replaced atomically: written to a private (0600) temporary file in the same
-/// directory, which commit() makes durable and renames over the target. Until then the target
-/// (if any) is untouched; a writer that fails, is killed or is interrupted never leaves a half
-/// file under the target's name. Not committed: the destructor removes the temporary file.
-class AtomicFile {
-  public:
-    /// Creates the temporary file next to `path`. Throws CannotCreateError (a missing
-    /// directory, no permission, `path` is a directory).
-    explicit AtomicFile(const std::string& path);
-    ~AtomicFile();
-    AtomicFile(const AtomicFile&) = delete;
-    AtomicFile& operator=(const AtomicFile&) = delete;
-
-    /// The stream to write to (owned; valid until commit()).
-    std::FILE* get() const { return file_; }
-    /// The temporary file's path (for cleanup after a signal).
-    const std::string& temp_path() const { return temp_; }
-    /// Flushes, fsyncs and closes the file, renames it over the target and fsyncs the
-    /// directory. Throws IoError (a write or sync failure: the target is untouched and the
-    /// temporary file removed) or CannotCreateError (the rename failed).
-    void commit();
-
-  private:
-    void discard() noexcept;
-    std::string path_;
-    std::string temp_;
-    std::unique_ptr<LockedTempFile> lock_;
-    std::string dir_;
-    std::FILE* file_ = nullptr;
-    bool committed_ = false;
-};
-
 /// While alive, SIGINT, SIGTERM and SIGHUP first remove the file at `path` (a temporary
-/// file in progress) and then end the process as usual. One at a time.
+/// file in progress) and then end the process as usual. A signal that was ignored when the
+/// first guard was set up (`nohup`, `trap '' HUP`) stays ignored. Guards nest (up to four
+/// files at a time; a path longer than PATH_MAX or a fifth file is not guarded); the last one
+/// to go restores the previous handlers.
 class RemoveOnSignal {
   public:
+    /// Guards `path` until destroyed.
     explicit RemoveOnSignal(const std::string& path);
     ~RemoveOnSignal();
     RemoveOnSignal(const RemoveOnSignal&) = delete;
     RemoveOnSignal& operator=(const RemoveOnSignal&) = delete;
 
   private:
-    std::array<void (*)(int), 3> previous_{};
-    bool armed_ = false;
+    int slot_ = -1; ///< which guarded path is this one's, or -1: not guarded
 };
+
+/// The files an output must never be written over: the registry (by name, so also before it
+/// exists; with its `-wal`, `-shm` and `-journal` files) and the command's input (an open
+/// descriptor, so also standard input).
+struct OutputGuard {
+    std::string registry; ///< the registry's path, or empty
+    int input_fd = -1;    ///< the input's descriptor, or -1
+};
+
+/// A file claimreg writes for the user (an export, a rejects file, a report). The path is
+/// resolved first, following symlinks (a chain, or a dangling link whose target is created),
+/// and refused when it is one of the guarded files, before anything is written anywhere.
+/// Then:
+/// - a regular file or a new path is written to a private (0600) temporary file in the
+///   target's directory, which commit() makes durable and renames over the target: until then
+///   the target is untouched, and an output never committed (a failed or refused run, a
+///   signal) leaves no file behind;
+/// - a FIFO, a character device and an open descriptor (`/dev/stdout`, `/dev/fd/N`,
+///   `/proc/self/fd/N`) are written to directly: never renamed over, unlinked or chmod-ed.
+class OutputFile {
+  public:
+    /// Opens the output `path`, which the command line names with `option` (`--output`).
+    /// Throws UsageError (naming the option) when it is one of `guard`'s files, and
+    /// CannotCreateError when it cannot be written: a missing directory, a directory, a
+    /// symlink loop, a socket, an existing file the user may not write.
+    OutputFile(const std::string& path, std::string_view option, const OutputGuard& guard);
+    /// Not committed: removes the temporary file (a direct output is just closed).
+    ~OutputFile();
+    OutputFile(const OutputFile&) = delete;
+    OutputFile& operator=(const OutputFile&) = delete;
+
+    /// The stream to write to (owned; valid until commit()).
+    std::FILE* get() const { return file_; }
+    /// Whether the output goes straight to its target (a FIFO, a device, a descriptor).
+    bool direct() const { return direct_; }
+    /// Ends the output. A temporary file is flushed, fsynced, closed, renamed over the target
+    /// and its directory fsynced; a direct output is flushed and closed. Throws IoError (a
+    /// write or sync failure: the target untouched, the temporary file removed) or
+    /// CannotCreateError (the rename failed).
+    void commit();
+
+  private:
+    void discard() noexcept;
+    std::string shown_;  ///< the path as the user gave it (for messages)
+    std::string target_; ///< the resolved file that commit() replaces
+    std::string dir_;    ///< the resolved directory of target_
+    std::unique_ptr<LockedTempFile> temp_;
+    std::unique_ptr<RemoveOnSignal> remove_on_signal_;
+    std::FILE* file_ = nullptr;
+    bool direct_ = false;
+    bool committed_ = false;
+};
+
+/// Makes SIGPIPE and SIGXFSZ ignored, so that a write into a closed pipe or past a file-size
+/// limit fails with an I/O error (and its cleanup) instead of killing the process.
+void ignore_write_signals();
 
 } // namespace claimreg

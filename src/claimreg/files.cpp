@@ -1,6 +1,7 @@
 #include "claimreg/files.hpp"
 
 #include <cerrno>
+#include <climits>
 #include <csignal>
 #include <cstring>
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string_view>
 #include <vector>
 
@@ -36,23 +38,6 @@ FilePtr open_input(const std::string& path) {
     if (f == nullptr) throw IoError(fmt::format("{}: {}", path, errno_text(errno)));
     return FilePtr(f);
 }
-
-FilePtr create_private_file(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) throw CannotCreateError(fmt::format("cannot create {}: {}", path, errno_text(errno)));
-    if (::fchmod(fd, 0600) != 0) {
-        const int saved = errno;
-        ::close(fd);
-        throw CannotCreateError(fmt::format("cannot make {} private: {}", path, errno_text(saved)));
-    }
-    std::FILE* f = ::fdopen(fd, "wb");
-    if (f == nullptr) {
-        ::close(fd);
-        throw CannotCreateError(fmt::format("cannot open {}: {}", path, errno_text(errno)));
-    }
-    return FilePtr(f);
-}
-
 
 namespace {
 
@@ -125,59 +110,243 @@ LockedTempFile::~LockedTempFile() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-AtomicFile::AtomicFile(const std::string& path) : path_(path) {
-    const std::size_t slash = path.rfind('/');
-    const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-    dir_ = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-    struct stat st {};
-    if (base.empty() || base == "." || base == ".." ||
-        (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))) {
-        throw CannotCreateError(fmt::format("cannot create {}: is a directory", path));
-    }
-    lock_ = std::make_unique<LockedTempFile>(path, "tmp");
-    temp_ = lock_->path();
-    if (::fchmod(lock_->fd(), 0600) != 0 || (file_ = ::fdopen(lock_->fd(), "wb")) == nullptr) {
-        const int saved = errno;
-        ::unlink(temp_.c_str());
-        temp_.clear();
-        lock_.reset();
-        throw CannotCreateError(fmt::format("cannot create {}: {}", path, errno_text(saved)));
-    }
-    lock_->release(); // file_ closes it
+namespace {
+
+// What an output path names once its symlinks are followed.
+struct ResolvedOutput {
+    enum class Kind {
+        missing,    ///< nothing there yet: created
+        regular,    ///< a regular file: replaced
+        direct,     ///< a FIFO or a character device: written to
+        descriptor, ///< one of this process's descriptors (/dev/stdout...): written to
+    };
+    Kind kind = Kind::missing;
+    std::string path;    ///< absolute, without symlinks (not for a descriptor)
+    std::string dir;     ///< the directory of `path`
+    int descriptor = -1; ///< Kind::descriptor: which one
+    struct stat st {};   ///< Kind::regular and Kind::direct: the file's lstat
+};
+
+constexpr int max_symlinks = 40; // the kernel's own limit
+
+bool all_digits(std::string_view text) {
+    return !text.empty() && text.size() < 10 &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-AtomicFile::~AtomicFile() { discard(); }
+// Whether `dir` (resolved) lists this process's descriptors: /proc/PID/fd (where /dev/fd and
+// /proc/self/fd lead) or /proc/PID/task/TID/fd (/proc/thread-self/fd).
+bool is_own_descriptor_dir(std::string_view dir) {
+    const std::string own = fmt::format("/proc/{}/", ::getpid());
+    if (dir.substr(0, own.size()) != own) return false;
+    std::string_view rest = dir.substr(own.size());
+    if (rest == "fd") return true;
+    if (rest.substr(0, 5) != "task/") return false;
+    rest.remove_prefix(5);
+    const std::size_t slash = rest.find('/');
+    return slash != std::string_view::npos && all_digits(rest.substr(0, slash)) &&
+           rest.substr(slash) == "/fd";
+}
 
-void AtomicFile::discard() noexcept {
-    // Removed while still open (and locked): no other process can have taken its name.
-    if (!committed_ && !temp_.empty()) {
-        ::unlink(temp_.c_str());
-        temp_.clear();
+// A symlink the kernel would not follow either (fs.protected_symlinks): in a sticky,
+// world-writable directory such as /tmp, owned by neither this user nor the directory's owner.
+bool is_untrusted_link(const struct stat& link, const std::string& dir) {
+    struct stat d {};
+    if (::stat(dir.c_str(), &d) != 0) return false;
+    return (d.st_mode & S_ISVTX) != 0 && (d.st_mode & S_IWOTH) != 0 &&
+           link.st_uid != ::geteuid() && link.st_uid != d.st_uid;
+}
+
+CannotCreateError cannot_create(const std::string& shown, int errnum) {
+    return CannotCreateError(fmt::format("cannot create {}: {}", shown, errno_text(errnum)));
+}
+
+// Follows `given`'s symlinks one at a time (relative ones from their own directory), so that
+// a dangling link resolves to the file it would create and /dev/stdout to a descriptor.
+ResolvedOutput resolve_output(const std::string& given, const std::string& shown) {
+    std::string path = given;
+    for (int links = 0; links <= max_symlinks; ++links) {
+        const std::size_t slash = path.rfind('/');
+        const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+        const std::string parent = slash == std::string::npos ? "."
+                                   : slash == 0               ? "/"
+                                                              : path.substr(0, slash);
+        if (base.empty() || base == "." || base == "..") throw cannot_create(shown, EISDIR);
+        char* real = ::realpath(parent.c_str(), nullptr);
+        if (real == nullptr) throw cannot_create(shown, errno);
+        ResolvedOutput r;
+        r.dir = real;
+        std::free(real);
+        if (is_own_descriptor_dir(r.dir) && all_digits(base)) {
+            r.kind = ResolvedOutput::Kind::descriptor;
+            r.descriptor = std::stoi(base);
+            return r;
+        }
+        r.path = (r.dir == "/" ? "" : r.dir) + "/" + base;
+        if (::lstat(r.path.c_str(), &r.st) != 0) {
+            if (errno != ENOENT) throw cannot_create(shown, errno);
+            r.kind = ResolvedOutput::Kind::missing;
+            return r;
+        }
+        if (S_ISLNK(r.st.st_mode)) {
+            if (is_untrusted_link(r.st, r.dir)) throw cannot_create(shown, EACCES);
+            std::string target(PATH_MAX, '\0');
+            const ssize_t n = ::readlink(r.path.c_str(), target.data(), target.size());
+            if (n < 0) throw cannot_create(shown, errno);
+            if (n == 0 || static_cast<std::size_t>(n) >= target.size()) {
+                throw cannot_create(shown, ENAMETOOLONG);
+            }
+            target.resize(static_cast<std::size_t>(n));
+            path = target.front() == '/' ? target : r.dir + "/" + target;
+            continue;
+        }
+        if (S_ISREG(r.st.st_mode)) {
+            r.kind = ResolvedOutput::Kind::regular;
+        } else if (S_ISFIFO(r.st.st_mode) || S_ISCHR(r.st.st_mode)) {
+            r.kind = ResolvedOutput::Kind::direct;
+        } else if (S_ISDIR(r.st.st_mode)) {
+            throw cannot_create(shown, EISDIR);
+        } else {
+            throw CannotCreateError(fmt::format(
+                "cannot create {}: not a regular file, FIFO or character device", shown));
+        }
+        return r;
     }
+    throw cannot_create(shown, ELOOP);
+}
+
+// Throws UsageError, naming `option`, when `out` is one of the files `guard` protects: the
+// same file (device and inode), or the same resolved path for a file not there yet.
+void refuse_guarded(const ResolvedOutput& out, std::string_view option, const OutputGuard& guard) {
+    using Kind = ResolvedOutput::Kind;
+    struct stat target {};
+    bool target_exists = false;
+    if (out.kind == Kind::descriptor) {
+        target_exists = ::fstat(out.descriptor, &target) == 0;
+    } else if (out.kind != Kind::missing) {
+        target = out.st;
+        target_exists = true;
+    }
+    const auto is_target = [&](const struct stat& other) {
+        return target_exists && same_file(target, other);
+    };
+    struct stat input {};
+    if (guard.input_fd >= 0 && ::fstat(guard.input_fd, &input) == 0 && is_target(input)) {
+        throw UsageError(fmt::format("{} is the input file", option));
+    }
+    if (guard.registry.empty()) return;
+    std::vector<std::string> names = {guard.registry};
+    try {
+        const ResolvedOutput registry = resolve_output(guard.registry, guard.registry);
+        if (registry.kind != Kind::descriptor) names.push_back(registry.path);
+    } catch (const Error&) {
+        // A registry that cannot be reached is no file the output can be.
+    }
+    for (const std::string_view suffix : {"", "-wal", "-shm", "-journal"}) {
+        for (const std::string& name : names) {
+            const std::string file = name + std::string(suffix);
+            struct stat st {};
+            bool same = ::stat(file.c_str(), &st) == 0 && is_target(st);
+            if (!same && out.kind != Kind::descriptor) {
+                try {
+                    const ResolvedOutput resolved = resolve_output(file, file);
+                    same = resolved.kind != Kind::descriptor && resolved.path == out.path;
+                } catch (const Error&) {
+                }
+            }
+            if (!same) continue;
+            if (suffix.empty()) throw UsageError(fmt::format("{} is the registry itself", option));
+            throw UsageError(fmt::format("{} is a file of the registry (its {})", option, suffix));
+        }
+    }
+}
+
+} // namespace
+
+OutputFile::OutputFile(const std::string& path, std::string_view option, const OutputGuard& guard)
+    : shown_(path) {
+    using Kind = ResolvedOutput::Kind;
+    const ResolvedOutput out = resolve_output(path, shown_);
+    refuse_guarded(out, option, guard);
+    int fd = -1;
+    if (out.kind == Kind::descriptor) {
+        fd = ::fcntl(out.descriptor, F_DUPFD_CLOEXEC, 3);
+        if (fd < 0) throw cannot_create(shown_, errno);
+        direct_ = true;
+    } else if (out.kind == Kind::direct) {
+        fd = ::open(out.path.c_str(), O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0) throw cannot_create(shown_, errno);
+        struct stat opened {};
+        if (::fstat(fd, &opened) != 0 || !same_file(opened, out.st)) {
+            ::close(fd);
+            throw CannotCreateError(fmt::format("cannot create {}: replaced while opened", shown_));
+        }
+        direct_ = true;
+    } else {
+        // An existing file the user may not write is not replaced behind its owner's back.
+        if (out.kind == Kind::regular &&
+            ::faccessat(AT_FDCWD, out.path.c_str(), W_OK, AT_EACCESS) != 0) {
+            throw cannot_create(shown_, errno);
+        }
+        target_ = out.path;
+        dir_ = out.dir;
+        temp_ = std::make_unique<LockedTempFile>(target_, "tmp");
+        remove_on_signal_ = std::make_unique<RemoveOnSignal>(temp_->path());
+        if (::fchmod(temp_->fd(), 0600) != 0) {
+            const int saved = errno;
+            discard();
+            throw cannot_create(shown_, saved);
+        }
+        fd = temp_->release();
+    }
+    file_ = ::fdopen(fd, "wb");
+    if (file_ == nullptr) {
+        const int saved = errno;
+        ::close(fd);
+        discard();
+        throw cannot_create(shown_, saved);
+    }
+}
+
+OutputFile::~OutputFile() { discard(); }
+
+void OutputFile::discard() noexcept {
+    // Removed while still open (and locked): no other process can have taken its name.
+    if (!committed_ && temp_) ::unlink(temp_->path().c_str());
     if (file_ != nullptr) {
         std::fclose(file_);
         file_ = nullptr;
     }
+    remove_on_signal_.reset();
+    temp_.reset();
 }
 
-void AtomicFile::commit() {
-    if (committed_ || file_ == nullptr) throw IoError(fmt::format("{}: already written", path_));
+void OutputFile::commit() {
+    if (committed_ || file_ == nullptr) throw IoError(fmt::format("{}: already written", shown_));
     const auto fail = [this](const char* what, int errnum) {
         discard();
-        return IoError(fmt::format("cannot {} {}: {}", what, path_, errno_text(errnum)));
+        return IoError(fmt::format("cannot {} {}: {}", what, shown_, errno_text(errnum)));
     };
     if (std::fflush(file_) != 0 || std::ferror(file_)) throw fail("write", errno);
+    if (direct_) {
+        committed_ = true;
+        const int closed = std::fclose(file_);
+        file_ = nullptr;
+        if (closed != 0) throw fail("write", errno);
+        return;
+    }
     if (::fsync(::fileno(file_)) != 0) throw fail("sync", errno);
     // Renamed while still open: its lock keeps other processes from taking it for a leftover.
-    if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
+    if (std::rename(temp_->path().c_str(), target_.c_str()) != 0) {
         const int saved = errno;
         discard();
-        throw CannotCreateError(fmt::format("cannot create {}: {}", path_, errno_text(saved)));
+        throw cannot_create(shown_, saved);
     }
     committed_ = true;
     // Flushed and synced before the rename: closing cannot lose any of it.
     std::fclose(file_);
     file_ = nullptr;
+    remove_on_signal_.reset();
     // Make the rename itself durable.
     const int dfd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) return; // a directory we may write but not read: nothing more we can do
@@ -185,39 +354,92 @@ void AtomicFile::commit() {
     const int saved = errno;
     ::close(dfd);
     if (synced != 0 && saved != EINVAL) {
-        throw IoError(fmt::format("cannot sync the directory of {}: {}", path_, errno_text(saved)));
+        throw IoError(
+            fmt::format("cannot sync the directory of {}: {}", shown_, errno_text(saved)));
     }
+}
+
+void ignore_write_signals() {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    ::sigaction(SIGPIPE, &ignore, nullptr);
+    ::sigaction(SIGXFSZ, &ignore, nullptr);
 }
 
 namespace {
 
 constexpr std::array<int, 3> cleanup_signals = {SIGINT, SIGTERM, SIGHUP};
-// The path RemoveOnSignal guards; read by the signal handler, so a plain array.
-std::array<char, 4096> pending_removal{};
 
-extern "C" void remove_pending_and_reraise(int sig) {
-    if (pending_removal[0] != '\0') ::unlink(pending_removal.data());
-    std::signal(sig, SIG_DFL);
-    std::raise(sig);
+// The paths RemoveOnSignal guards; read by the signal handler, so plain arrays and a flag that
+// is set only once the path is complete.
+struct GuardedPath {
+    std::array<char, 4096> path{};
+    volatile std::sig_atomic_t armed = 0;
+    bool taken = false; // by a RemoveOnSignal (main thread only)
+};
+std::array<GuardedPath, 4> guarded_paths{};
+std::size_t guards_alive = 0;
+// The dispositions found when the first guard was set up, restored after the last one.
+std::array<struct sigaction, cleanup_signals.size()> previous_actions{};
+std::array<bool, cleanup_signals.size()> handler_installed{};
+
+extern "C" void remove_guarded_and_reraise(int sig) {
+    for (const GuardedPath& guarded : guarded_paths) {
+        if (guarded.armed != 0) ::unlink(guarded.path.data());
+    }
+    struct sigaction default_action {};
+    default_action.sa_handler = SIG_DFL;
+    sigemptyset(&default_action.sa_mask);
+    ::sigaction(sig, &default_action, nullptr);
+    // Blocked while this handler runs: delivered, with the default action, when it returns.
+    ::raise(sig);
+}
+
+void install_cleanup_handlers() {
+    struct sigaction cleanup {};
+    cleanup.sa_handler = remove_guarded_and_reraise;
+    sigemptyset(&cleanup.sa_mask);
+    for (const int sig : cleanup_signals) sigaddset(&cleanup.sa_mask, sig);
+    for (std::size_t i = 0; i < cleanup_signals.size(); ++i) {
+        handler_installed[i] = false;
+        struct sigaction current {};
+        if (::sigaction(cleanup_signals[i], nullptr, &current) != 0) continue;
+        // Ignored when claimreg started (nohup, trap '' HUP): it stays ignored.
+        if (!(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_IGN) continue;
+        handler_installed[i] = ::sigaction(cleanup_signals[i], &cleanup, &previous_actions[i]) == 0;
+    }
+}
+
+void restore_previous_handlers() {
+    for (std::size_t i = 0; i < cleanup_signals.size(); ++i) {
+        if (handler_installed[i]) ::sigaction(cleanup_signals[i], &previous_actions[i], nullptr);
+        handler_installed[i] = false;
+    }
 }
 
 } // namespace
 
 RemoveOnSignal::RemoveOnSignal(const std::string& path) {
-    if (path.size() >= pending_removal.size()) return;
-    std::memcpy(pending_removal.data(), path.c_str(), path.size() + 1);
-    for (std::size_t i = 0; i < cleanup_signals.size(); ++i) {
-        previous_[i] = std::signal(cleanup_signals[i], remove_pending_and_reraise);
-    }
-    armed_ = true;
+    if (path.size() >= guarded_paths[0].path.size()) return;
+    const auto free_slot = std::find_if(guarded_paths.begin(), guarded_paths.end(),
+                                        [](const GuardedPath& g) { return !g.taken; });
+    if (free_slot == guarded_paths.end()) return;
+    if (guards_alive == 0) install_cleanup_handlers();
+    ++guards_alive;
+    free_slot->taken = true;
+    std::memcpy(free_slot->path.data(), path.c_str(), path.size() + 1);
+    free_slot->armed = 1;
+    slot_ = static_cast<int>(free_slot - guarded_paths.begin());
 }
 
 RemoveOnSignal::~RemoveOnSignal() {
-    if (!armed_) return;
-    for (std::size_t i = 0; i < cleanup_signals.size(); ++i) {
-        if (previous_[i] != SIG_ERR) std::signal(cleanup_signals[i], previous_[i]);
-    }
-    pending_removal[0] = '\0';
+    if (slot_ < 0) return;
+    GuardedPath& guarded = guarded_paths[static_cast<std::size_t>(slot_)];
+    guarded.armed = 0;
+    guarded.path[0] = '\0';
+    guarded.taken = false;
+    if (--guards_alive == 0) restore_previous_handlers();
 }
 
 } // namespace claimreg

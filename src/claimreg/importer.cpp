@@ -178,7 +178,7 @@ class Importer {
         if (!reader_.next(record)) throw DataError("empty input: no header row");
         map_ = map_header(record, options_);
         if (options_.rejects) {
-            rejects_.emplace(options_.rejects, reader_.delimiter());
+            rejects_.emplace(options_.rejects, reader_.delimiter(), /*neutralise_formulas=*/true);
             write_rejects_header();
         }
 

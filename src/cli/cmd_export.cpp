@@ -1,13 +1,7 @@
 // claimreg export: claimants to CSV, JSON or NDJSON, on stdout or atomically into a file.
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-#include <array>
-#include <csignal>
-#include <cstring>
-#include <optional>
 
 #include <fmt/format.h>
 
@@ -31,13 +25,6 @@ struct ExportCliOptions {
     bool pseudonymize = false;
 };
 
-bool same_file(const std::string& a, const std::string& b) {
-    struct stat sa {};
-    struct stat sb {};
-    return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
-}
-
 ExportOptions library_options(const ExportCliOptions& opt) {
     ExportOptions options;
     options.format = parse_export_format(opt.format);
@@ -59,20 +46,17 @@ ExitStatus run_export(const ExportCliOptions& opt, const GlobalOptions& global) 
     if (to_stdout && ::fcntl(STDOUT_FILENO, F_GETFL) < 0) {
         throw IoError("cannot write the output: standard output is closed");
     }
-    Registry registry(global.db, OpenMode::read, global.registry_options());
-    // A file-size limit (ulimit -f) is a write error (74), not a death that leaves a temp file.
-    std::signal(SIGXFSZ, SIG_IGN);
+    // A closed pipe (`claimreg export | head`) or a file-size limit (ulimit -f) is a write
+    // error (74), not a silent death.
+    ignore_write_signals();
     if (to_stdout) {
-        // A closed pipe (`claimreg export | head`) is a write error (74), not a silent death.
-        std::signal(SIGPIPE, SIG_IGN);
+        Registry registry(global.db, OpenMode::read, global.registry_options());
         export_claimants(registry, options, stdout);
         return ExitStatus::ok;
     }
-    if (same_file(opt.output, global.db)) {
-        throw UsageError(fmt::format("--output {} is the registry itself", opt.output));
-    }
-    AtomicFile file(opt.output);
-    const RemoveOnSignal cleanup(file.temp_path());
+    // Checked and created before the registry is read: a refused path costs nothing.
+    OutputFile file(opt.output, "--output", OutputGuard{global.db, -1});
+    Registry registry(global.db, OpenMode::read, global.registry_options());
     export_claimants(registry, options, file.get());
     file.commit();
     return ExitStatus::ok;
@@ -87,7 +71,8 @@ void setup_export(CLI::App& app, const GlobalOptions& global, Outcome& out) {
         ->type_name("FORMAT")
         ->group("Output");
     cmd->add_option("-o,--output", opt->output,
-                    "Write FILE atomically, mode 0600 (default: - for stdout)")
+                    "Write FILE atomically, mode 0600; a symlink's target is replaced, a FIFO or "
+                    "/dev/stdout written to (default: - for stdout)")
         ->type_name("FILE")
         ->group("Output");
     cmd->add_flag("--pseudonymize", opt->pseudonymize,
@@ -121,9 +106,9 @@ void setup_export(CLI::App& app, const GlobalOptions& global, Outcome& out) {
         "spreadsheet would run as a formula gets a leading apostrophe (import-csv removes it),\n"
         "so an exported CSV re-imports as the same claimants. Withdrawn and opted-out\n"
         "claimants are left out unless --include-withdrawn. Silent on success.\n\n"
-        "Exit status: 0 ok, 64 usage error (also a bad --since), 66 missing registry,\n"
-        "73 cannot create the output file, 74 write error (disk full, closed pipe),\n"
-        "75 registry busy.\n\n"
+        "Exit status: 0 ok, 64 usage error (also a bad --since, or --output naming the\n"
+        "registry), 66 missing registry, 73 cannot create the output file,\n"
+        "74 write error (disk full, closed pipe), 75 registry busy.\n\n"
         "Examples:\n"
         "  claimreg export --verdict eligible --bom --delimiter ';' -o eligible.csv\n"
         "  claimreg export --since 2024-06-01T00:00:00+02:00 --format ndjson -o changes.ndjson\n"

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -54,11 +55,13 @@ ExitStatus run_import_csv(const ImportCsvOptions& opt, const GlobalOptions& glob
     if (::fstat(::fileno(input.get()), &st) == 0 && S_ISREG(st.st_mode)) {
         options.expected_rows = static_cast<std::uint64_t>(st.st_size) / 150; // ~150 bytes a row
     }
-    FilePtr rejects;
+    // Checked before the registry is opened; replaced only when the import got to its end.
+    std::optional<OutputFile> rejects;
     if (!opt.rejects.empty()) {
-        rejects = create_private_file(opt.rejects);
-        options.rejects = rejects.get();
+        rejects.emplace(opt.rejects, "--rejects", OutputGuard{global.db, ::fileno(input.get())});
+        options.rejects = rejects->get();
     }
+    ignore_write_signals();
     options.on_reject = [&](const RowError& e) {
         fmt::print(stderr, "claimreg: line {}: {}{}{}\n", e.line, e.column,
                    e.column.empty() ? "" : ": ", e.rule);
@@ -81,6 +84,7 @@ ExitStatus run_import_csv(const ImportCsvOptions& opt, const GlobalOptions& glob
     const ImportReport report =
         import_csv_file(input.get(), global.db, global.registry_options(), options);
     if (show_progress) fmt::print(stderr, "\r\033[K");
+    if (rejects) rejects->commit();
     print_summary(report, opt, global.quiet);
     return report.rejected > 0 ? ExitStatus::data : ExitStatus::ok;
 }
@@ -100,7 +104,8 @@ void setup_import_csv(CLI::App& app, const GlobalOptions& global, Outcome& out) 
         ->type_name("ENC")
         ->group("Input");
     cmd->add_option("--rejects", opt->rejects,
-                    "Write rejected rows, with a reason column, to this CSV file (mode 0600)")
+                    "Write rejected rows, with a reason column, to this CSV file (mode 0600; "
+                    "replaced when the import got to its end)")
         ->type_name("FILE")
         ->group("Output");
     cmd->add_flag("--json", opt->json, "Print the summary as one JSON object on stdout")
@@ -113,8 +118,9 @@ void setup_import_csv(CLI::App& app, const GlobalOptions& global, Outcome& out) 
         "day-first DD-MM-YYYY. Duplicates are counted and skipped. The import is one\n"
         "transaction: on failure or interruption the registry is as before.\n\n"
         "Exit status: 0 all rows fine, 65 rows rejected (the good rows are stored unless\n"
-        "--strict), 66 missing file, 73 cannot create the registry or rejects file, 74 I/O\n"
-        "error, 75 registry busy.\n\n"
+        "--strict), 64 usage error (also --rejects naming the registry or the input), 66\n"
+        "missing file, 73 cannot create the registry or rejects file, 74 I/O error, 75\n"
+        "registry busy.\n\n"
         "Examples:\n"
         "  claimreg import-csv aanmeldingen.csv --rejects afgekeurd.csv\n"
         "  claimreg import-csv --dry-run --json partner.csv");

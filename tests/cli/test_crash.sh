@@ -44,13 +44,23 @@ sleep 0.5
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 [ -e fresh.db ] && fail "a killed first import left a registry"
-# Ctrl-C (SIGINT) on a new registry: no registry and no temporary file left behind.
-"$CLAIMREG" -q --db int.db import-csv - < <(cat big.csv; sleep 5) &
+# Ctrl-C (SIGINT) on a new registry, part of the file read: no registry and no temporary file
+# left behind. (A background job starts with SIGINT ignored, which claimreg keeps: the subshell
+# restores it.)
+mkfifo feed
+(trap - INT; exec "$CLAIMREG" -q --db int.db import-csv - < feed) &
 pid=$!
-sleep 0.5
+exec 3> feed
+head -1000 big.csv >&3
+for _ in $(seq 100); do # until the import catches SIGINT
+    mask=$(sed -n 's/^SigCgt:\t//p' "/proc/$pid/status")
+    (((16#${mask:-0} >> 1) & 1)) && break
+    sleep 0.1
+done
 kill -INT "$pid"
 wait "$pid"
 expect_eq "$?" "130" "exit status after SIGINT"
+exec 3>&-
 [ -e int.db ] && fail "an interrupted first import left a registry"
 expect_eq "$(ls -A | grep -c '^\.int\.db\.import-')" "0" "temporary files after SIGINT"
 run -q --db fresh.db import-csv small.csv

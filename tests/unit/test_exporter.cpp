@@ -1,13 +1,8 @@
 #include <doctest/doctest.h>
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <dirent.h>
-#include <fstream>
 #include <initializer_list>
 #include <sstream>
 #include <string>
@@ -19,7 +14,6 @@
 #include "claimreg/eligibility.hpp"
 #include "claimreg/error.hpp"
 #include "claimreg/exporter.hpp"
-#include "claimreg/files.hpp"
 #include "claimreg/registry.hpp"
 #include "sample.hpp"
 
@@ -78,40 +72,6 @@ constexpr std::string_view full_header =
     "postcode,house_number,platform,first_use,last_use,registrant_name,registrant_email,"
     "registrant_phone,registrant_relation,consent,registered_at,id,state,verdict,reasons,"
     "age_band,rule_set,checked_at,source\r\n";
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-// Names in `dir` other than . and ..
-std::vector<std::string> entries(const std::string& dir) {
-    std::vector<std::string> names;
-    DIR* d = ::opendir(dir.c_str());
-    REQUIRE(d != nullptr);
-    while (const dirent* e = ::readdir(d)) {
-        const std::string name = e->d_name;
-        if (name != "." && name != "..") names.push_back(name);
-    }
-    ::closedir(d);
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        char tmpl[] = "/tmp/claimreg-exporter-XXXXXX";
-        REQUIRE(::mkdtemp(tmpl) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        for (const auto& name : entries(path)) ::unlink((path + "/" + name).c_str());
-        ::rmdir(path.c_str());
-    }
-};
 
 } // namespace
 
@@ -365,55 +325,4 @@ TEST_CASE("exporter: parse_export_format") {
     CHECK(parse_export_format("json") == ExportFormat::json);
     CHECK(parse_export_format("ndjson") == ExportFormat::ndjson);
     CHECK_THROWS_AS(parse_export_format("xlsx"), UsageError);
-}
-
-TEST_CASE("exporter: AtomicFile replaces the target on commit, mode 0600") {
-    TempDir dir;
-    const std::string target = dir.path + "/out.csv";
-    {
-        std::ofstream old(target);
-        old << "old contents";
-    }
-    ::chmod(target.c_str(), 0644);
-    {
-        AtomicFile file(target);
-        CHECK(file.temp_path().rfind(dir.path + "/.out.csv.", 0) == 0);
-        std::fputs("new contents", file.get());
-        CHECK(read_file(target) == "old contents"); // untouched until commit
-        CHECK(entries(dir.path).size() == 2);
-        file.commit();
-    }
-    CHECK(read_file(target) == "new contents");
-    struct stat st {};
-    REQUIRE(::stat(target.c_str(), &st) == 0);
-    CHECK((st.st_mode & 07777) == 0600);
-    CHECK(entries(dir.path) == std::vector<std::string>{"out.csv"});
-}
-
-TEST_CASE("exporter: AtomicFile not committed leaves the old file and no temporary file") {
-    TempDir dir;
-    const std::string target = dir.path + "/out.csv";
-    {
-        std::ofstream old(target);
-        old << "old contents";
-    }
-    try {
-        AtomicFile file(target);
-        std::fputs("half written", file.get());
-        throw IoError("simulated failure");
-    } catch (const IoError&) {
-    }
-    CHECK(read_file(target) == "old contents");
-    CHECK(entries(dir.path) == std::vector<std::string>{"out.csv"});
-    // A new file that is never committed is not created at all.
-    { AtomicFile file(dir.path + "/new.csv"); }
-    CHECK(entries(dir.path) == std::vector<std::string>{"out.csv"});
-}
-
-TEST_CASE("exporter: AtomicFile cannot create in a missing directory or over a directory") {
-    TempDir dir;
-    CHECK_THROWS_AS(AtomicFile(dir.path + "/missing/out.csv"), CannotCreateError);
-    CHECK_THROWS_AS(AtomicFile(dir.path), CannotCreateError);
-    CHECK_THROWS_AS(AtomicFile(dir.path + "/"), CannotCreateError);
-    CHECK(entries(dir.path).empty());
 }
