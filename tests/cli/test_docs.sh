@@ -104,7 +104,7 @@ for cmd in "${commands[@]}"; do
         check "$r" "fish completion has no options for '$cmd'"
         # The fish line of this option sits in the command's block: `set -l c '... CMD'`.
         block=$(sed -n "/__fish_seen_subcommand_from ${cmd}'\$/,/^set -l c /p" "$fish_comp")
-        printf '%s\n' "$block" | grep -Eq -- "-l ${opt}( |\$)" ||
+        grep -Eq -- "-l ${opt}( |\$)" <<< "$block" ||
             grep -Eq -- "^complete -c claimreg( -s [a-z])? -l ${opt}( |\$)" "$fish_comp" && r=ok || r=
         check "$r" "fish completion lacks '$cmd' option -l $opt"
     done
@@ -150,7 +150,7 @@ done
 # Every exit status, in the EXIT STATUS section.
 exit_section=$(sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' "$man_page")
 for s in "${statuses[@]}"; do
-    printf '%s\n' "$exit_section" | grep -qx "\\.B $s" && r=ok || r=
+    grep -qx "\\.B $s" <<< "$exit_section" && r=ok || r=
     check "$r" "man page EXIT STATUS lacks $s"
 done
 has "$man_page" "CLAIMREG_DB" && has "$man_page" "^\\.BR sqlite3 \\(1\\)" && r=ok || r=
@@ -199,7 +199,7 @@ expect_completion() {
     shift 2
     got=$(complete_bash "$prelude" "$@")
     checks=$((checks + 1))
-    printf '%s\n' "$got" | grep -qxF -- "$expected" ||
+    grep -qxF -- "$expected" <<< "$got" ||
         fail "bash completion of [$*] lacks [$expected]${prelude:+ (with bash-completion)}: got [$(echo $got)]"
 }
 
@@ -227,7 +227,7 @@ for prelude in "${preludes[@]}"; do
         got=$(complete_bash "$prelude" claimreg "$cmd" --)
         for opt in ${command_options[$cmd]} "${global_options[@]}"; do
             checks=$((checks + 1))
-            printf '%s\n' "$got" | grep -qxF -- "--$opt" ||
+            grep -qxF -- "--$opt" <<< "$got" ||
                 fail "bash completion of [claimreg $cmd --] lacks --$opt"
         done
     done
