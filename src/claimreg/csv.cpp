@@ -212,7 +212,7 @@ Encoding parse_encoding(std::string_view text) {
         if (iequals(text, name)) return Encoding::utf8;
     for (std::string_view name : {"windows-1252", "cp1252", "win1252"})
         if (iequals(text, name)) return Encoding::windows1252;
-    throw UsageError("unknown encoding '" + std::string(text) + "' (use utf-8 or windows-1252)");
+    throw UsageError("not an encoding (use utf-8 or windows-1252)");
 }
 
 std::string_view to_string(RowProblem p) {

@@ -91,7 +91,7 @@ ExitStatus run_ad_hoc(const CheckOptions& opt, const RuleSet& rules, Date as_of)
 }
 
 ExitStatus run_check(const CheckOptions& opt, const GlobalOptions& global, bool ad_hoc) {
-    const RuleSet& rules = find_rule_set(opt.rules);
+    const RuleSet& rules = parse_option("--rules", opt.rules, find_rule_set);
     const Date as_of = opt.as_of.empty() ? today() : [&] {
         try {
             return parse_date(opt.as_of);

@@ -40,13 +40,15 @@ bool same_file(const std::string& a, const std::string& b) {
 
 ExportOptions library_options(const ExportCliOptions& opt) {
     ExportOptions options;
-    options.format = parse_export_format(opt.format);
+    options.format = parse_option("--format", opt.format, parse_export_format);
     if (options.format != ExportFormat::csv && (!opt.delimiter.empty() || opt.bom)) {
         throw UsageError("--delimiter and --bom apply to --format csv only");
     }
     if (!opt.delimiter.empty()) options.delimiter = parse_delimiter(opt.delimiter);
     options.bom = opt.bom;
-    for (const std::string& v : opt.verdicts) options.verdicts.push_back(parse_verdict(v));
+    for (const std::string& v : opt.verdicts) {
+        options.verdicts.push_back(parse_option("--verdict", v, parse_verdict));
+    }
     if (!opt.since.empty()) options.since = parse_since(opt.since);
     options.include_withdrawn = opt.include_withdrawn;
     options.pseudonymize = opt.pseudonymize;
@@ -69,7 +71,7 @@ ExitStatus run_export(const ExportCliOptions& opt, const GlobalOptions& global) 
         return ExitStatus::ok;
     }
     if (same_file(opt.output, global.db)) {
-        throw UsageError(fmt::format("--output {} is the registry itself", opt.output));
+        throw UsageError("--output names the registry itself");
     }
     AtomicFile file(opt.output);
     const RemoveOnSignal cleanup(file.temp_path());

@@ -42,7 +42,7 @@ void print_summary(const ImportReport& r, const ImportCsvOptions& opt, bool quie
 ExitStatus run_import_csv(const ImportCsvOptions& opt, const GlobalOptions& global) {
     ImportOptions options;
     if (!opt.delimiter.empty()) options.csv.delimiter = parse_delimiter(opt.delimiter);
-    if (!opt.encoding.empty()) options.csv.encoding = parse_encoding(opt.encoding);
+    if (!opt.encoding.empty()) options.csv.encoding = parse_option("--encoding", opt.encoding, parse_encoding);
     options.source_name = opt.file;
     options.dry_run = opt.dry_run;
     options.strict = opt.strict;

@@ -32,7 +32,7 @@ Format parse_format(std::string_view text) {
     if (text == "csv") return Format::csv;
     if (text == "tsv") return Format::tsv;
     if (text == "json") return Format::json;
-    throw UsageError(fmt::format("unknown format '{}' (use table|csv|tsv|json)", text));
+    throw UsageError("--format: unknown format (use table|csv|tsv|json)");
 }
 
 // Writes everything to stdout at once; a failed write (a full disk...) is an I/O error.
@@ -229,13 +229,15 @@ ExitStatus run_stats(const StatsOptions& opt, const GlobalOptions& global) {
     // Check the whole command line before touching the registry.
     StatsQuery query;
     for (const std::string& g : opt.by) {
-        const StatsGroup group = parse_stats_group(g);
+        const StatsGroup group = parse_option("--by", g, parse_stats_group);
         if (std::find(query.by.begin(), query.by.end(), group) != query.by.end()) {
             throw UsageError(fmt::format("--by {} given twice", to_string(group)));
         }
         query.by.push_back(group);
     }
-    for (const std::string& v : opt.verdicts) query.verdicts.push_back(parse_verdict(v));
+    for (const std::string& v : opt.verdicts) {
+        query.verdicts.push_back(parse_option("--verdict", v, parse_verdict));
+    }
     const std::optional<Format> format =
         opt.format.empty() ? std::nullopt : std::optional(parse_format(opt.format));
     if (opt.count && !query.by.empty()) {

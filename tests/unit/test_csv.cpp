@@ -435,7 +435,7 @@ TEST_CASE("csv: parse_encoding and problem texts") {
     try {
         parse_encoding("ebcdic");
     } catch (const UsageError& e) {
-        CHECK(std::string(e.what()) == "unknown encoding 'ebcdic' (use utf-8 or windows-1252)");
+        CHECK(std::string(e.what()) == "not an encoding (use utf-8 or windows-1252)");
     }
     CHECK(to_string(RowProblem::bad_encoding) == "invalid UTF-8");
     CHECK(to_string(RowProblem::unterminated_quote) == "unterminated quoted field");
