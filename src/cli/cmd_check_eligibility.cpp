@@ -131,8 +131,10 @@ ExitStatus run_check(const CheckOptions& opt, const GlobalOptions& global, bool 
         if (opt.json) {
             fmt::print("{{\"id\":{},{}}}\n", r.id, json_verdict(r.verdict));
         } else {
+            // Always three fields: `-` when no reason applies (no empty last field).
+            const std::string reasons = join_reasons(r.verdict.reasons);
             fmt::print("{}\t{}\t{}\n", r.id, to_string(r.verdict.verdict),
-                       join_reasons(r.verdict.reasons));
+                       reasons.empty() ? "-" : reasons);
         }
     }
     return results.size() == 1 ? status_of(results.front().verdict.verdict) : ExitStatus::ok;
@@ -169,6 +171,8 @@ void setup_check_eligibility(CLI::App& app, const GlobalOptions& global, Outcome
     cmd->add_flag("--no-consent", opt->no_consent, "Consent not given")
         ->group("Ad hoc (no registry)");
     cmd->footer(
+        "IDs: one line each, ID<TAB>verdict<TAB>reasons (comma-separated reason codes, - for\n"
+        "none). Ad hoc: the verdict, then one `code: explanation` line per reason.\n\n"
         "Exit status: 0 eligible, 1 ineligible, 2 review (ad hoc or one id); 0 once several\n"
         "ids or --all were evaluated; 66 unknown id or missing registry.\n\n"
         "Examples:\n"
