@@ -242,9 +242,13 @@ std::string parse_error_message(CLI::App& app, const CLI::ParseError& e,
     }
     if (dynamic_cast<const CLI::ArgumentMismatch*>(&e)) {
         if (opt && is_flag(*opt)) return name + ": takes no value";
-        const bool missing = message.find("missing") != std::string::npos ||
-                             message.find("least") != std::string::npos;
-        return fmt::format("{}: {}", name, missing ? "a value is missing" : "too many values");
+        const auto says = [&](const char* words) {
+            return message.find(words) != std::string::npos;
+        };
+        const char* problem = says("missing") || says("least") ? "a value is missing"
+                              : says("Most")                   ? "too many values"
+                                                               : "wrong number of values";
+        return fmt::format("{}: {}", name, problem);
     }
     if (dynamic_cast<const CLI::RequiredError*>(&e)) {
         return opt ? name + " is required" : std::string("a required option or command is missing");
