@@ -18,7 +18,10 @@ build: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
-demo: build
+# The notice comes first: on a fresh machine the build before the demo takes minutes.
+demo:
+	@echo "make demo: builds claimreg (installing missing packages first), then imports examples/registrations.csv into a new registry and shows what an admin would look at; this takes 2-3 minutes on a fresh machine, seconds once built."
+	@$(MAKE) --no-print-directory build
 	@./scripts/demo.sh $(BUILD)
 
 test: build

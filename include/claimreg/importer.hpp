@@ -43,6 +43,9 @@ struct ImportOptions {
     std::function<void(const RowError&)> on_reject;                 ///< each rejected row
     std::function<void(std::string_view column)> on_unknown_column; ///< each ignored column
     std::function<void(const ImportReport&)> on_progress;           ///< every few thousand rows
+    /// Once, after the last row and before the indexes are rebuilt (not on a dry run, nor when
+    /// --strict refuses the file).
+    std::function<void(const ImportReport&)> on_finishing;
 };
 
 /// Imports CSV from `in` into `registry` in one write transaction (committed unless dry-run,

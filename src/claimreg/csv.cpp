@@ -212,7 +212,7 @@ Encoding parse_encoding(std::string_view text) {
         if (iequals(text, name)) return Encoding::utf8;
     for (std::string_view name : {"windows-1252", "cp1252", "win1252"})
         if (iequals(text, name)) return Encoding::windows1252;
-    throw UsageError("unknown encoding '" + std::string(text) + "' (use utf-8 or windows-1252)");
+    throw UsageError("not an encoding (use utf-8 or windows-1252)");
 }
 
 std::string_view to_string(RowProblem p) {
@@ -337,15 +337,24 @@ struct CsvReader::Impl {
         }
     }
 
-    /// Picks the delimiter from the first line: the most frequent unquoted `,` `;` or tab.
+    /// Picks the delimiter from the first line: the most frequent unquoted `,` `;` or tab. A
+    /// quote opens a quoted field only at the start of a field, as in the scanner.
     void detect_delimiter(std::size_t from, std::size_t to) {
         std::size_t comma = 0, semi = 0, tab = 0;
         bool quoted = false;
+        const auto separates = [](char c) { return c == ',' || c == ';' || c == '\t'; };
         for (std::size_t i = from; i < to; ++i) {
             const char c = buf[i];
-            if (c == '"')
-                quoted = !quoted;
-            else if (quoted)
+            if (quoted) {
+                if (c == '"' && i + 1 < to && buf[i + 1] == '"')
+                    ++i; // a doubled quote
+                else if (c == '"')
+                    quoted = false;
+                continue;
+            }
+            if (c == '"' && (i == from || separates(buf[i - 1])))
+                quoted = true;
+            else if (c == '"')
                 continue;
             else if (c == ',')
                 ++comma;
@@ -621,9 +630,7 @@ struct CsvReader::Impl {
                         finish(2);
                         break;
                     }
-                } else { // a quote inside an unquoted field: kept as text
-                    set_problem(RowProblem::bad_quote);
-                }
+                } // else a quote inside an unquoted field: literal text (as Python's csv, Excel)
                 if (keep) b[wr] = c;
                 ++wr;
                 ++p;

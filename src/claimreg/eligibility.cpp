@@ -95,7 +95,7 @@ const RuleSet& find_rule_set(std::string_view name) {
         if (!known.empty()) known += ", ";
         known += rs.name;
     }
-    throw UsageError("unknown rule set '" + std::string(name) + "' (known: " + known + ")");
+    throw UsageError("unknown rule set (known: " + known + ")");
 }
 
 std::string_view to_string(VerdictKind v) {
@@ -131,8 +131,7 @@ VerdictKind parse_verdict(std::string_view text) {
     for (VerdictKind v : {VerdictKind::eligible, VerdictKind::ineligible, VerdictKind::review}) {
         if (to_string(v) == text) return v;
     }
-    throw UsageError("unknown verdict '" + std::string(text) +
-                     "' (known: eligible, ineligible, review)");
+    throw UsageError("unknown verdict (known: eligible, ineligible, review)");
 }
 
 std::optional<Reason> parse_reason(std::string_view text) {

@@ -301,7 +301,7 @@ ExportFormat parse_export_format(std::string_view text) {
     if (text == "csv") return ExportFormat::csv;
     if (text == "json") return ExportFormat::json;
     if (text == "ndjson") return ExportFormat::ndjson;
-    throw UsageError(fmt::format("unknown format '{}' (use csv, json or ndjson)", text));
+    throw UsageError("unknown format (use csv, json or ndjson)");
 }
 
 std::span<const std::string_view> export_columns() { return full_names; }

@@ -222,6 +222,7 @@ class Importer {
         }
         const bool refuse = options_.strict && report_.rejected > 0;
         if (!options_.dry_run && !refuse) {
+            if (options_.on_finishing) options_.on_finishing(report_);
             registrar.end_bulk();
             // One audit row for an import that stored something (a re-import changes nothing).
             if (report_.imported + linked_ > 0) {

@@ -548,10 +548,51 @@ Platform parse_platform(std::string_view text) {
 }
 
 Relation parse_relation(std::string_view text) {
-    const std::string_view s = trim_ws(text);
-    if (iequals(s, "parent") || iequals(s, "ouder")) return Relation::parent;
-    if (iequals(s, "guardian") || iequals(s, "voogd")) return Relation::guardian;
-    if (iequals(s, "self") || iequals(s, "zelf")) return Relation::self;
+    // The words of Dutch and English sign-up forms and sheets (the man page lists them).
+    struct Word {
+        std::string_view word;
+        Relation relation;
+    };
+    static constexpr Word kWords[] = {
+        {"parent", Relation::parent},
+        {"ouder", Relation::parent},
+        {"mother", Relation::parent},
+        {"father", Relation::parent},
+        {"moeder", Relation::parent},
+        {"vader", Relation::parent},
+        {"mum", Relation::parent},
+        {"mom", Relation::parent},
+        {"dad", Relation::parent},
+        {"mama", Relation::parent},
+        {"papa", Relation::parent},
+        {"ouder/verzorger", Relation::parent},
+        {"parent/guardian", Relation::parent},
+        {"guardian", Relation::guardian},
+        {"legal guardian", Relation::guardian},
+        {"voogd", Relation::guardian},
+        {"verzorger", Relation::guardian},
+        {"caregiver", Relation::guardian},
+        {"carer", Relation::guardian},
+        {"pleegouder", Relation::guardian},
+        {"foster parent", Relation::guardian},
+        {"self", Relation::self},
+        {"zelf", Relation::self},
+        {"myself", Relation::self},
+        {"ikzelf", Relation::self},
+    };
+    // Lower-cased, runs of spaces as one, none around a slash: `Ouder / Verzorger` is listed.
+    char buf[24];
+    std::size_t len = 0;
+    for (const char c : trim_ws(text)) {
+        if (c == ' ' && (len == 0 || buf[len - 1] == ' ' || buf[len - 1] == '/')) continue;
+        if (c == '/' && len > 0 && buf[len - 1] == ' ') --len;
+        if (len == sizeof buf) throw RuleError(kNotRelation);
+        buf[len++] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    const std::string_view s(buf, len);
+    for (const Word& w : kWords) {
+        if (w.word == s) return w.relation;
+    }
     throw RuleError(kNotRelation);
 }
 

@@ -105,7 +105,7 @@ StatsGroup parse_stats_group(std::string_view text) {
     }
     std::string known;
     for (const GroupInfo& g : group_info) known += (known.empty() ? "" : "|") + std::string(g.option);
-    throw UsageError(fmt::format("unknown group '{}' (use {})", text, known));
+    throw UsageError(fmt::format("unknown group (use {})", known));
 }
 
 std::uint64_t StatsTable::total() const {

@@ -36,8 +36,9 @@ void setup_withdraw(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_erase(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_migrate(CLI::App& app, const GlobalOptions& global, Outcome& out);
 
-/// Parses the command line and runs the chosen subcommand. Throws claimreg::Error (and
-/// CLI::ParseError for usage errors, help and version); main() maps them to exit statuses.
+/// Parses the command line and runs the chosen subcommand; prints --help and --version. Throws
+/// claimreg::Error, CLI11's errors included (as usage errors that never hold a typed value);
+/// main() maps them to exit statuses.
 ExitStatus run(int argc, char** argv);
 
 } // namespace claimreg::cli

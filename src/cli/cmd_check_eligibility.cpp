@@ -91,7 +91,7 @@ ExitStatus run_ad_hoc(const CheckOptions& opt, const RuleSet& rules, Date as_of)
 }
 
 ExitStatus run_check(const CheckOptions& opt, const GlobalOptions& global, bool ad_hoc) {
-    const RuleSet& rules = find_rule_set(opt.rules);
+    const RuleSet& rules = parse_option("--rules", opt.rules, find_rule_set);
     const Date as_of = opt.as_of.empty() ? today() : [&] {
         try {
             return parse_date(opt.as_of);
@@ -131,8 +131,10 @@ ExitStatus run_check(const CheckOptions& opt, const GlobalOptions& global, bool 
         if (opt.json) {
             fmt::print("{{\"id\":{},{}}}\n", r.id, json_verdict(r.verdict));
         } else {
+            // Always three fields: `-` when no reason applies (no empty last field).
+            const std::string reasons = join_reasons(r.verdict.reasons);
             fmt::print("{}\t{}\t{}\n", r.id, to_string(r.verdict.verdict),
-                       join_reasons(r.verdict.reasons));
+                       reasons.empty() ? "-" : reasons);
         }
     }
     return results.size() == 1 ? status_of(results.front().verdict.verdict) : ExitStatus::ok;
@@ -169,8 +171,11 @@ void setup_check_eligibility(CLI::App& app, const GlobalOptions& global, Outcome
     cmd->add_flag("--no-consent", opt->no_consent, "Consent not given")
         ->group("Ad hoc (no registry)");
     cmd->footer(
+        "IDs: one line each, ID<TAB>verdict<TAB>reasons (comma-separated reason codes, - for\n"
+        "none). Ad hoc: the verdict, then one `code: explanation` line per reason.\n\n"
         "Exit status: 0 eligible, 1 ineligible, 2 review (ad hoc or one id); 0 once several\n"
-        "ids or --all were evaluated; 66 unknown id or missing registry.\n\n"
+        "ids or --all were evaluated; 64 usage error; 65 an ad hoc fact breaks a rule (the\n"
+        "option is named); 66 unknown id or missing registry.\n\n"
         "Examples:\n"
         "  claimreg check-eligibility --all --rules as-filed\n"
         "  claimreg check-eligibility 42\n"

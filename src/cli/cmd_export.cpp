@@ -27,13 +27,15 @@ struct ExportCliOptions {
 
 ExportOptions library_options(const ExportCliOptions& opt) {
     ExportOptions options;
-    options.format = parse_export_format(opt.format);
+    options.format = parse_option("--format", opt.format, parse_export_format);
     if (options.format != ExportFormat::csv && (!opt.delimiter.empty() || opt.bom)) {
         throw UsageError("--delimiter and --bom apply to --format csv only");
     }
     if (!opt.delimiter.empty()) options.delimiter = parse_delimiter(opt.delimiter);
     options.bom = opt.bom;
-    for (const std::string& v : opt.verdicts) options.verdicts.push_back(parse_verdict(v));
+    for (const std::string& v : opt.verdicts) {
+        options.verdicts.push_back(parse_option("--verdict", v, parse_verdict));
+    }
     if (!opt.since.empty()) options.since = parse_since(opt.since);
     options.include_withdrawn = opt.include_withdrawn;
     options.pseudonymize = opt.pseudonymize;

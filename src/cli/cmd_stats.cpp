@@ -32,7 +32,7 @@ Format parse_format(std::string_view text) {
     if (text == "csv") return Format::csv;
     if (text == "tsv") return Format::tsv;
     if (text == "json") return Format::json;
-    throw UsageError(fmt::format("unknown format '{}' (use table|csv|tsv|json)", text));
+    throw UsageError("--format: unknown format (use table|csv|tsv|json)");
 }
 
 // Writes everything to stdout at once; a failed write (a full disk...) is an I/O error.
@@ -78,11 +78,19 @@ void append_tsv_cell(std::string& out, std::string_view cell) {
 }
 
 // One table (header + rows of cells), rendered in a format. `numeric[i]`: column i holds
-// numbers (right-aligned in a table, bare in JSON).
+// numbers (right-aligned in a table, bare in JSON). `empty_label[i]`, when set: what an empty
+// cell of column i shows in a table, CSV and TSV (in JSON it is null).
 struct Grid {
     std::vector<std::string> header;
     std::vector<bool> numeric;
+    std::vector<std::string> empty_label;
     std::vector<std::vector<std::string>> rows;
+
+    /// The cell as shown in a table, CSV or TSV.
+    std::string_view shown(const std::vector<std::string>& row, std::size_t i) const {
+        return row[i].empty() && i < empty_label.size() ? std::string_view(empty_label[i])
+                                                        : std::string_view(row[i]);
+    }
 };
 
 std::string render(const Grid& grid, Format format) {
@@ -92,19 +100,20 @@ std::string render(const Grid& grid, Format format) {
     case Format::csv:
     case Format::tsv: {
         const char sep = format == Format::csv ? ',' : '\t';
-        const auto line = [&](const std::vector<std::string>& cells) {
+        const auto line = [&](const std::vector<std::string>& cells, bool header) {
             for (std::size_t i = 0; i < n; ++i) {
                 if (i > 0) out += sep;
+                const std::string_view cell = header ? cells[i] : grid.shown(cells, i);
                 if (format == Format::csv) {
-                    append_csv_cell(out, cells[i]);
+                    append_csv_cell(out, cell);
                 } else {
-                    append_tsv_cell(out, cells[i]);
+                    append_tsv_cell(out, cell);
                 }
             }
             out += '\n';
         };
-        line(grid.header);
-        for (const auto& row : grid.rows) line(row);
+        line(grid.header, true);
+        for (const auto& row : grid.rows) line(row, false);
         break;
     }
     case Format::json: {
@@ -117,6 +126,9 @@ std::string render(const Grid& grid, Format format) {
                 out += ':';
                 if (grid.numeric[i]) {
                     out += grid.rows[r][i];
+                } else if (grid.rows[r][i].empty() && i < grid.empty_label.size() &&
+                           !grid.empty_label[i].empty()) {
+                    out += "null";
                 } else {
                     append_json_string(out, grid.rows[r][i]);
                 }
@@ -130,21 +142,24 @@ std::string render(const Grid& grid, Format format) {
         std::vector<std::size_t> widths(n);
         for (std::size_t i = 0; i < n; ++i) widths[i] = width(grid.header[i]);
         for (const auto& row : grid.rows) {
-            for (std::size_t i = 0; i < n; ++i) widths[i] = std::max(widths[i], width(row[i]));
+            for (std::size_t i = 0; i < n; ++i) {
+                widths[i] = std::max(widths[i], width(grid.shown(row, i)));
+            }
         }
-        const auto line = [&](const std::vector<std::string>& cells) {
+        const auto line = [&](const std::vector<std::string>& cells, bool header) {
             std::string text;
             for (std::size_t i = 0; i < n; ++i) {
                 if (i > 0) text += "  ";
-                const std::string pad(widths[i] - width(cells[i]), ' ');
-                text += grid.numeric[i] ? pad + cells[i] : cells[i] + pad;
+                const std::string cell(header ? std::string_view(cells[i]) : grid.shown(cells, i));
+                const std::string pad(widths[i] - width(cell), ' ');
+                text += grid.numeric[i] ? pad + cell : cell + pad;
             }
             while (!text.empty() && text.back() == ' ') text.pop_back();
             out += text;
             out += '\n';
         };
-        line(grid.header);
-        for (const auto& row : grid.rows) line(row);
+        line(grid.header, true);
+        for (const auto& row : grid.rows) line(row, false);
         break;
     }
     }
@@ -208,6 +223,8 @@ Grid grid_of(const StatsTable& table) {
     for (const StatsGroup g : table.by) {
         grid.header.emplace_back(field_name(g));
         grid.numeric.push_back(false);
+        // Claimants 18 and over at first use have no age band.
+        grid.empty_label.emplace_back(g == StatsGroup::age_band ? "18+" : "");
     }
     grid.header.emplace_back("count");
     grid.numeric.push_back(true);
@@ -229,13 +246,15 @@ ExitStatus run_stats(const StatsOptions& opt, const GlobalOptions& global) {
     // Check the whole command line before touching the registry.
     StatsQuery query;
     for (const std::string& g : opt.by) {
-        const StatsGroup group = parse_stats_group(g);
+        const StatsGroup group = parse_option("--by", g, parse_stats_group);
         if (std::find(query.by.begin(), query.by.end(), group) != query.by.end()) {
             throw UsageError(fmt::format("--by {} given twice", to_string(group)));
         }
         query.by.push_back(group);
     }
-    for (const std::string& v : opt.verdicts) query.verdicts.push_back(parse_verdict(v));
+    for (const std::string& v : opt.verdicts) {
+        query.verdicts.push_back(parse_option("--verdict", v, parse_verdict));
+    }
     const std::optional<Format> format =
         opt.format.empty() ? std::nullopt : std::optional(parse_format(opt.format));
     if (opt.count && !query.by.empty()) {
@@ -306,8 +325,9 @@ void setup_stats(CLI::App& app, const GlobalOptions& global, Outcome& out) {
         "counted again. Rows are sorted by the group values (age bands youngest first).\n"
         "claimed_eur (with --by age-band): the band's amount for each eligible active claimant\n"
         "in the row (" + band_amounts() + "); 0 for other verdicts\n"
-        "and for the empty band (18 and over). The summary (no options) prints aligned\n"
-        "`label  value` lines, or one record with --format csv|tsv|json.\n\n"
+        "and for 18+ (18 and over at first use: no band; null in JSON). The summary (no\n"
+        "options) prints aligned `label  value` lines, or one record with --format\n"
+        "csv|tsv|json.\n\n"
         "Examples:\n"
         "  claimreg stats\n"
         "  claimreg stats --by age-band --verdict eligible\n"

@@ -3,7 +3,6 @@
 
 #include <exception>
 
-#include <CLI/CLI.hpp>
 #include <SQLiteCpp/Exception.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -24,9 +23,6 @@ int main(int argc, char** argv) {
     using claimreg::ExitStatus;
     try {
         return static_cast<int>(claimreg::cli::run(argc, argv));
-    } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() == 0) return 0; // --help and --version were printed
-        return report(ExitStatus::usage, e.what());
     } catch (const claimreg::Error& e) {
         return report(e.status(), e.what());
     } catch (const SQLite::Exception& e) {

@@ -6,6 +6,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "claimreg/error.hpp"
+
 namespace claimreg::cli {
 
 /// Prints a notice on stderr (`claimreg: ...`) unless quiet.
@@ -16,11 +18,25 @@ void notice(bool quiet, fmt::format_string<Args...> format, Args&&... args) {
 }
 
 /// Parses a --delimiter value: `,` `;` `tab` (or a tab character), `comma`, `semicolon`.
-/// Throws UsageError otherwise.
+/// Throws UsageError otherwise (naming the option, not the value).
 char parse_delimiter(std::string_view text);
 
-/// Accepts a claimant id: a positive whole number.
+/// Runs `parse(text)` for the option `option`; a claimreg::Error it throws (whose message never
+/// holds the value) becomes a UsageError that names the option: `--rules: unknown rule set ...`.
+template <typename Parse>
+decltype(auto) parse_option(std::string_view option, std::string_view text, Parse parse) {
+    try {
+        return parse(text);
+    } catch (const Error& e) {
+        throw UsageError(fmt::format("{}: {}", option, e.what()));
+    }
+}
+
+/// Accepts a claimant id: a positive whole number. Its message never holds the value.
 CLI::Validator claimant_id_validator();
+
+/// Accepts a number of milliseconds: a whole number from 0. Its message never holds the value.
+CLI::Validator milliseconds_validator();
 
 /// Field name as a command-line option: `child_first_name` -> `--child-first-name`.
 std::string option_name(std::string_view field);

@@ -30,7 +30,8 @@ constexpr std::array<FieldHelp, field_count> field_help = {{
     {"NAME", "Registrant's name"},
     {"EMAIL", "Registrant's e-mail address"},
     {"PHONE", "Registrant's phone (Dutch numbers become +31...)"},
-    {"RELATION", "parent, guardian or self (ouder, voogd, zelf)"},
+    {"RELATION", "parent, guardian or self (also ouder, vader, moeder, voogd, zelf...: see "
+                 "man claimreg)"},
     {"", "The registrant may act for the child"},
     {"TIMESTAMP", "Registration time, ISO 8601 (default: now, UTC)"},
 }};

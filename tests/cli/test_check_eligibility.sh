@@ -66,7 +66,7 @@ expect_eq "$(sql claimreg.db "SELECT group_concat(verdict || ':' || reasons || '
 # One id: the line, and the verdict's exit status.
 run check-eligibility 1
 expect_status 0
-expect_out "$(printf '1\teligible\t')"
+expect_out "$(printf '1\teligible\t-')"
 run check-eligibility 2
 expect_status 1
 expect_out "$(printf '2\tineligible\tadult,adult_registered_by_parent')"
@@ -76,7 +76,7 @@ expect_out '{"id":3,"verdict":"review","reasons":["musically_after_merge"],"age_
 # Several ids: one line each, exit 0.
 run check-eligibility 1 4 5
 expect_status 0
-expect_out "$(printf '1\teligible\t\n4\tineligible\tnot_resident,no_consent\n5\tineligible\toutside_period,minor_registered_self')"
+expect_out "$(printf '1\teligible\t-\n4\tineligible\tnot_resident,no_consent\n5\tineligible\toutside_period,minor_registered_self')"
 run check-eligibility 1 99
 expect_status 66
 expect_err "claimreg: no claimant with id 99"

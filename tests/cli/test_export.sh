@@ -178,7 +178,7 @@ expect_only_files outdir "nightly.csv "
 cp claimreg.db registry-copy.db
 run export -o claimreg.db
 expect_status 64
-expect_err_contains "is the registry itself"
+expect_err "claimreg: --output is the registry itself"
 cmp -s claimreg.db registry-copy.db || fail "export -o claimreg.db touched the registry"
 checks=$((checks + 1))
 

@@ -97,22 +97,22 @@ expect_out "8"
 expect_eq "$(q "SELECT count(*) $active AND verdict IN ('review', 'eligible')")" "8" "sqlite3: review + eligible"
 
 # --by age-band: claimed_eur = eligible active claimants in the band x the band's amount;
-# the empty band (18 and over) is an empty cell with 0.
+# the group without a band (18 and over) is named 18+ (JSON: null) and claims 0.
 run stats --by age-band
 expect_status 0
 expect_out "age_band${TAB}count${TAB}claimed_eur
 under-13${TAB}7${TAB}6000
 13-15${TAB}2${TAB}2500
 16-17${TAB}1${TAB}1000
-${TAB}1${TAB}0"
-expect_eq "$(q "SELECT age_band, count(*), sum(CASE WHEN verdict = 'eligible' THEN $amount ELSE 0 END) $active GROUP BY 1 ORDER BY 1" | sort)" \
+18+${TAB}1${TAB}0"
+expect_eq "$(q "SELECT ifnull(nullif(age_band, ''), '18+'), count(*), sum(CASE WHEN verdict = 'eligible' THEN $amount ELSE 0 END) $active GROUP BY 1 ORDER BY 1" | sort)" \
     "$(tail -n +2 <<<"$out" | sort)" "age bands vs sqlite3"
 run stats --by age-band --format json
 expect_out '[
 {"age_band":"under-13","count":7,"claimed_eur":6000},
 {"age_band":"13-15","count":2,"claimed_eur":2500},
 {"age_band":"16-17","count":1,"claimed_eur":1000},
-{"age_band":"","count":1,"claimed_eur":0}
+{"age_band":null,"count":1,"claimed_eur":0}
 ]'
 expect_eq "$(jq -c 'map(.claimed_eur) | add' <<<"$out")" "9500" "json parses; claimed amounts add up"
 run stats --by age-band --format table
@@ -120,7 +120,7 @@ expect_out "age_band  count  claimed_eur
 under-13      7         6000
 13-15         2         2500
 16-17         1         1000
-              1            0"
+18+           1            0"
 # Rows of other verdicts show 0.
 run stats --by age-band --by verdict --format csv
 expect_out "age_band,verdict,count,claimed_eur
@@ -129,7 +129,7 @@ under-13,ineligible,2,0
 under-13,review,1,0
 13-15,eligible,2,2500
 16-17,eligible,1,1000
-,ineligible,1,0"
+18+,ineligible,1,0"
 run stats --by age-band --verdict eligible --format csv
 expect_out "age_band,count,claimed_eur
 under-13,4,6000
@@ -147,7 +147,7 @@ expect_out "state,age_band,count,claimed_eur
 active,under-13,7,6000
 active,13-15,2,2500
 active,16-17,1,1000
-active,,1,0
+active,18+,1,0
 withdrawn,under-13,1,0
 opted-out,13-15,1,0"
 run stats --by state --verdict eligible --format json

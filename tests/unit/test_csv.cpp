@@ -286,14 +286,36 @@ TEST_CASE("csv: an unterminated quote runs to the end of the file") {
     CHECK(rows[2].fields[1] == "open\nmore,3\n");
 }
 
+TEST_CASE("csv: a quote that does not start a field is literal text") {
+    for (const char d : {',', ';', '\t'}) {
+        std::string text =
+            "a,b,c\nJan \"Jantje\" Smit,5\"2,x\"\"y\nq\",\"quoted, \"\"really\"\"\",z\"\n";
+        for (char& c : text) {
+            if (c == ',') c = d;
+        }
+        const auto rows = read_all(text);
+        REQUIRE(rows.size() == 3);
+        for (const auto& row : rows) CHECK(row.problem == RowProblem::none);
+        const std::string comma(1, d);
+        CHECK(rows[1].fields == Cells{"Jan \"Jantje\" Smit", "5\"2", "x\"\"y"});
+        CHECK(rows[2].fields == Cells{"q\"", "quoted" + comma + " \"really\"", "z\""});
+    }
+    // Delimiter detection reads the header the same way: this quote quotes nothing.
+    char d = 0;
+    const auto rows = read_all("a \"b;c;d,e\n1;2;3,4\n", {}, &d);
+    CHECK(d == ';');
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0].fields == Cells{"a \"b", "c", "d,e"});
+}
+
 TEST_CASE("csv: malformed quotes are reported and the next record resyncs") {
     auto rows =
         read_all("a,b\n\"ab\"c,d\nab\"c,e\n\"x\"\r,y\n\"q\"\"\",\"multi\nline\"z\nnext,1\n");
     REQUIRE(rows.size() == 6);
     CHECK(rows[1].problem == RowProblem::bad_quote);
     CHECK(rows[1].fields.size() == 2);
-    CHECK(rows[2].problem == RowProblem::bad_quote);
-    CHECK(rows[2].fields.size() == 2);
+    CHECK(rows[2].problem == RowProblem::none); // a quote inside an unquoted field is text
+    CHECK(rows[2].fields == Cells{"ab\"c", "e"});
     CHECK(rows[2].line == 3);
     CHECK(rows[3].problem == RowProblem::bad_quote);
     CHECK(rows[4].problem == RowProblem::bad_quote);
@@ -436,7 +458,7 @@ TEST_CASE("csv: parse_encoding and problem texts") {
         parse_encoding("ebcdic");
         FAIL("no exception");
     } catch (const UsageError& e) {
-        CHECK(std::string(e.what()) == "unknown encoding 'ebcdic' (use utf-8 or windows-1252)");
+        CHECK(std::string(e.what()) == "not an encoding (use utf-8 or windows-1252)");
     }
     CHECK(to_string(RowProblem::bad_encoding) == "invalid UTF-8");
     CHECK(to_string(RowProblem::unterminated_quote) == "unterminated quoted field");

@@ -147,7 +147,7 @@ TEST_CASE("eligibility: rule set table") {
 
     CHECK_THROWS_AS(find_rule_set("appeal-2026"), UsageError);
     CHECK_THROWS_WITH(find_rule_set("Ruling-2024"),
-                      "unknown rule set 'Ruling-2024' (known: ruling-2024, as-filed)");
+                      "unknown rule set (known: ruling-2024, as-filed)");
     CHECK_THROWS_AS(find_rule_set(""), UsageError);
 }
 

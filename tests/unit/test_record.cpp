@@ -354,7 +354,24 @@ TEST_CASE("record: relation spellings") {
     CHECK(parse_relation("voogd") == Relation::guardian);
     CHECK(parse_relation("Self") == Relation::self);
     CHECK(parse_relation("zelf") == Relation::self);
-    for (const char* s : {"", "mother", "parents", "o uder"}) {
+    // The words of Dutch and English forms.
+    for (const char* s :
+         {"vader", "Moeder", "MOTHER", "father", "mum", "mom", "dad", "papa", "mama",
+          "ouder/verzorger", "Ouder / Verzorger", "ouder  /verzorger", "parent/guardian"}) {
+        CAPTURE(s);
+        CHECK(parse_relation(s) == Relation::parent);
+    }
+    for (const char* s :
+         {"verzorger", "legal  guardian", "caregiver", "carer", "pleegouder", "Foster Parent"}) {
+        CAPTURE(s);
+        CHECK(parse_relation(s) == Relation::guardian);
+    }
+    for (const char* s : {"myself", "IkZelf"}) {
+        CAPTURE(s);
+        CHECK(parse_relation(s) == Relation::self);
+    }
+    for (const char* s : {"", "parents", "o uder", "oom", "mother of", "/", "ouder/",
+                          "a relation word far longer than any listed"}) {
         CAPTURE(s);
         CHECK(rule_of([&] { parse_relation(s); }) == "not parent, guardian or self");
     }

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# import-csv's progress on a terminal (run under script(1), a pseudo-terminal): for a regular file
+# the percentage and an ETA, for a pipe rows and MiB; then a last line for the index build. Not
+# shown when stderr is no terminal, nor with -q.
+. "$SRC_DIR/tests/cli/lib.sh"
+set -o pipefail
+command -v script >/dev/null || { fail "script(1) (util-linux) is not installed"; finish; }
+
+H=child_first_name,child_last_name,child_birth_date,postcode,platform,first_use,registrant_name,registrant_email,registrant_relation,consent
+rows=120000
+{
+    echo "$H"
+    awk -v n=$rows 'BEGIN { for (i = 1; i <= n; i++)
+        printf "Kind%d,Jansen,2011-03-14,1012 AB,tiktok,2019-06-01,Ouder %d,o%d@example.nl,ouder,ja\n", i, i, i }'
+} >big.csv
+summary="claimreg: $rows rows read: $rows imported, 0 duplicates, 0 rejected"
+
+# on_terminal COMMAND: runs COMMAND (a shell command line) with a terminal as stdin, stdout and
+# stderr; $screen gets what it wrote, one line per line or carriage return, erase codes removed.
+on_terminal() {
+    local raw
+    raw=$(script -qec "$1" /dev/null </dev/null)
+    status=$?
+    screen=$(printf '%s' "$raw" | sed 's/\x1b\[K//g' | tr '\r' '\n' | sed '/^$/d')
+}
+
+# A regular file: percentage and ETA; then the finishing line; then the summary alone.
+on_terminal "'$CLAIMREG' --db file.db import-csv big.csv"
+expect_eq "$status" 0 "exit status on a terminal"
+size=$(stat -c %s big.csv)
+total=$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1048576 }')
+progress=$(grep -c "^claimreg: [0-9]* rows, [0-9.]* of $total MiB ([0-9]*%), [0-9]* rows/s, ETA [0-9]*:[0-5][0-9]\$" <<<"$screen")
+expect_eq "$progress" 2 "progress lines at 50000 and 100000 rows [$screen]"
+expect_eq "$(grep -c "^claimreg: 50000 rows, " <<<"$screen") $(grep -c "^claimreg: 100000 rows, " <<<"$screen")" "1 1" "rows counted in the progress lines"
+expect_eq "$(tail -n 2 <<<"$screen")" "claimreg: $rows rows (100%), finishing: building indexes
+$summary" "the last lines on a terminal"
+percent=$(sed -nE 's/^claimreg: 50000 rows, .*\(([0-9]+)%\).*/\1/p' <<<"$screen")
+expect_eq "$([ "${percent:-0}" -ge 30 ] && [ "${percent:-0}" -le 50 ] && echo ok)" ok "50000 of $rows rows is about 40% ($percent%)"
+expect_eq "$(sql file.db 'SELECT count(*) FROM claimants')" "$rows" "claimants imported"
+
+# A pipe: no size, so rows and MiB as before; the finishing line too.
+on_terminal "cat big.csv | '$CLAIMREG' --db pipe.db import-csv -"
+expect_eq "$status" 0 "exit status from a pipe"
+expect_eq "$(grep -cE '^claimreg: (50000|100000) rows, [0-9.]+ MiB \([0-9]+ rows/s\)$' <<<"$screen")" 2 "progress from a pipe [$screen]"
+expect_eq "$(tail -n 2 <<<"$screen")" "claimreg: $rows rows, finishing: building indexes
+$summary" "the last lines from a pipe"
+
+# -q: nothing at all on a terminal.
+on_terminal "'$CLAIMREG' -q --db quiet.db import-csv big.csv"
+expect_eq "$status" 0 "exit status with -q"
+expect_eq "$screen" "" "-q on a terminal"
+
+# stderr not a terminal: the summary only, no control characters.
+run --db plain.db import-csv big.csv
+expect_status 0
+expect_out ""
+expect_err "$summary"
+
+finish
