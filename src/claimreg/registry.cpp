@@ -359,6 +359,18 @@ int pragma_int(SQLite::Database& db, const char* pragma) {
 
 void recompute_identities(SQLite::Database& db, const RegistryOptions& options);
 
+/// The identity key of a stored claimant whose identity columns (first name, prefix, last name,
+/// birth date, postcode) are the five from `first` of the current row of `st`.
+std::string stored_identity_key(SQLite::Statement& st, int first) {
+    Registration r;
+    r.child_first_name = st.getColumn(first).getString();
+    r.child_name_prefix = st.getColumn(first + 1).getString();
+    r.child_last_name = st.getColumn(first + 2).getString();
+    r.child_birth_date = parse_date(st.getColumn(first + 3).getString());
+    r.postcode = st.getColumn(first + 4).getString();
+    return identity_key(r);
+}
+
 /// Brings a verified registry from `version` to the current schema, one transaction a step.
 void migrate(SQLite::Database& db, int version, const RegistryOptions& options) {
     for (; version < Registry::schema_version; ++version) {
@@ -449,13 +461,7 @@ void recompute_identities(SQLite::Database& db, const RegistryOptions& options) 
         same.bind(1, digest);
         same.bind(2, d.id);
         while (!other && same.executeStep()) {
-            Registration o;
-            o.child_first_name = same.getColumn(1).getString();
-            o.child_name_prefix = same.getColumn(2).getString();
-            o.child_last_name = same.getColumn(3).getString();
-            o.child_birth_date = parse_date(same.getColumn(4).getString());
-            o.postcode = same.getColumn(5).getString();
-            if (identity_key(o) == key) other = same.getColumn(0).getInt64();
+            if (stored_identity_key(same, 1) == key) other = same.getColumn(0).getInt64();
         }
         same.reset();
         if (!other) continue;
@@ -932,13 +938,7 @@ std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const 
         st.reset();
         st.bind(1, id);
         if (!st.executeStep()) return;
-        Registration stored;
-        stored.child_first_name = st.getColumn(0).getString();
-        stored.child_name_prefix = st.getColumn(1).getString();
-        stored.child_last_name = st.getColumn(2).getString();
-        stored.child_birth_date = parse_date(st.getColumn(3).getString());
-        stored.postcode = st.getColumn(4).getString();
-        if (identity_key(stored) != row.identity) return; // a digest collision: another child
+        if (stored_identity_key(st, 0) != row.identity) return; // a digest collision: another child
         bool same = same_email(st.getColumn(5).getString(), r.registrant_email);
         if (!same) {
             auto& linked = st_->find_linked_email;
