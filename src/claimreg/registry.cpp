@@ -392,12 +392,14 @@ void migrate(SQLite::Database& db, int version, const RegistryOptions& options) 
 void recompute_identities(SQLite::Database& db, const RegistryOptions& options) {
     struct Dirty {
         std::int64_t id;
+        std::int64_t digest;
         Registration r;
     };
     std::vector<Dirty> dirty;
     {
         SQLite::Statement st(db, "SELECT id, child_first_name, child_name_prefix, "
-                                 "child_last_name, child_birth_date, postcode FROM claimants");
+                                 "child_last_name, child_birth_date, postcode, identity_digest "
+                                 "FROM claimants");
         while (st.executeStep()) {
             Registration r;
             r.child_first_name = st.getColumn(1).getString();
@@ -412,7 +414,7 @@ void recompute_identities(SQLite::Database& db, const RegistryOptions& options) 
             }
             r.child_birth_date = parse_date(st.getColumn(4).getString());
             r.postcode = st.getColumn(5).getString();
-            dirty.push_back({st.getColumn(0).getInt64(), std::move(r)});
+            dirty.push_back({st.getColumn(0).getInt64(), st.getColumn(6).getInt64(), std::move(r)});
         }
     }
     const std::string now = now_utc();
@@ -442,11 +444,17 @@ void recompute_identities(SQLite::Database& db, const RegistryOptions& options) 
     };
     for (Dirty& d : dirty) {
         Registration& r = d.r;
+        const std::array<std::string, 3> before = {r.child_first_name, r.child_name_prefix,
+                                                   r.child_last_name};
         r.child_first_name = clean(r.child_first_name, false);
         r.child_name_prefix = clean(r.child_name_prefix, true);
         r.child_last_name = clean(r.child_last_name, false);
         const std::string key = identity_key(r);
         const std::int64_t digest = identity_digest(key);
+        if (digest == d.digest && before[0] == r.child_first_name &&
+            before[1] == r.child_name_prefix && before[2] == r.child_last_name) {
+            continue; // non-ASCII, but nothing invisible in it: unchanged, not even changed_at
+        }
         update.reset();
         update.bind(1, r.child_first_name);
         update.bind(2, r.child_name_prefix);

@@ -75,6 +75,7 @@ sqlite3 v5.db < "$SRC_DIR/tests/fixtures/registry-v5-invisible.sql"
 chmod 600 v5.db
 expect_eq "$(sql v5.db 'SELECT count(*) FROM claimants')" "7" "claimants in the schema-5 fixture"
 refs_before=$(sql v5.db "SELECT external_ref FROM claimants UNION ALL SELECT external_ref FROM registrations ORDER BY 1" | tr '\n' ' ')
+changed_before=$(sql v5.db 'SELECT changed_at FROM claimants WHERE id IN (6, 7) ORDER BY id')
 run --db v5.db migrate
 expect_status 0
 expect_err "claimreg: schema 6: claimant 2 is the same child as claimant 1 (their names differed only by invisible characters): now a registration linked to 1
@@ -88,6 +89,8 @@ expect_eq "$(sql v5.db 'SELECT hex(child_first_name) FROM claimants WHERE id = 1
 expect_eq "$(sql v5.db "SELECT group_concat(external_ref || ':' || claimant_id, ' ') FROM (SELECT * FROM registrations ORDER BY id)")" "REF-B:1 REF-C:1 REF-D:1 REF-E:1" "linked registrations"
 expect_eq "$(sql v5.db "SELECT external_ref FROM claimants UNION ALL SELECT external_ref FROM registrations ORDER BY 1" | tr '\n' ' ')" "$refs_before" "every registration kept"
 expect_eq "$(sql v5.db "SELECT group_concat(claimant_id || ' ' || detail, ',') FROM (SELECT * FROM audit WHERE action = 'linked' ORDER BY id)")" "2 into=1 by=migration-6,3 into=1 by=migration-6,4 into=1 by=migration-6,5 into=1 by=migration-6" "audited links"
+# A name with other non-ASCII letters but nothing invisible is left alone (not marked changed).
+expect_eq "$(sql v5.db 'SELECT changed_at FROM claimants WHERE id IN (6, 7) ORDER BY id')" "$changed_before" "changed_at of claimants schema 6 left alone"
 run --db v5.db stats --count
 expect_out "3"
 # The dump again adds nothing: each reference is known, invisible characters or not.
