@@ -64,6 +64,10 @@ new_key "$HOME_A" 'Carol Two <carol@test.invalid>' >/dev/null
 PERSONAL=(Alice alice@ Bob bob@ 'Eve ' eve@ Rob rob@ Sam sam@ Carol carol@ test.invalid Tester
     Expired Revoked Signer Anna Berg anna@example.nl)
 
+# 200,000 generated claimants: an export that takes long enough to be watched or cut short.
+"$GEN" --rows 200000 --seed 5 > big.csv || fail "generator"
+"$CLAIMREG" -q --db big.db import-csv big.csv || fail "import of big.csv"
+
 # A small registry with names to look for.
 cat > small.csv <<'CSV'
 external_ref,child_first_name,child_last_name,child_birth_date,postcode,platform,first_use,registrant_name,registrant_email,registrant_phone,registrant_relation,consent,registered_at
@@ -230,6 +234,14 @@ expect_err "claimreg: --encrypt-to (1st): no key $ALICE in the keyring"
 GNUPGHOME=$WORK/empty-home gpgconf --kill all 2>/dev/null
 expect_only_files out ""
 
+# Write errors while encrypting: 74, said plainly.
+run export --encrypt-to "$ALICE" -o /dev/full
+expect_status 74
+expect_err "claimreg: cannot write the output: No space left on device"
+"$CLAIMREG" --db big.db export --encrypt-to "$ALICE" 2> closed.err | head -c 10 > /dev/null
+expect_eq "${PIPESTATUS[0]}" "74" "encrypted export into a pipe closed early"
+expect_eq "$(cat closed.err)" "claimreg: cannot write the output: Broken pipe" "message for a closed pipe"
+
 # ---- terminals -----------------------------------------------------------------------------------
 
 if script -qec true /dev/null >/dev/null 2>&1; then
@@ -247,9 +259,6 @@ fi
 
 # ---- no plaintext on disk while the export runs -------------------------------------------------
 
-# 200,000 generated claimants: an export that takes long enough to be watched.
-"$GEN" --rows 200000 --seed 5 > big.csv || fail "generator"
-"$CLAIMREG" -q --db big.db import-csv big.csv || fail "import of big.csv"
 
 # watch_temp ARGS...: runs `export ARGS... -o watch/out` in the background and, each time its
 # temporary file has grown, stops claimreg (SIGSTOP), copies the file and lets it go on. Sets
