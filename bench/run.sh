@@ -258,6 +258,34 @@ if [[ -e fresh.db && -e raw.db ]]; then
   export_lines=$(wc -l <out.csv 2>/dev/null || echo '?')
   rm -f out.csv out2.csv
 
+  # 4b. export --encrypt-to (OpenPGP to a throwaway key in a keyring of its own) vs the plain
+  # export --output of the same registry
+  if command -v gpg >/dev/null 2>&1 && command -v gpgconf >/dev/null 2>&1; then
+    export GNUPGHOME=$DIR/gnupg
+    [[ -d $GNUPGHOME ]] && { gpgconf --kill all 2>/dev/null || true; }
+    rm -rf "$GNUPGHOME" && mkdir -m 700 "$GNUPGHOME"
+    gpg --batch --quiet --passphrase '' --quick-gen-key 'Bench <bench@bench.invalid>' ed25519 cert never 2>/dev/null
+    BENCH_KEY=$(gpg --batch --with-colons --list-keys '<bench@bench.invalid>' 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }')
+    gpg --batch --quiet --passphrase '' --quick-add-key "$BENCH_KEY" cv25519 encr never 2>/dev/null
+    export BENCH_KEY
+    case_pair export-encrypted 1.5 "export --output" \
+      'rm -f out.gpg' \
+      '"$CLAIMREG_BIN" --db full.db export --encrypt-to "$BENCH_KEY" --output out.gpg' \
+      'rm -f out.csv' \
+      '"$CLAIMREG_BIN" --db full.db export --output out.csv'
+    # Untimed: the ciphertext decrypts to the plain export.
+    if ! gpg --batch --quiet --decrypt out.gpg 2>/dev/null | cmp -s - out.csv; then
+      note "export-encrypted: out.gpg does not decrypt to the plain export"; FAILED=1
+    fi
+    encrypted_mib=$(awk -v b="$(stat -c %s out.gpg)" 'BEGIN { printf "%.0f", b / 1048576 }')
+    plain_mib=$(awk -v b="$(stat -c %s out.csv)" 'BEGIN { printf "%.0f", b / 1048576 }')
+    gpgconf --kill all 2>/dev/null || true
+    rm -rf "$GNUPGHOME" out.gpg out.csv
+  else
+    note "gpg not found: export-encrypted not measured (apt-get install gnupg)"
+    add_row export-encrypted n/a "export --output" n/a n/a "<= 1.5" n/a
+  fi
+
   # 5. stats --by birth-year vs GROUP BY
   case_pair stats-birth-year 0.5 "sqlite3 GROUP BY" \
     ':' \
@@ -277,6 +305,8 @@ fi
 printf '\n  claimreg import summary: %s\n' "${SUMMARY:-?}"
 [[ -n ${rows_raw:-} ]] && printf '  sqlite3 rows imported: %s; claimreg active claimants: %s; export lines: %s\n' \
   "$rows_raw" "${claimants:-?}" "${export_lines:-?}"
+[[ -n ${encrypted_mib:-} ]] && printf '  export-encrypted: %s MiB of ciphertext for %s MiB of CSV (not compressed)\n' \
+  "$encrypted_mib" "$plain_mib"
 printf '  load average at end: %s (1/5/15 min)\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '  ratio = claimreg median / baseline median (lower is better); goal met: PASS, not met: MISS\n'
 if ((${#NOTES[@]})); then

@@ -26,7 +26,7 @@ _claimreg_opts() {
         ;;
     export)
         echo '--format -o --output --pseudonymize --delimiter --bom --verdict --since' \
-             '--include-withdrawn'
+             '--include-withdrawn --encrypt-to --armor --trust-key'
         ;;
     stats)
         echo '--by --verdict --format --count'
@@ -53,10 +53,17 @@ _claimreg_takes_arg() {
     check-eligibility:--all | check-eligibility:--json | check-eligibility:--no-consent) return 1 ;;
     check-eligibility:--*) return 0 ;;
     export:--format | export:-o | export:--output | export:--delimiter | export:--verdict) return 0 ;;
-    export:--since) return 0 ;;
+    export:--since | export:--encrypt-to | export:--trust-key) return 0 ;;
     stats:--by | stats:--verdict | stats:--format) return 0 ;;
     esac
     return 1
+}
+
+# _claimreg_key_fingerprints: the primary key fingerprints of the user's GnuPG keyring.
+_claimreg_key_fingerprints() {
+    command -v gpg >/dev/null 2>&1 || return 0
+    gpg --batch --with-colons --list-keys 2>/dev/null |
+        awk -F: '$1 == "pub" { primary = 1; next } primary && $1 == "fpr" { print $10; primary = 0 }'
 }
 
 # _claimreg_files: file names for the word being completed.
@@ -151,6 +158,10 @@ _claimreg() {
         for d in , '\;' tab; do
             [[ $d == "$cur"* || ($d == '\;' && $cur == ';') ]] && COMPREPLY+=("$d")
         done
+        return
+        ;;
+    --encrypt-to | --trust-key)
+        COMPREPLY=($(compgen -W "$(_claimreg_key_fingerprints)" -- "$cur"))
         return
         ;;
     --platform)

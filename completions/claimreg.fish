@@ -6,6 +6,12 @@ set -l no_command "not __fish_seen_subcommand_from $commands"
 
 complete -c claimreg -f
 
+# The primary key fingerprints of the user's GnuPG keyring.
+function __claimreg_key_fingerprints
+    command -q gpg; or return
+    gpg --batch --with-colons --list-keys 2>/dev/null | awk -F: '$1 == "pub" { p = 1; next } p && $1 == "fpr" { print $10; p = 0 }'
+end
+
 # Global options, before or after the command.
 complete -c claimreg -s h -l help -d 'Print help and exit'
 complete -c claimreg -l version -d 'Print version information and exit'
@@ -81,6 +87,9 @@ complete -c claimreg -n $c -l bom -d 'Start with a UTF-8 byte order mark (for Ex
 complete -c claimreg -n $c -l verdict -x -a 'eligible ineligible review' -d 'Only this verdict (repeatable)'
 complete -c claimreg -n $c -l since -x -d 'Only claimants added or changed at or after this time'
 complete -c claimreg -n $c -l include-withdrawn -d 'Also withdrawn and opted-out claimants'
+complete -c claimreg -n $c -l encrypt-to -x -a '(__claimreg_key_fingerprints)' -d 'Encrypt with OpenPGP to this key (repeatable)'
+complete -c claimreg -n $c -l armor -d 'ASCII-armored ciphertext instead of binary'
+complete -c claimreg -n $c -l trust-key -x -a '(__claimreg_key_fingerprints)' -d 'Accept this recipient key although not valid (repeatable)'
 
 # stats
 set -l c '__fish_seen_subcommand_from stats'

@@ -1,11 +1,15 @@
-// claimreg export: claimants to CSV, JSON or NDJSON, on stdout or atomically into a file.
+// claimreg export: claimants to CSV, JSON or NDJSON, on stdout or atomically into a file,
+// optionally encrypted with OpenPGP.
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <memory>
+
 #include <fmt/format.h>
 
 #include "app.hpp"
+#include "claimreg/encryption.hpp"
 #include "claimreg/exporter.hpp"
 #include "claimreg/files.hpp"
 #include "output.hpp"
@@ -23,7 +27,55 @@ struct ExportCliOptions {
     std::string since;
     bool include_withdrawn = false;
     bool pseudonymize = false;
+    std::vector<std::string> encrypt_to;
+    std::vector<std::string> trust_keys;
+    bool armor = false;
 };
+
+// `1st`, `2nd`, `3rd`, `4th` ... `11th`, `21st`.
+std::string ordinal(std::size_t n) {
+    const std::size_t tens = n % 100;
+    const char* suffix = "th";
+    if (tens < 11 || tens > 13) {
+        switch (n % 10) {
+        case 1: suffix = "st"; break;
+        case 2: suffix = "nd"; break;
+        case 3: suffix = "rd"; break;
+        default: break;
+        }
+    }
+    return fmt::format("{}{}", n, suffix);
+}
+
+// The recipients' keys, checked before anything else; a key's problem named by its option and
+// position (`--encrypt-to (2nd): ...`), never by a user id.
+std::unique_ptr<Recipients> check_recipients(const ExportCliOptions& opt) {
+    if (opt.encrypt_to.empty()) return nullptr;
+    EncryptionOptions options;
+    options.recipients = opt.encrypt_to;
+    options.trusted = opt.trust_keys;
+    options.armor = opt.armor;
+    try {
+        return std::make_unique<Recipients>(options);
+    } catch (const KeyError& e) {
+        const bool recipient = e.entry() == KeyError::Entry::recipient;
+        std::string text = fmt::format("{} ({}): ", recipient ? "--encrypt-to" : "--trust-key",
+                                       ordinal(e.index() + 1));
+        text += e.what();
+        if (!e.pinnable_fingerprint().empty()) {
+            text += "; to accept it, pin it with --trust-key " + e.pinnable_fingerprint();
+        }
+        throw UsageError(text);
+    }
+}
+
+// Binary OpenPGP on a terminal is noise that can upset it (gpg refuses it too).
+void refuse_binary_terminal(const ExportCliOptions& opt, int fd) {
+    if (!opt.encrypt_to.empty() && !opt.armor && ::isatty(fd) == 1) {
+        throw UsageError("--encrypt-to: binary ciphertext is not written to a terminal; use "
+                         "--armor, --output FILE or a pipe");
+    }
+}
 
 ExportOptions library_options(const ExportCliOptions& opt) {
     ExportOptions options;
@@ -42,8 +94,20 @@ ExportOptions library_options(const ExportCliOptions& opt) {
     return options;
 }
 
+// Writes the export to `out`, through the recipients' encryption when there are any.
+void write_export(Registry& registry, const ExportOptions& options, Recipients* recipients,
+                  std::FILE* out) {
+    if (recipients == nullptr) {
+        export_claimants(registry, options, out);
+        return;
+    }
+    recipients->encrypt(out, [&](std::FILE* plain) { export_claimants(registry, options, plain); });
+}
+
 ExitStatus run_export(const ExportCliOptions& opt, const GlobalOptions& global) {
     const ExportOptions options = library_options(opt);
+    // Keys first: a refused key costs nothing, writes nothing and reads no registry.
+    const std::unique_ptr<Recipients> recipients = check_recipients(opt);
     const bool to_stdout = opt.output.empty() || opt.output == "-";
     if (to_stdout && ::fcntl(STDOUT_FILENO, F_GETFL) < 0) {
         throw IoError("cannot write the output: standard output is closed");
@@ -52,14 +116,16 @@ ExitStatus run_export(const ExportCliOptions& opt, const GlobalOptions& global) 
     // error (74), not a silent death.
     ignore_write_signals();
     if (to_stdout) {
+        refuse_binary_terminal(opt, STDOUT_FILENO);
         Registry registry(global.db, OpenMode::read, global.registry_options());
-        export_claimants(registry, options, stdout);
+        write_export(registry, options, recipients.get(), stdout);
         return ExitStatus::ok;
     }
     // Checked and created before the registry is read: a refused path costs nothing.
     OutputFile file(opt.output, "--output", OutputGuard{global.db, -1});
+    refuse_binary_terminal(opt, ::fileno(file.get()));
     Registry registry(global.db, OpenMode::read, global.registry_options());
-    export_claimants(registry, options, file.get());
+    write_export(registry, options, recipients.get(), file.get());
     file.commit();
     return ExitStatus::ok;
 }
@@ -100,6 +166,25 @@ void setup_export(CLI::App& app, const GlobalOptions& global, Outcome& out) {
     cmd->add_flag("--include-withdrawn", opt->include_withdrawn,
                   "Also withdrawn and opted-out claimants (excluded by default)")
         ->group("Filters");
+    auto* encrypt_to =
+        cmd->add_option("--encrypt-to", opt->encrypt_to,
+                        "Encrypt with OpenPGP to this key of the keyring (GNUPGHOME): a key id, "
+                        "fingerprint or e-mail address (repeatable: one per recipient)")
+            ->type_name("KEY")
+            ->default_str("")
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+            ->group("Encryption");
+    cmd->add_flag("--armor", opt->armor, "ASCII-armored ciphertext instead of binary")
+        ->needs(encrypt_to)
+        ->group("Encryption");
+    cmd->add_option("--trust-key", opt->trust_keys,
+                    "Accept this recipient key although the keyring does not hold it valid "
+                    "(imported, never certified): its full fingerprint (repeatable)")
+        ->type_name("FPR")
+        ->default_str("")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->needs(encrypt_to)
+        ->group("Encryption");
     cmd->footer(
         "Columns: the import's canonical fields, then id, state, verdict, reasons, age_band,\n"
         "rule_set, checked_at, source; JSON keys are the same names. --pseudonymize: id,\n"
@@ -108,13 +193,20 @@ void setup_export(CLI::App& app, const GlobalOptions& global, Outcome& out) {
         "spreadsheet would run as a formula gets a leading apostrophe (import-csv removes it),\n"
         "so an exported CSV re-imports as the same claimants. Withdrawn and opted-out\n"
         "claimants are left out unless --include-withdrawn. Silent on success.\n\n"
-        "Exit status: 0 ok, 64 usage error (also a bad --since, or --output naming the\n"
-        "registry), 66 missing registry, 73 cannot create the output file,\n"
-        "74 write error (disk full, closed pipe), 75 registry busy.\n\n"
+        "--encrypt-to streams the export into OpenPGP encryption (GnuPG, not compressed):\n"
+        "only ciphertext reaches the disk. Every key is checked first; an unknown,\n"
+        "ambiguous, expired, revoked or encryption-incapable key, or one the keyring does\n"
+        "not hold valid and no --trust-key pins, is a usage error and nothing is written.\n"
+        "Binary ciphertext is not written to a terminal.\n\n"
+        "Exit status: 0 ok, 64 usage error (also a bad --since, --output naming the\n"
+        "registry, or a refused key), 66 missing registry, 73 cannot create the output file,\n"
+        "74 write or encryption error (disk full, closed pipe, gpg failed), 75 registry busy.\n\n"
         "Examples:\n"
         "  claimreg export --verdict eligible --bom --delimiter ';' -o eligible.csv\n"
         "  claimreg export --since 2024-06-01T00:00:00+02:00 --format ndjson -o changes.ndjson\n"
-        "  claimreg export --pseudonymize --format json > research.json");
+        "  claimreg export --pseudonymize --format json > research.json\n"
+        "  claimreg export --encrypt-to lawyer@example.nl --encrypt-to 0x1234ABCD5678EF90 \\\n"
+        "      -o eligible.csv.gpg");
     cmd->callback([opt, &global, &out] { out.status = run_export(*opt, global); });
 }
 

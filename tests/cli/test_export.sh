@@ -245,7 +245,7 @@ done
 run export --help
 expect_status 0
 expect_out_contains "Write claimants as CSV, JSON or NDJSON"
-for text in "Output:" "Filters:" "--pseudonymize" "--include-withdrawn" "Examples:" "Exit status: 0 ok, 64" "73 cannot create" "74 write error"; do
+for text in "Output:" "Filters:" "Encryption:" "--pseudonymize" "--include-withdrawn" "--encrypt-to KEY" "--trust-key FPR" "Examples:" "Exit status: 0 ok, 64" "73 cannot create" "74 write or encryption error"; do
     expect_out_contains "$text"
 done
 
