@@ -7,12 +7,16 @@ CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build demo test test-sanitize bench fuzz clean
+.PHONY: all deps test-deps build demo test test-sanitize bench fuzz clean
 
 all: build
 
 deps:
 	@./scripts/install-deps.sh
+
+# The suite also renders the report in a real browser (tests/cli/test_report_browser.sh).
+test-deps:
+	@./scripts/install-deps.sh chromium
 
 build: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
@@ -24,10 +28,10 @@ demo:
 	@$(MAKE) --no-print-directory build
 	@./scripts/demo.sh $(BUILD)
 
-test: build
+test: test-deps build
 	@ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 
-test-sanitize: deps
+test-sanitize: test-deps
 	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DCLAIMREG_SANITIZE=ON >/dev/null
 	@cmake --build $(SAN_BUILD) -j$(JOBS)
 	@ctest --test-dir $(SAN_BUILD) --output-on-failure -j$(JOBS)

@@ -292,6 +292,21 @@ if [[ -e fresh.db && -e raw.db ]]; then
     '"$CLAIMREG_BIN" --db full.db stats --by birth-year > /dev/null' \
     ':' \
     '"$SQLITE3_BIN" raw.db "select substr(child_birth_date,1,4), count(*) from claimants group by 1" > /dev/null'
+
+  # 6. report: the HTML page of every figure (tallies plus one scan), against an absolute goal
+  declare -a tr=()
+  printf '  report\n' >&2
+  for ((i = 1; i <= REPEAT; i++)); do
+    rc=0
+    run_timed "#$i claimreg" s rss logs/report.claimreg.out logs/report.claimreg.err \
+      "$CLAIMREG" --db full.db report --output report.html || rc=$?
+    check "claimreg (report)" "$rc" logs/report.claimreg.err
+    tr+=("$s")
+  done
+  mr=$(median "${tr[@]}")
+  add_row "report" "$mr" "-" "-" "-" "<= 2 s" \
+    "$(awk -v m="$mr" 'BEGIN { print (m + 0 <= 2) ? "PASS" : "MISS" }')"
+  rm -f report.html
 fi
 
 # ------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 # Installed as .../bash-completion/completions/claimreg, or sourced from ~/.bashrc.
 # Uses the bash-completion package's helpers when they are loaded; works without them.
 
-_claimreg_commands='add import-csv check-eligibility export stats show withdraw erase migrate'
+_claimreg_commands='add import-csv check-eligibility export stats report show withdraw erase migrate'
 _claimreg_global_opts='-h --help --version --db -q --quiet --busy-timeout'
 # Global options that take a value.
 _claimreg_global_args='--db --busy-timeout'
@@ -29,7 +29,10 @@ _claimreg_opts() {
              '--include-withdrawn --encrypt-to --armor --trust-key'
         ;;
     stats)
-        echo '--by --verdict --format --count'
+        echo '--by --verdict --format --chart --count'
+        ;;
+    report)
+        echo '-o --output --rules --as-of --min-count'
         ;;
     show)
         echo '--json'
@@ -55,6 +58,7 @@ _claimreg_takes_arg() {
     export:--format | export:-o | export:--output | export:--delimiter | export:--verdict) return 0 ;;
     export:--since | export:--encrypt-to | export:--trust-key) return 0 ;;
     stats:--by | stats:--verdict | stats:--format) return 0 ;;
+    report:-o | report:--output | report:--rules | report:--as-of | report:--min-count) return 0 ;;
     esac
     return 1
 }

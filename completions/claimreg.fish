@@ -1,7 +1,7 @@
 # fish completion for claimreg. Installed into a fish completions directory
 # (e.g. /usr/share/fish/vendor_completions.d).
 
-set -l commands add import-csv check-eligibility export stats show withdraw erase migrate
+set -l commands add import-csv check-eligibility export stats report show withdraw erase migrate
 set -l no_command "not __fish_seen_subcommand_from $commands"
 
 complete -c claimreg -f
@@ -25,6 +25,7 @@ complete -c claimreg -n $no_command -a import-csv -d 'Import registrations from 
 complete -c claimreg -n $no_command -a check-eligibility -d 'Evaluate eligibility'
 complete -c claimreg -n $no_command -a export -d 'Write claimants as CSV, JSON or NDJSON'
 complete -c claimreg -n $no_command -a stats -d 'Count active claimants'
+complete -c claimreg -n $no_command -a report -d 'Write the figures as an HTML page with charts'
 complete -c claimreg -n $no_command -a show -d "Print one claimant's record"
 complete -c claimreg -n $no_command -a withdraw -d 'Withdraw a claimant, or record its opt-out'
 complete -c claimreg -n $no_command -a erase -d 'Erase a claimant for good (GDPR Art. 17)'
@@ -96,7 +97,15 @@ set -l c '__fish_seen_subcommand_from stats'
 complete -c claimreg -n $c -l by -x -a 'state verdict platform age-band birth-year postcode-area registration-month relation source' -d 'Group by (repeatable)'
 complete -c claimreg -n $c -l verdict -x -a 'eligible ineligible review' -d 'Count only this verdict (repeatable)'
 complete -c claimreg -n $c -l format -x -a 'table csv tsv json' -d 'Output format'
+complete -c claimreg -n $c -l chart -d 'Draw the counts of --by as bars fitted to the terminal'
 complete -c claimreg -n $c -l count -d 'Print the number of active claimants alone'
+
+# report
+set -l c '__fish_seen_subcommand_from report'
+complete -c claimreg -n $c -s o -l output -r -F -d 'Write FILE atomically, mode 0600 (default stdout)'
+complete -c claimreg -n $c -l rules -x -a 'ruling-2024 as-filed' -d 'Evaluate afresh under this rule set'
+complete -c claimreg -n $c -l as-of -x -d 'Evaluate afresh as of this date (YYYY-MM-DD)'
+complete -c claimreg -n $c -l min-count -x -d 'Show counts from 1 to N-1 as <N (default 10)'
 
 # show
 set -l c '__fish_seen_subcommand_from show'

@@ -30,4 +30,7 @@ for cmd in stats export; do
         esac
     fi
 done
+run report --output "$demo/report.html" &&
+    printf 'Report: %s (open it in a browser; counts below 10 show as <10)\n' "$demo/report.html"
+COLUMNS=${COLUMNS:-80} run stats --by age-band --chart
 printf '\nRegistry: %s (mode %s)\n' "$CLAIMREG_DB" "$(stat -c %a "$CLAIMREG_DB")"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages claimreg needs to build, test and benchmark.
 # Asks dpkg what is missing; runs apt-get (update once, then install) only for that.
-# Arguments name further packages (`make fuzz` adds clang and its libFuzzer runtime).
+# Arguments name further packages (`make fuzz` adds clang and its libFuzzer runtime, `make test`
+# Debian's chromium for the browser test of the report).
 set -eu
 
 packages="g++ make cmake pkg-config libcli11-dev libsqlitecpp-dev libfmt-dev doctest-dev \

@@ -332,6 +332,7 @@ ExitStatus run(int argc, char** argv) {
     setup_check_eligibility(app, global, outcome);
     setup_export(app, global, outcome);
     setup_stats(app, global, outcome);
+    setup_report(app, global, outcome);
     setup_show(app, global, outcome);
     setup_withdraw(app, global, outcome);
     setup_erase(app, global, outcome);

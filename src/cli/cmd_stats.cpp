@@ -1,10 +1,12 @@
 // claimreg stats: counts of active claimants, a summary or grouped (--by), for people and scripts.
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -25,6 +27,7 @@ struct StatsOptions {
     std::vector<std::string> verdicts;
     std::string format; // empty: table on a terminal, tsv otherwise (--by); aligned lines (summary)
     bool count = false;
+    bool chart = false;
 };
 
 Format parse_format(std::string_view text) {
@@ -166,6 +169,58 @@ std::string render(const Grid& grid, Format format) {
     return out;
 }
 
+// The terminal's width: $COLUMNS, else the terminal's own, else 80.
+std::size_t terminal_columns() {
+    if (const char* env = std::getenv("COLUMNS")) {
+        char* end = nullptr;
+        const unsigned long n = std::strtoul(env, &end, 10);
+        if (end != env && *end == '\0' && n > 0 && n < 10000) return n;
+    }
+    winsize size{};
+    if (::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0) {
+        return size.ws_col;
+    }
+    return 80;
+}
+
+// Grouped counts as horizontal bars: `label  count  bar` a row, the longest bar filling what
+// `columns` leaves, in block characters with eighths (a count above 0 gets at least one).
+std::string render_chart(const Grid& grid, std::size_t columns) {
+    static constexpr std::array<std::string_view, 8> eighths = {
+        "", "\u258F", "\u258E", "\u258D", "\u258C", "\u258B", "\u258A", "\u2589"};
+    const std::size_t groups = grid.header.size() - (grid.header.back() == "claimed_eur" ? 2 : 1);
+    std::vector<std::string> labels;
+    std::vector<std::uint64_t> counts;
+    std::size_t label_width = 0, count_width = 0;
+    std::uint64_t max = 0;
+    for (const auto& row : grid.rows) {
+        std::string label;
+        for (std::size_t i = 0; i < groups; ++i) {
+            label += (i > 0 ? " " : "") + std::string(grid.shown(row, i));
+        }
+        label_width = std::max(label_width, width(label));
+        labels.push_back(std::move(label));
+        counts.push_back(std::stoull(row[groups]));
+        count_width = std::max(count_width, row[groups].size());
+        max = std::max(max, counts.back());
+    }
+    const std::size_t used = label_width + count_width + 4;
+    const std::size_t bar_width = columns > used + 1 ? columns - used : 1;
+    std::string out;
+    for (std::size_t r = 0; r < labels.size(); ++r) {
+        std::uint64_t units = max == 0 ? 0 : (counts[r] * bar_width * 8 + max / 2) / max;
+        if (counts[r] > 0 && units == 0) units = 1;
+        std::string bar;
+        for (std::uint64_t i = 0; i < units / 8; ++i) bar += "\u2588";
+        bar += eighths[units % 8];
+        out += fmt::format("{}{}  {:>{}}  {}", labels[r], std::string(label_width - width(labels[r]), ' '),
+                           counts[r], count_width, bar);
+        while (!out.empty() && out.back() == ' ') out.pop_back();
+        out += '\n';
+    }
+    return out;
+}
+
 // The summary: aligned `label  value` lines (labels are single words, so `awk '$1 == "review"'`
 // works), or one record of the same keys in csv/tsv/json.
 std::string render_summary(const StatsSummary& s, std::optional<Format> format) {
@@ -261,6 +316,9 @@ ExitStatus run_stats(const StatsOptions& opt, const GlobalOptions& global) {
         throw UsageError("--count prints one number: it does not take --by");
     }
     if (opt.count && format) throw UsageError("--count prints one bare number: it takes no --format");
+    if (opt.chart && (query.by.empty() || format || opt.count)) {
+        throw UsageError("--chart draws the counts of --by: it takes --by, and no --format or --count");
+    }
     if (!opt.count && query.by.empty() && !query.verdicts.empty()) {
         throw UsageError("--verdict filters --by or --count (the summary shows every verdict)");
     }
@@ -270,6 +328,8 @@ ExitStatus run_stats(const StatsOptions& opt, const GlobalOptions& global) {
         write_stdout(fmt::format("{}\n", count_active(registry, query.verdicts)));
     } else if (query.by.empty()) {
         write_stdout(render_summary(summarize(registry), format));
+    } else if (opt.chart) {
+        write_stdout(render_chart(grid_of(count_claimants(registry, query)), terminal_columns()));
     } else {
         const Format f = format.value_or(::isatty(STDOUT_FILENO) ? Format::table : Format::tsv);
         write_stdout(render(grid_of(count_claimants(registry, query)), f));
@@ -315,6 +375,8 @@ void setup_stats(CLI::App& app, const GlobalOptions& global, Outcome& out) {
     cmd->add_option("--format", opt->format,
                     "table|csv|tsv|json (default: table on a terminal, else tsv)")
         ->type_name("FORMAT");
+    cmd->add_flag("--chart", opt->chart,
+                  "Draw the counts of --by as bars fitted to the terminal width ($COLUMNS)");
     cmd->add_flag("--count", opt->count,
                   "Print the number of active claimants (of --verdict) alone, for $(...)");
     cmd->footer(
@@ -327,12 +389,15 @@ void setup_stats(CLI::App& app, const GlobalOptions& global, Outcome& out) {
         "in the row (" + band_amounts() + "); 0 for other verdicts\n"
         "and for 18+ (18 and over at first use: no band; null in JSON). The summary (no\n"
         "options) prints aligned `label  value` lines, or one record with --format\n"
-        "csv|tsv|json.\n\n"
+        "csv|tsv|json. --chart: one `label  count  bar` line a row, the bars in Unicode\n"
+        "block characters (no colour), the longest filling the width $COLUMNS gives (80\n"
+        "when unset and not a terminal).\n\n"
         "Examples:\n"
         "  claimreg stats\n"
         "  claimreg stats --by age-band --verdict eligible\n"
         "  claimreg stats --by birth-year --by platform --format csv > by-year.csv\n"
         "  claimreg stats --by state --format json\n"
+        "  claimreg stats --by age-band --verdict eligible --chart\n"
         "  n=$(claimreg stats --count --verdict review)\n\n"
         "Exit status: 0 ok; 64 usage error; 66 no registry (none is created); 74 I/O error;\n"
         "75 registry busy.");

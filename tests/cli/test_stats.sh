@@ -136,6 +136,40 @@ under-13,4,6000
 13-15,2,2500
 16-17,1,1000"
 
+# --chart: the same counts as bars (eighth blocks), fitted to $COLUMNS: 40 columns leave 27
+# for the bars after "under-13  7  "; 2/7 of 27 is 7 and 6/8 blocks, 1/7 is 3 and 7/8.
+B=$'\xe2\x96\x88' E4=$'\xe2\x96\x8c' E6=$'\xe2\x96\x8a' E7=$'\xe2\x96\x89' # U+2588, 258C, 258A, 2589
+blocks() { local s="" i; for ((i = 0; i < $1; i++)); do s+=$B; done; printf '%s' "$s"; }
+widest() { while IFS= read -r line; do printf '%s' "$line" | LC_ALL=C.UTF-8 wc -m; done <<<"$1" | sort -n | tail -n 1; }
+COLUMNS=40 run stats --by age-band --chart
+expect_status 0
+expect_out "under-13  7  $(blocks 27)
+13-15     2  $(blocks 7)$E6
+16-17     1  $(blocks 3)$E7
+18+       1  $(blocks 3)$E7"
+expect_eq "$(widest "$out")" 40 "widest chart line (characters) at COLUMNS=40"
+COLUMNS=120 run stats --by age-band --chart
+expect_eq "$(widest "$out")" 120 "widest chart line at COLUMNS=120"
+# Without COLUMNS and not on a terminal: 80. --verdict filters; several groups share a label.
+env -u COLUMNS "$CLAIMREG" stats --by age-band --chart > chart.txt
+expect_eq "$(widest "$(cat chart.txt)")" 80 "chart width without COLUMNS"
+COLUMNS=40 run stats --by age-band --verdict eligible --chart
+expect_out "under-13  4  $(blocks 27)
+13-15     2  $(blocks 13)$E4
+16-17     1  $(blocks 6)$E6"
+COLUMNS=40 run stats --by age-band --by verdict --verdict review --chart
+expect_out "under-13 review  1  $(blocks 20)"
+# No colour, so NO_COLOR changes nothing; no escape sequence at all.
+NO_COLOR=1 COLUMNS=40 run stats --by age-band --chart
+expect_eq "$out" "$(COLUMNS=40 "$CLAIMREG" stats --by age-band --chart)" "chart with NO_COLOR"
+expect_not_contains "$out" $'\e'
+for args in "--chart" "--chart --by age-band --format csv" "--chart --count"; do
+    # shellcheck disable=SC2086
+    run stats $args
+    expect_status 64
+    expect_err "claimreg: --chart draws the counts of --by: it takes --by, and no --format or --count"
+done
+
 # --by state counts every state (natural order); withdrawn and opted-out claim nothing.
 run stats --by state
 expect_out "state${TAB}count

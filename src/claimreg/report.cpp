@@ -1,0 +1,346 @@
+#include "claimreg/report.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include "claimreg/error.hpp"
+#include "claimreg/lifecycle.hpp"
+#include "claimreg/stats.hpp"
+
+namespace claimreg {
+
+namespace {
+
+std::string_view text_arg(sqlite3_value* v) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(v));
+    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_value_bytes(v)))
+             : std::string_view();
+}
+
+// The report's band index: under-13, 13-15, 16-17, 18 and over.
+std::size_t band_index(std::optional<AgeBand> band) {
+    return band ? static_cast<std::size_t>(*band) : report_band_count - 1;
+}
+
+std::size_t band_index(std::string_view stored) {
+    for (const AgeBand b : {AgeBand::under_13, AgeBand::from_13_to_15, AgeBand::from_16_to_17}) {
+        if (stored == to_string(b)) return static_cast<std::size_t>(b);
+    }
+    return report_band_count - 1;
+}
+
+// A count per distinct short text (platforms, reason lists): few values, a linear search.
+struct TextCounts {
+    std::vector<std::pair<std::string, std::uint64_t>> entries;
+    void add(std::string_view text) {
+        for (auto& [t, n] : entries) {
+            if (t == text) {
+                ++n;
+                return;
+            }
+        }
+        entries.emplace_back(std::string(text), 1);
+    }
+};
+
+// What one scan of the active claimants adds up.
+struct ScanContext {
+    const ReportOptions* options = nullptr;
+    std::unordered_map<int, std::uint64_t> by_day; // YYYYMMDD of the registration date
+    TextCounts platforms;
+    TextCounts reasons; // stored reason lists (not evaluating)
+    std::array<std::uint64_t, 100> by_area{};
+    std::uint64_t no_area = 0;
+    std::map<std::int64_t, std::uint64_t> by_check; // claimants' own check ids
+    // Evaluating only:
+    std::array<std::uint64_t, 3> by_verdict{};
+    std::array<std::uint64_t, report_band_count> by_band{};
+    std::array<std::uint64_t, report_band_count> eligible_by_band{};
+    std::array<std::uint64_t, reason_count> by_reason{};
+};
+
+// The columns the scan function takes, in this order.
+constexpr const char* scan_arguments =
+    "registered_at, platform, postcode, reasons, check_id, child_birth_date, country, first_use, "
+    "last_use, registrant_relation, consent";
+
+int day_key(std::string_view date) {
+    int y = 0, m = 0, d = 0;
+    if (date.size() < 10) return 0;
+    std::from_chars(date.data(), date.data() + 4, y);
+    std::from_chars(date.data() + 5, date.data() + 7, m);
+    std::from_chars(date.data() + 8, date.data() + 10, d);
+    return y * 10000 + m * 100 + d;
+}
+
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+// claimreg_report(<scan_arguments>) -> 1, adding the row to the ScanContext.
+void sql_report_row(sqlite3_context* ctx, int, sqlite3_value** argv) {
+    auto* context = static_cast<ScanContext*>(sqlite3_user_data(ctx));
+    try {
+        const std::string_view registered_at = text_arg(argv[0]);
+        ++context->by_day[day_key(registered_at)];
+        context->platforms.add(text_arg(argv[1]));
+        const std::string_view postcode = text_arg(argv[2]);
+        if (postcode.size() >= 2 && is_digit(postcode[0]) && is_digit(postcode[1])) {
+            ++context->by_area[static_cast<std::size_t>((postcode[0] - '0') * 10 + (postcode[1] - '0'))];
+        } else {
+            ++context->no_area;
+        }
+        if (const auto& evaluation = context->options->evaluate) {
+            EligibilityInput in;
+            in.child_birth_date = parse_date(text_arg(argv[5]));
+            in.country = text_arg(argv[6]);
+            in.platform = parse_platform(text_arg(argv[1]));
+            in.first_use = parse_date(text_arg(argv[7]));
+            if (sqlite3_value_type(argv[8]) != SQLITE_NULL) in.last_use = parse_date(text_arg(argv[8]));
+            in.registrant_relation = parse_relation(text_arg(argv[9]));
+            in.consent = sqlite3_value_int(argv[10]) != 0;
+            in.registered_on = registered_on(registered_at);
+            in.state = State::active;
+            const Verdict v = evaluate(in, *evaluation->rules, evaluation->as_of);
+            ++context->by_verdict[static_cast<std::size_t>(v.verdict)];
+            const std::size_t band = band_index(v.age_band);
+            ++context->by_band[band];
+            if (v.verdict == VerdictKind::eligible) ++context->eligible_by_band[band];
+            for (std::size_t r = 0; r < reason_count; ++r) {
+                if (v.reasons.has(static_cast<Reason>(r))) ++context->by_reason[r];
+            }
+        } else {
+            context->reasons.add(text_arg(argv[3]));
+            ++context->by_check[sqlite3_value_int64(argv[4])];
+        }
+        sqlite3_result_int(ctx, 1);
+    } catch (const std::exception&) {
+        sqlite3_result_error(ctx, "stored claimant fails validation", -1);
+    }
+}
+
+// Registers claimreg_report for the lifetime of one scan.
+class ScanFunction {
+  public:
+    // Direct only: a trigger or view of the file can never call it.
+    ScanFunction(Registry& registry, ScanContext& context) : registry_(registry) {
+        register_direct_function(registry, "claimreg_report", 11, &context, sql_report_row);
+    }
+    ~ScanFunction() { register_direct_function(registry_, "claimreg_report", 11, nullptr, nullptr); }
+    ScanFunction(const ScanFunction&) = delete;
+    ScanFunction& operator=(const ScanFunction&) = delete;
+
+  private:
+    Registry& registry_;
+};
+
+std::vector<WeekCount> weeks_of(const std::unordered_map<int, std::uint64_t>& by_day) {
+    using namespace std::chrono;
+    std::map<sys_days, std::uint64_t> weeks;
+    for (const auto& [key, n] : by_day) {
+        const year_month_day date{year{key / 10000}, month{static_cast<unsigned>(key / 100 % 100)},
+                                  day{static_cast<unsigned>(key % 100)}};
+        if (!date.ok()) continue; // validated on the way in; never expected
+        const sys_days d{date};
+        const unsigned from_monday = weekday{d}.iso_encoding() - 1;
+        weeks[d - days{from_monday}] += n;
+    }
+    std::vector<WeekCount> out;
+    for (const auto& [monday, n] : weeks) out.push_back({format_date(year_month_day{monday}), n});
+    return out;
+}
+
+// `key=N` out of an import's audit detail (`rows_read=N duplicates=N ... file=NAME`).
+std::uint64_t detail_number(std::string_view detail, std::string_view key) {
+    for (std::size_t at = detail.find(key); at != std::string_view::npos;
+         at = detail.find(key, at + 1)) {
+        if ((at != 0 && detail[at - 1] != ' ') || at + key.size() >= detail.size() ||
+            detail[at + key.size()] != '=') {
+            continue;
+        }
+        std::uint64_t n = 0;
+        const char* begin = detail.data() + at + key.size() + 1;
+        std::from_chars(begin, detail.data() + detail.size(), n);
+        return n;
+    }
+    return 0;
+}
+
+void gather_linked(Registry& registry, ReportFigures& f) {
+    // CROSS JOIN keeps registrations outside: one lookup per registration.
+    SQLite::Statement st(registry.db(),
+                         "SELECT n, count(*) FROM (SELECT count(*) AS n FROM registrations r "
+                         "CROSS JOIN claimants c ON c.id = r.claimant_id WHERE c.state = ? "
+                         "GROUP BY r.claimant_id) GROUP BY n");
+    st.bind(1, std::string(to_string(State::active)));
+    std::uint64_t with_linked = 0;
+    while (st.executeStep()) {
+        const auto n = static_cast<std::uint64_t>(st.getColumn(0).getInt64());
+        const auto claimants = static_cast<std::uint64_t>(st.getColumn(1).getInt64());
+        f.linked += n * claimants;
+        f.by_linked[std::min<std::uint64_t>(n, 3)] += claimants;
+        with_linked += claimants;
+    }
+    f.by_linked[0] = f.active - std::min(with_linked, f.active);
+}
+
+void gather_imports(Registry& registry, ReportFigures& f) {
+    SQLite::Statement st(registry.db(),
+                         "SELECT at, count, detail FROM audit WHERE action = ? ORDER BY id");
+    st.bind(1, std::string(to_string(AuditAction::imported)));
+    while (st.executeStep()) {
+        const std::string at = st.getColumn(0).getString();
+        const std::string detail = st.getColumn(2).isNull() ? "" : st.getColumn(2).getString();
+        f.imports.push_back({at.substr(0, 10), detail_number(detail, "rows_read"),
+                             static_cast<std::uint64_t>(st.getColumn(1).getInt64()),
+                             detail_number(detail, "rejected")});
+    }
+}
+
+// Rule sets and as-of dates of the checks behind the stored verdicts.
+void gather_checks(Registry& registry, const ScanContext& context, ReportFigures& f) {
+    std::int64_t latest_all = 0;
+    {
+        SQLite::Statement st(registry.db(),
+                             "SELECT coalesce(max(id), 0) FROM checks WHERE scope = 'all'");
+        if (st.executeStep()) latest_all = st.getColumn(0).getInt64();
+    }
+    std::set<std::int64_t> ids;
+    for (const auto& [id, n] : context.by_check) ids.insert(std::max(id, latest_all));
+    std::set<std::string> rule_sets;
+    SQLite::Statement st(registry.db(), "SELECT rule_set, as_of FROM checks WHERE id = ?");
+    for (const std::int64_t id : ids) {
+        st.reset();
+        st.bind(1, id);
+        if (!st.executeStep()) continue;
+        rule_sets.insert(st.getColumn(0).getString());
+        const std::string as_of = st.getColumn(1).getString();
+        if (f.first_as_of.empty() || as_of < f.first_as_of) f.first_as_of = as_of;
+        if (as_of > f.last_as_of) f.last_as_of = as_of;
+    }
+    f.rule_sets.assign(rule_sets.begin(), rule_sets.end());
+}
+
+// Verdicts, age bands and claimed amounts of the stored verdicts, from `tallies`.
+void gather_stored_verdicts(Registry& registry, ReportFigures& f) {
+    StatsQuery query;
+    query.by = {StatsGroup::verdict, StatsGroup::age_band};
+    const StatsTable table = count_claimants(registry, query);
+    for (const StatsRow& row : table.rows) {
+        const VerdictKind v = parse_verdict(row.values[0]);
+        const std::size_t band = band_index(row.values[1]);
+        f.by_verdict[static_cast<std::size_t>(v)] += row.count;
+        f.by_band[band] += row.count;
+        if (v == VerdictKind::eligible) f.eligible_by_band[band] += row.count;
+    }
+}
+
+} // namespace
+
+ReportFigures gather_report(Registry& registry, const ReportOptions& options) {
+    SQLite::Database& db = registry.db();
+    SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
+    ReportFigures f;
+    ScanContext context;
+    context.options = &options;
+    {
+        const ScanFunction function(registry, context);
+        SQLite::Statement scan(db, fmt::format("SELECT count(*) FROM claimants NOT INDEXED "
+                                               "WHERE state = ? AND claimreg_report({})",
+                                               scan_arguments));
+        scan.bind(1, std::string(to_string(State::active)));
+        scan.executeStep();
+        f.active = static_cast<std::uint64_t>(scan.getColumn(0).getInt64());
+    }
+    f.weeks = weeks_of(context.by_day);
+    for (const auto& [platform, n] : context.platforms.entries) f.platforms.push_back({platform, n});
+    std::sort(f.platforms.begin(), f.platforms.end(),
+              [](const LabelledCount& a, const LabelledCount& b) { return a.label < b.label; });
+    for (std::size_t area = 0; area < context.by_area.size(); ++area) {
+        if (context.by_area[area] > 0) {
+            f.postcode_areas.push_back({fmt::format("{:02}", area), context.by_area[area]});
+        }
+    }
+    if (context.no_area > 0) f.postcode_areas.push_back({"", context.no_area});
+    std::stable_sort(f.postcode_areas.begin(), f.postcode_areas.end(),
+                     [](const LabelledCount& a, const LabelledCount& b) { return a.count > b.count; });
+
+    if (options.evaluate) {
+        f.evaluated = true;
+        f.by_verdict = context.by_verdict;
+        f.by_band = context.by_band;
+        f.eligible_by_band = context.eligible_by_band;
+        f.by_reason = context.by_reason;
+        f.rule_sets = {std::string(options.evaluate->rules->name)};
+        f.first_as_of = f.last_as_of = format_date(options.evaluate->as_of);
+    } else {
+        gather_stored_verdicts(registry, f);
+        for (const auto& [list, n] : context.reasons.entries) {
+            std::string_view rest = list;
+            while (!rest.empty()) {
+                const std::size_t comma = rest.find(',');
+                if (const auto reason = parse_reason(rest.substr(0, comma))) {
+                    f.by_reason[static_cast<std::size_t>(*reason)] += n;
+                }
+                rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+            }
+        }
+        gather_checks(registry, context, f);
+    }
+    for (const AgeBand b : {AgeBand::under_13, AgeBand::from_13_to_15, AgeBand::from_16_to_17}) {
+        f.claimed_eur += f.eligible_by_band[static_cast<std::size_t>(b)] *
+                         static_cast<std::uint64_t>(claimed_eur(b));
+    }
+    gather_linked(registry, f);
+    gather_imports(registry, f);
+    snapshot.commit();
+    return f;
+}
+
+std::vector<bool> hidden_cells(std::span<const std::uint64_t> counts, std::uint64_t min_count,
+                               bool partition) {
+    std::vector<bool> hidden(counts.size(), false);
+    std::size_t n_hidden = 0;
+    std::uint64_t hidden_sum = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+        if (counts[i] > 0 && counts[i] < min_count) {
+            hidden[i] = true;
+            ++n_hidden;
+            hidden_sum += counts[i];
+        }
+    }
+    if (!partition || n_hidden == 0) return hidden;
+    // Hide the next smallest non-zero cells until the hidden ones cannot be told apart.
+    while ((n_hidden < 2 || hidden_sum < 2 * min_count) && n_hidden < counts.size()) {
+        std::optional<std::size_t> next;
+        for (std::size_t i = 0; i < counts.size(); ++i) {
+            if (!hidden[i] && counts[i] > 0 && (!next || counts[i] < counts[*next])) next = i;
+        }
+        if (!next) break;
+        hidden[*next] = true;
+        ++n_hidden;
+        hidden_sum += counts[*next];
+    }
+    return hidden;
+}
+
+std::string dutch_number(std::uint64_t n) {
+    const std::string digits = std::to_string(n);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += '.';
+        out += digits[i];
+    }
+    return out;
+}
+
+} // namespace claimreg
