@@ -78,7 +78,7 @@ std::string bar_chart(std::string_view id, std::string_view title, const std::ve
     // Room for the longest label (about 7 units a character at 12px), within reason.
     std::size_t longest = 0;
     for (const Bar& b : bars) longest = std::max(longest, b.label.size());
-    const int label_width = std::clamp(static_cast<int>(longest) * 7 + 16, 60, 360);
+    const int label_width = std::clamp(static_cast<int>(longest) * 7 + 16, 60, 440);
     const int width = label_width + 360 + value_width;
     const int plot = width - label_width - value_width;
     const int height = top + static_cast<int>(bars.size()) * row + axis_height;
