@@ -113,10 +113,23 @@ std::int64_t source_id(Registry& registry, std::string_view name);
 std::vector<std::string> drop_claimants_schema(Registry& registry, std::string_view type,
                                                std::string_view prefix);
 
-/// Registers an SQL function for this connection that only top-level SQL may call (never a
-/// trigger, view or index of the file: SQLITE_DIRECTONLY); `impl` null removes it.
-void register_direct_function(Registry& registry, const char* name, int arguments, void* context,
-                              void (*impl)(sqlite3_context*, int, sqlite3_value**));
+/// An SQL function of this connection while alive, which only top-level SQL may call (never a
+/// trigger, view or index of the file: SQLITE_DIRECTONLY); `context` is its user data.
+class DirectFunction {
+  public:
+    using Impl = void (*)(sqlite3_context*, int, sqlite3_value**);
+    /// Registers it; throws Error (internal) when SQLite refuses.
+    DirectFunction(Registry& registry, const char* name, int arguments, void* context, Impl impl);
+    /// Removes it.
+    ~DirectFunction();
+    DirectFunction(const DirectFunction&) = delete;
+    DirectFunction& operator=(const DirectFunction&) = delete;
+
+  private:
+    Registry& registry_;
+    const char* name_;
+    int arguments_;
+};
 
 /// Adds counts to `tallies` (schema 5) directly, for code that changes many claimants with the
 /// `tallies_*` triggers dropped (bulk import, check-eligibility --all). Rows that reach 0 are

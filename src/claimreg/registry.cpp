@@ -626,14 +626,19 @@ std::vector<std::string> drop_claimants_schema(Registry& registry, std::string_v
     return definitions;
 }
 
-void register_direct_function(Registry& registry, const char* name, int arguments, void* context,
-                              void (*impl)(sqlite3_context*, int, sqlite3_value**)) {
-    const int rc = sqlite3_create_function(registry.db().getHandle(), name, arguments,
-                                           SQLITE_UTF8 | SQLITE_DIRECTONLY, context, impl, nullptr,
-                                           nullptr);
-    if (rc != SQLITE_OK && impl != nullptr) {
+DirectFunction::DirectFunction(Registry& registry, const char* name, int arguments,
+                               void* context, Impl impl)
+    : registry_(registry), name_(name), arguments_(arguments) {
+    if (sqlite3_create_function(registry.db().getHandle(), name, arguments,
+                                SQLITE_UTF8 | SQLITE_DIRECTONLY, context, impl, nullptr,
+                                nullptr) != SQLITE_OK) {
         throw Error(fmt::format("cannot register SQL function {}", name), ExitStatus::internal);
     }
+}
+
+DirectFunction::~DirectFunction() {
+    sqlite3_create_function(registry_.db().getHandle(), name_, arguments_, SQLITE_UTF8, nullptr,
+                            nullptr, nullptr, nullptr);
 }
 
 TallyWriter::TallyWriter(Registry& registry)

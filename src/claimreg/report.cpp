@@ -128,20 +128,6 @@ void sql_report_row(sqlite3_context* ctx, int, sqlite3_value** argv) {
     }
 }
 
-// Registers claimreg_report for the lifetime of one scan.
-class ScanFunction {
-  public:
-    // Direct only: a trigger or view of the file can never call it.
-    ScanFunction(Registry& registry, ScanContext& context) : registry_(registry) {
-        register_direct_function(registry, "claimreg_report", 11, &context, sql_report_row);
-    }
-    ~ScanFunction() { register_direct_function(registry_, "claimreg_report", 11, nullptr, nullptr); }
-    ScanFunction(const ScanFunction&) = delete;
-    ScanFunction& operator=(const ScanFunction&) = delete;
-
-  private:
-    Registry& registry_;
-};
 
 std::vector<WeekCount> weeks_of(const std::unordered_map<int, std::uint64_t>& by_day) {
     using namespace std::chrono;
@@ -253,7 +239,7 @@ ReportFigures gather_report(Registry& registry, const ReportOptions& options) {
     ScanContext context;
     context.options = &options;
     {
-        const ScanFunction function(registry, context);
+        const DirectFunction function(registry, "claimreg_report", 11, &context, sql_report_row);
         SQLite::Statement scan(db, fmt::format("SELECT count(*) FROM claimants NOT INDEXED "
                                                "WHERE state = ? AND claimreg_report({})",
                                                scan_arguments));

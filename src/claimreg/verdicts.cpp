@@ -74,20 +74,6 @@ void sql_scan(sqlite3_context* ctx, int, sqlite3_value** argv) {
     }
 }
 
-// Registers claimreg_scan for the lifetime of one evaluation.
-class ScanFunction {
-  public:
-    // Direct only: a trigger or view of the file can never call it.
-    ScanFunction(Registry& registry, EvalContext& context) : registry_(registry) {
-        register_direct_function(registry, "claimreg_scan", 14, &context, sql_scan);
-    }
-    ~ScanFunction() { register_direct_function(registry_, "claimreg_scan", 14, nullptr, nullptr); }
-    ScanFunction(const ScanFunction&) = delete;
-    ScanFunction& operator=(const ScanFunction&) = delete;
-
-  private:
-    Registry& registry_;
-};
 
 // Evaluates the rows `where` selects (`?1` may be bound by `bind_extra`) in one read-only scan,
 // then stores the verdict only on the rows whose verdict changed: those alone get a new
@@ -99,7 +85,7 @@ void evaluate_and_store(Registry& registry, EvalContext& context, std::string_vi
                         BindExtra bind_extra) {
     const std::string now = now_utc();
     {
-        const ScanFunction function(registry, context);
+        const DirectFunction function(registry, "claimreg_scan", 14, &context, sql_scan);
         SQLite::Statement scan(registry.db(), fmt::format("SELECT count(*) FROM claimants WHERE "
                                                           "{} AND claimreg_scan({}, 0)",
                                                           where, scan_arguments));

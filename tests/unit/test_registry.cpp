@@ -173,12 +173,11 @@ TEST_CASE("registry: claimreg's SQL functions cannot be called from schema code"
         ++*static_cast<int*>(sqlite3_user_data(ctx));
         sqlite3_result_int(ctx, 1);
     };
-    register_direct_function(registry, "claimreg_probe", 0, &calls, impl);
+    const DirectFunction probe(registry, "claimreg_probe", 0, &calls, impl);
     CHECK(registry.db().execAndGet("SELECT claimreg_probe()").getInt() == 1);
     registry.db().exec("CREATE TABLE t (x); CREATE TABLE u (x); CREATE TRIGGER probe AFTER INSERT "
                        "ON t BEGIN INSERT INTO u VALUES (claimreg_probe()); END;");
     CHECK_THROWS_WITH_AS(registry.db().exec("INSERT INTO t VALUES (1)"),
                          doctest::Contains("unsafe use of claimreg_probe()"), SQLite::Exception);
     CHECK(calls == 1);
-    register_direct_function(registry, "claimreg_probe", 0, nullptr, nullptr);
 }
