@@ -4,8 +4,9 @@
 //
 // Writes CSV (canonical column names, comma, LF, UTF-8, RFC 4180 quoting) on stdout. Every row
 // is valid under SPEC.md. About PCT% (default 2) of the rows are duplicates of an earlier child:
-// either the same submission again (same external_ref) or the other parent registering the same
-// child (new external_ref, other registrant), sometimes with the name typed differently
+// either the same submission again (same external_ref, same values) or the other parent
+// registering the same child (new external_ref, other registrant), sometimes with the name
+// typed differently
 // ("Zoë" -> "Zoe", "van der" -> "Van der", prefix moved into the last-name column).
 // Siblings (same family, address and parent, different first name) are NOT duplicates.
 //
@@ -575,7 +576,9 @@ struct Calendar {
     while (x >= kHourWeight[static_cast<std::size_t>(hour)]) x -= kHourWeight[static_cast<std::size_t>(hour++)];
     return hour * 3600 + static_cast<int>(rng.below(3600));
   }
-  u64 ref(u64 r) const { return 1000 + 3 * r + mix(seed, r, 4) % 3; }
+  // Numbered per seed: files of different seeds are different submissions (a reference seen
+  // again is the same submission, possibly corrected).
+  u64 ref(u64 r) const { return (seed % 1000) * 10000000000ULL + 1000 + 3 * r + mix(seed, r, 4) % 3; }
 };
 
 class Generator {
@@ -967,7 +970,12 @@ int main(int argc, char** argv) {
     canonical_names(ch, fam, names);
     const Person& original = ch.self ? ch.own : fam.a;
     if (main_rng.chance(0.40)) {  // the same submission again: same reference, same everything
-      if (main_rng.chance(0.10)) vary_names(main_rng, names);
+      // A variant is drawn (the rest of the file stays as it was) but not written: the same
+      // reference with other values is a correction, which a dump holds once.
+      if (main_rng.chance(0.10)) {
+        RowNames unused = names;
+        vary_names(main_rng, unused);
+      }
       write_row(out, cal, gen.row_of(j), ch, fam, names, original, ch.relation, ch.consent);
     } else {  // the other parent (or a parent, if the child registered itself)
       if (main_rng.chance(0.35)) vary_names(main_rng, names);

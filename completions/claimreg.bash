@@ -18,7 +18,7 @@ _claimreg_opts() {
              '--consent --registered-at --external-ref --json'
         ;;
     import-csv)
-        echo '--delimiter --encoding --rejects --json --dry-run --strict'
+        echo '--delimiter --encoding --rejects --json --dry-run --strict --no-update'
         ;;
     check-eligibility)
         echo '--all --rules --as-of --json --child-birth-date --first-use --last-use' \

@@ -61,6 +61,7 @@ complete -c claimreg -n $c -l rejects -r -F -d 'Write rejected rows to this CSV 
 complete -c claimreg -n $c -l json -d 'Print the summary as one JSON object on stdout'
 complete -c claimreg -n $c -l dry-run -d 'Validate and count; store nothing'
 complete -c claimreg -n $c -l strict -d 'Store nothing if any row is rejected'
+complete -c claimreg -n $c -l no-update -d 'Keep stored registrations; report rows that differ'
 
 # check-eligibility
 set -l c '__fish_seen_subcommand_from check-eligibility'

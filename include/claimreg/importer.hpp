@@ -21,13 +21,24 @@ struct RowError {
     std::string rule;       ///< what is wrong
 };
 
-/// Counts of an import (SPEC.md: rows read, imported, duplicates, rejected).
+/// Counts of an import (SPEC.md, "Corrections and changes from the source").
 struct ImportReport {
     std::uint64_t rows_read = 0;
-    std::uint64_t imported = 0;
-    std::uint64_t duplicates = 0; ///< same submission again, or linked to an existing claimant
+    std::uint64_t imported = 0;   ///< new claimants
+    std::uint64_t linked = 0;     ///< new registrations of a stored claimant by someone else
+    std::uint64_t updated = 0;    ///< same submissions that changed what is stored
+    std::uint64_t unchanged = 0;  ///< same submissions equal to what is stored (or kept as stored)
+    std::uint64_t duplicates = 0; ///< linked + unchanged
     std::uint64_t rejected = 0;
+    std::uint64_t erased = 0;     ///< registrations of erased children, not stored again
     std::uint64_t bytes_read = 0;
+};
+
+/// A row of the import that is neither stored as it is nor rejected, for the caller to report.
+struct RowNotice {
+    std::uint64_t line = 0;
+    std::int64_t claimant_id = 0; ///< the stored claimant it is about (0 for an erased child)
+    std::string text;             ///< what happened: field names and codes, never values
 };
 
 /// Import settings and the callbacks through which the caller reports as it goes.
@@ -37,10 +48,12 @@ struct ImportOptions {
     std::uint64_t expected_rows = 0;   ///< an estimate of the rows (sizes the duplicate index)
     bool dry_run = false;              ///< validate and count; store nothing
     bool strict = false;               ///< store nothing if any row is rejected
+    bool update = true;                ///< false: keep stored values, report differing rows
     Date today;                        ///< bounds dates; also the as-of date of new verdicts
     std::string now_utc;               ///< default registered_at
     std::FILE* rejects = nullptr;      ///< when set, rejected rows are written here as CSV
     std::function<void(const RowError&)> on_reject;                 ///< each rejected row
+    std::function<void(const RowNotice&)> on_notice;                ///< each row to report
     std::function<void(std::string_view column)> on_unknown_column; ///< each ignored column
     std::function<void(const ImportReport&)> on_progress;           ///< every few thousand rows
     /// Once, after the last row and before the indexes are rebuilt (not on a dry run, nor when
@@ -61,7 +74,8 @@ ImportReport import_csv(std::FILE* in, Registry& registry, const ImportOptions& 
 ImportReport import_csv_file(std::FILE* in, const std::string& registry_path,
                              const RegistryOptions& registry_options, const ImportOptions& options);
 
-/// Columns an export (or a rejects file) adds; ignored on import so those files re-import.
+/// Columns an export (or a rejects file) adds; ignored on import so those files re-import
+/// (`state` is read: a change of it is a withdrawal or opt-out).
 bool is_export_only_column(std::string_view header);
 
 } // namespace claimreg

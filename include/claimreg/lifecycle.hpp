@@ -27,9 +27,13 @@ enum class AuditAction {
     opted_out, ///< a claimant opted out (the formal WAMCA opt-out)
     erased,    ///< a claimant and its linked registrations were erased (count: rows erased,
                ///< detail `linked=N`)
+    updated,   ///< a stored registration took corrected values (detail: `fields=` and their
+               ///< names, `registration=N` first for a linked one; never the values)
+    reactivated, ///< a withdrawn claimant became active again (a source's `state` column)
 };
 
-/// Stored spellings: `imported`, `added`, `withdrawn`, `opted-out`, `erased`.
+/// Stored spellings: `imported`, `added`, `withdrawn`, `opted-out`, `erased`, `updated`,
+/// `reactivated`.
 std::string_view to_string(AuditAction action);
 
 /// One audit row.
@@ -100,7 +104,18 @@ struct WithdrawResult {
     std::string state_changed_at; ///< when the current state began (empty if never changed)
     std::string verdict;          ///< the stored verdict (re-evaluated when changed)
     std::string reasons;          ///< its comma-separated reason codes
+    bool refused = false;         ///< back to active from opted-out: refused (the opt-out is final)
+    std::string verdict_before;   ///< the verdict before the change
+    std::string age_band_before;  ///< the age band before the change
+    std::string age_band;         ///< the age band now
+    std::string birth_date;       ///< the child's birth date as stored (for the tallies)
 };
+
+/// The state change of withdraw_claimant() inside the caller's transaction, for a source's
+/// `state` column too: `target` active makes a withdrawn claimant active again, and is refused
+/// (`refused`, nothing written) for an opted-out one. Throws NotFoundError.
+WithdrawResult change_state(Registry& registry, std::int64_t id, State target, Date as_of,
+                            const std::string& now);
 
 /// Withdraws claimant `id` (`target` withdrawn) or records its opt-out (`target` opted_out):
 /// sets the state, state_changed_at and changed_at to `now`, re-evaluates and stores the

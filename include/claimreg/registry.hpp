@@ -3,7 +3,9 @@
 // write transactions, and storing one registration with duplicate detection.
 
 #include <cstdint>
+#include <array>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -185,16 +187,40 @@ struct StoredVerdict {
 
 /// What storing a registration did.
 enum class AddOutcome {
-    added,           ///< a new claimant
-    same_submission, ///< seen before (same external reference, or same child and e-mail): nothing stored
-    linked,          ///< the same child registered by someone else: kept as a linked registration
+    added,             ///< a new claimant
+    same_submission,   ///< seen before (same external reference, or same child and e-mail) and
+                       ///< equal to what is stored (or updates are ignored): nothing stored
+    linked,            ///< the same child registered by someone else: kept as a linked registration
+    updated,           ///< the same submission with corrected fields: the stored one took them
+    differs,           ///< the same submission with other values, kept as stored (updates reported)
+    identity_conflict, ///< an update would make the child the same as another claimant: not applied
 };
+
+/// A set of fields (bit `1 << Field`), such as the fields an update changed.
+using FieldSet = std::uint32_t;
+/// Every canonical field.
+inline constexpr FieldSet all_fields = (FieldSet{1} << field_count) - 1;
+/// The set holding only `f`.
+constexpr FieldSet field_bit(Field f) { return FieldSet{1} << static_cast<std::size_t>(f); }
+/// The names of the fields in `fields`, in Field order, separated by `separator`.
+std::string field_names(FieldSet fields, std::string_view separator);
 
 /// The result of Registrar::add().
 struct AddResult {
     std::int64_t id = 0; ///< the claimant's id (new or existing)
     AddOutcome outcome = AddOutcome::added;
+    FieldSet changed = 0;      ///< updated, differs: the fields that differ from what is stored
+    std::int64_t other_id = 0; ///< identity_conflict: the claimant the update would duplicate
+    /// Whether the row was a registration of a claimant already stored (same submission,
+    /// linked, updated or not).
     bool duplicate() const { return outcome != AddOutcome::added; }
+};
+
+/// What a Registrar does with a same submission whose values differ from the stored ones.
+enum class UpdateMode {
+    ignore, ///< nothing: it counts as the same submission (`add`)
+    report, ///< nothing stored; the result names the differing fields (`import-csv --no-update`)
+    apply,  ///< the stored registration takes the new values (`import-csv`)
 };
 
 /// Stores registrations with duplicate detection (SPEC.md "Identity and duplicates").
@@ -215,6 +241,14 @@ class Registrar {
     void begin_bulk(std::uint64_t expected_rows);
     /// Ends bulk mode, rebuilding any dropped index (inside the caller's transaction).
     void end_bulk();
+    /// Sets what add() does with a same submission that differs from what is stored (default
+    /// ignore).
+    void set_update_mode(UpdateMode mode) { update_mode_ = mode; }
+    /// In bulk mode, notes that a claimant moved from one `tallies` row to another (a change
+    /// of state or verdict made beside this registrar), for end_bulk() to count.
+    void move_tally(const std::array<std::string, 4>& from, const std::array<std::string, 4>& to);
+    /// Writes the waiting new claimants up to `id`, before something else reads or changes it.
+    void settle(std::int64_t id) { store_pending(id); }
 
     /// What add() stores besides the registration itself, worked out once per row and with no
     /// I/O (an import does it in its reading thread): the duplicate keys and the stored text of
@@ -225,6 +259,9 @@ class Registrar {
         std::int64_t ref_digest = 0; ///< digest of the external reference (0 when none)
         std::string birth_date, first_use, last_use, reasons;
         std::int64_t birth_day = 0; ///< the birth date as a day number (for the tallies)
+        /// The fields the source gave (a column in the file, and for registered_at a value):
+        /// only these are compared with, and update, a stored registration.
+        FieldSet given = all_fields;
     };
     /// The row of `r` with eligibility `verdict`.
     static Row prepare(const Registration& r, const Verdict& verdict);
@@ -252,8 +289,23 @@ class Registrar {
 
   private:
     struct Statements;
+    /// A stored registration that `r` duplicates.
+    struct Match {
+        AddOutcome outcome;            ///< same_submission or linked
+        std::int64_t claimant = 0;     ///< its claimant
+        std::int64_t registration = 0; ///< same_submission of a linked registration: its id
+        bool comparable = true;        ///< false: another submission (another reference)
+    };
     /// Finds the claimant that `r` duplicates, if any (read only, but writes waiting rows).
-    std::optional<AddResult> find_duplicate(const Registration& r, const Row& row);
+    std::optional<Match> find_duplicate(const Registration& r, const Row& row);
+    /// The same submission again: compares it with what is stored and, as update_mode_ says,
+    /// updates it.
+    AddResult update(const Match& match, const Registration& r, const Row& row,
+                     const StoredVerdict& verdict);
+    AddResult update_linked(const Match& match, const Registration& r, const Row& row);
+    /// Another claimant than `id` whose identity key is `key`, if any.
+    std::optional<std::int64_t> other_with_identity(std::int64_t id, const std::string& key,
+                                                    std::int64_t digest);
     void add_linked(std::int64_t claimant_id, const Registration& r, const Source& source,
                     const Row& row);
     /// Writes the waiting claimants if `id` is one of them, before it is read or referred to.
@@ -277,6 +329,9 @@ class Registrar {
     std::int64_t first_id_ = 1; ///< the first claimant this registrar added (or will)
     bool indexes_dropped_ = false;
     std::vector<std::string> dropped_schema_; ///< CREATE statements of what bulk mode dropped
+    UpdateMode update_mode_ = UpdateMode::ignore;
+    /// Bulk mode: claimants that moved between `tallies` rows (updates, state changes).
+    std::map<std::array<std::string, 4>, std::int64_t> moved_tallies_;
     static constexpr std::size_t band_slots = 4; ///< no age band, or one of three
     static constexpr std::size_t tally_slots = 3 * band_slots;
     /// Bulk mode: the new claimants per `tallies` row (all active), by birth date (a day

@@ -38,6 +38,8 @@ struct ColumnMap {
     std::array<std::optional<std::size_t>, field_count> column_of;
     std::vector<std::string> headers; // as written in the file
     std::size_t width = 0;
+    std::optional<std::size_t> state_column; // `state`, `status`, `status_aanmelding`
+    FieldSet given = 0;                      // the fields with a column
 
     std::string column_label(Field f) const {
         const auto& i = column_of[static_cast<std::size_t>(f)];
@@ -53,6 +55,21 @@ std::string trimmed(std::string_view s) {
     return std::string(s);
 }
 
+bool is_state_header(std::string_view header) {
+    const std::string name = normalise_header(header);
+    return name == "state" || name == "status" || name == "status_aanmelding";
+}
+
+// A `state` cell: nullopt when empty; throws RuleError when not a state.
+std::optional<State> parse_state_cell(std::string_view text) {
+    const std::string value = normalise_header(text);
+    if (value.empty()) return std::nullopt;
+    if (value == "active" || value == "actief") return State::active;
+    if (value == "withdrawn" || value == "ingetrokken") return State::withdrawn;
+    if (value == "opted_out" || value == "afgemeld") return State::opted_out;
+    throw RuleError("not active, withdrawn or opted-out (actief, ingetrokken, afgemeld)");
+}
+
 ColumnMap map_header(const CsvRecord& header, const ImportOptions& options) {
     if (header.problem != RowProblem::none) {
         throw DataError(fmt::format("line {}: header row: {}", header.line, to_string(header.problem)));
@@ -64,13 +81,19 @@ ColumnMap map_header(const CsvRecord& header, const ImportOptions& options) {
     for (std::size_t i = 0; i < header.fields.size(); ++i) {
         map.headers.push_back(trimmed(header.fields[i]));
         const std::string& name = map.headers.back();
-        if (const auto field = field_from_header(name)) {
+        if (is_state_header(name)) {
+            if (map.state_column) {
+                throw DataError(fmt::format("line {}: column state appears twice", header.line));
+            }
+            map.state_column = i;
+        } else if (const auto field = field_from_header(name)) {
             auto& slot = map.column_of[static_cast<std::size_t>(*field)];
             if (slot) {
                 throw DataError(fmt::format("line {}: column {} appears twice", header.line,
                                             field_name(*field)));
             }
             slot = i;
+            map.given |= field_bit(*field);
         } else if (!is_export_only_column(name)) {
             unknown.push_back(name);
         }
@@ -102,6 +125,7 @@ struct PreparedRow {
     Registration registration;
     Verdict verdict;
     Registrar::Row stored; // keys and text for the registry
+    std::optional<State> state; // the `state` cell, when given
 };
 
 // Rows in file order, handed from the reading thread to the storing one.
@@ -184,6 +208,7 @@ class Importer {
 
         WriteTransaction tx(registry_);
         Registrar registrar(registry_);
+        registrar.set_update_mode(options_.update ? UpdateMode::apply : UpdateMode::report);
         registrar.begin_bulk(options_.expected_rows);
         BatchQueue queue(queued_batches);
         // Stored batches go back to be freed by the thread that allocated them (cheaper for
@@ -225,12 +250,13 @@ class Importer {
             if (options_.on_finishing) options_.on_finishing(report_);
             registrar.end_bulk();
             // One audit row for an import that stored something (a re-import changes nothing).
-            if (report_.imported + linked_ > 0) {
+            if (report_.imported + report_.linked + report_.updated > 0) {
                 append_audit(registry_, AuditAction::imported, std::nullopt,
                              static_cast<std::int64_t>(report_.imported),
-                             fmt::format("rows_read={} duplicates={} linked={} rejected={} file={}",
-                                         report_.rows_read, report_.duplicates, linked_,
-                                         report_.rejected, options_.source_name),
+                             fmt::format("rows_read={} duplicates={} linked={} updated={} "
+                                         "rejected={} file={}",
+                                         report_.rows_read, report_.duplicates, report_.linked,
+                                         report_.updated, report_.rejected, options_.source_name),
                              options_.now_utc);
             }
             tx.commit();
@@ -291,8 +317,21 @@ class Importer {
         } catch (const FieldError& e) {
             return reject(map_.column_label(e.field()), e.rule());
         }
+        if (map_.state_column) {
+            try {
+                row.state = parse_state_cell(record.fields[*map_.state_column]);
+            } catch (const RuleError& e) {
+                return reject(map_.headers[*map_.state_column], e.what());
+            }
+        }
         row.verdict = evaluate(eligibility_input(row.registration), rules_, options_.today);
         row.stored = Registrar::prepare(row.registration, row.verdict);
+        // Only what the file gives is compared with a stored registration: a missing column,
+        // or a registered_at left to default to now, keeps the stored value.
+        row.stored.given = map_.given;
+        if (raw[static_cast<std::size_t>(Field::registered_at)].empty()) {
+            row.stored.given &= ~field_bit(Field::registered_at);
+        }
     }
 
     void store_row(const PreparedRow& row, Registrar& registrar, Source source) {
@@ -301,12 +340,121 @@ class Importer {
         const AddResult result = registrar.add(row.registration, row.stored,
                                                StoredVerdict{row.verdict, &rules_, options_.today},
                                                source);
-        if (result.duplicate()) {
-            ++report_.duplicates;
-            if (result.outcome == AddOutcome::linked) ++linked_;
-        } else {
-            ++report_.imported;
+        bool state_changed = false;
+        switch (result.outcome) {
+        case AddOutcome::added: break;
+        case AddOutcome::linked: ++report_.linked; break;
+        case AddOutcome::identity_conflict:
+            return reject(row, fmt::format("identity_conflict: the update of claimant {} ({}) "
+                                           "would make it the same child as claimant {}",
+                                           result.id, field_names(result.changed, ", "),
+                                           result.other_id));
+        case AddOutcome::differs:
+            notice(row.line, result.id,
+                   fmt::format("differs from claimant {} in {}: kept as stored (--no-update)",
+                               result.id, field_names(result.changed, ", ")));
+            break;
+        case AddOutcome::same_submission:
+        case AddOutcome::updated: break;
         }
+        if (row.state && result.outcome != AddOutcome::linked) {
+            state_changed = apply_state(row, result, registrar);
+        }
+        if (result.outcome == AddOutcome::added) {
+            ++report_.imported;
+        } else if (result.outcome == AddOutcome::linked) {
+            // counted above
+        } else if (result.outcome == AddOutcome::updated || state_changed) {
+            ++report_.updated;
+        } else {
+            ++report_.unchanged;
+        }
+        report_.duplicates = report_.linked + report_.unchanged;
+    }
+
+    // Applies the row's `state` to the claimant as `withdraw` does; true when it changed.
+    bool apply_state(const PreparedRow& row, const AddResult& result, Registrar& registrar) {
+        if (!options_.update && result.outcome != AddOutcome::added) {
+            const WithdrawResult now = claimant_state(result.id);
+            if (now.state != *row.state) {
+                notice(row.line, result.id,
+                       fmt::format("differs from claimant {} in state: kept as stored "
+                                   "(--no-update)",
+                                   result.id));
+            }
+            return false;
+        }
+        registrar.settle(result.id);
+        const WithdrawResult change =
+            change_state(registry_, result.id, *row.state, options_.today, options_.now_utc);
+        if (change.refused) {
+            notice(row.line, result.id,
+                   fmt::format("claimant {} opted out: not made active again (the opt-out is "
+                               "final)",
+                               result.id));
+        }
+        if (!change.changed) return false;
+        registrar.move_tally({std::string(to_string(change.previous)), change.verdict_before,
+                              change.age_band_before, change.birth_date},
+                             {std::string(to_string(change.state)), change.verdict, change.age_band,
+                              change.birth_date});
+        return result.outcome != AddOutcome::added;
+    }
+
+    // The stored state of claimant `id` (only `state` is filled in).
+    WithdrawResult claimant_state(std::int64_t id) {
+        SQLite::Statement st(registry_.db(), "SELECT state FROM claimants WHERE id = ?");
+        st.bind(1, id);
+        WithdrawResult result;
+        if (st.executeStep()) result.state = parse_state(st.getColumn(0).getString());
+        return result;
+    }
+
+    void notice(std::uint64_t line, std::int64_t id, std::string text) {
+        if (options_.on_notice) options_.on_notice(RowNotice{line, id, std::move(text)});
+    }
+
+    void reject(const PreparedRow& row, std::string rule) {
+        PreparedRow rejected;
+        rejected.error = RowError{row.line, "", std::move(rule)};
+        rejected.cells = original_cells(row);
+        reject(rejected);
+    }
+
+    // The cells of a row that passed every rule, as the rejects file writes them.
+    std::vector<std::string> original_cells(const PreparedRow& row) const {
+        std::vector<std::string> cells(map_.width);
+        const Registration& r = row.registration;
+        for (std::size_t f = 0; f < field_count; ++f) {
+            const auto& column = map_.column_of[f];
+            if (!column) continue;
+            cells[*column] = std::string(stored_cell(r, row.stored, static_cast<Field>(f)));
+        }
+        if (map_.state_column && row.state) cells[*map_.state_column] = to_string(*row.state);
+        return cells;
+    }
+
+    static std::string stored_cell(const Registration& r, const Registrar::Row& row, Field f) {
+        switch (f) {
+        case Field::external_ref: return r.external_ref;
+        case Field::child_first_name: return r.child_first_name;
+        case Field::child_name_prefix: return r.child_name_prefix;
+        case Field::child_last_name: return r.child_last_name;
+        case Field::child_birth_date: return row.birth_date;
+        case Field::country: return r.country;
+        case Field::postcode: return r.postcode;
+        case Field::house_number: return r.house_number;
+        case Field::platform: return std::string(to_string(r.platform));
+        case Field::first_use: return row.first_use;
+        case Field::last_use: return row.last_use;
+        case Field::registrant_name: return r.registrant_name;
+        case Field::registrant_email: return r.registrant_email;
+        case Field::registrant_phone: return r.registrant_phone;
+        case Field::registrant_relation: return std::string(to_string(r.registrant_relation));
+        case Field::consent: return r.consent ? "yes" : "no";
+        case Field::registered_at: return r.registered_at;
+        }
+        return {};
     }
 
     void reject(const PreparedRow& row) {
@@ -335,7 +483,6 @@ class Importer {
     ColumnMap map_;
     std::optional<CsvWriter> rejects_;
     ImportReport report_;
-    std::uint64_t linked_ = 0; // duplicates kept as linked registrations
 };
 
 } // namespace

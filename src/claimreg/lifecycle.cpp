@@ -71,6 +71,8 @@ std::string_view to_string(AuditAction action) {
     case AuditAction::withdrawn: return "withdrawn";
     case AuditAction::opted_out: return "opted-out";
     case AuditAction::erased: return "erased";
+    case AuditAction::updated: return "updated";
+    case AuditAction::reactivated: return "reactivated";
     }
     return "unknown";
 }
@@ -176,11 +178,9 @@ AddResult add_registration(Registry& registry, const Registration& r, const Stor
     return result;
 }
 
-WithdrawResult withdraw_claimant(Registry& registry, std::int64_t id, State target, Date as_of,
-                                 const std::string& now) {
-    if (target == State::active) throw UsageError("a claimant cannot be withdrawn into 'active'");
+WithdrawResult change_state(Registry& registry, std::int64_t id, State target, Date as_of,
+                            const std::string& now) {
     SQLite::Database& db = registry.db();
-    WriteTransaction tx(registry);
     WithdrawResult result;
     std::string rule_set;
     std::string country;
@@ -189,7 +189,7 @@ WithdrawResult withdraw_claimant(Registry& registry, std::int64_t id, State targ
         SQLite::Statement st(db, fmt::format("SELECT state, state_changed_at, k.rule_set, verdict, "
                                              "reasons, child_birth_date, country, platform, "
                                              "first_use, last_use, registrant_relation, consent, "
-                                             "registered_at FROM claimants AS c LEFT JOIN checks AS "
+                                             "registered_at, age_band FROM claimants AS c LEFT JOIN checks AS "
                                              "k ON k.id = {} WHERE c.id = ?",
                                              effective_check_sql));
         st.bind(1, id);
@@ -200,6 +200,10 @@ WithdrawResult withdraw_claimant(Registry& registry, std::int64_t id, State targ
         rule_set = text(st, 2);
         result.verdict = text(st, 3);
         result.reasons = text(st, 4);
+        result.verdict_before = result.verdict;
+        result.age_band_before = text(st, 13);
+        result.age_band = result.age_band_before;
+        result.birth_date = text(st, 5);
         try {
             in.child_birth_date = parse_date(text(st, 5));
             country = text(st, 6);
@@ -217,7 +221,11 @@ WithdrawResult withdraw_claimant(Registry& registry, std::int64_t id, State targ
     // Already there, or opted out (a withdrawal does not undo the formal opt-out): unchanged.
     if (result.previous == target ||
         (target == State::withdrawn && result.previous == State::opted_out)) {
-        return result; // the transaction rolls back: nothing was written
+        return result;
+    }
+    if (target == State::active && result.previous == State::opted_out) {
+        result.refused = true; // the formal opt-out is final
+        return result;
     }
     // The verdict follows the new state at once (reason withdrawn / opted_out), under the
     // claimant's rule set (the default if this build does not know it).
@@ -237,17 +245,29 @@ WithdrawResult withdraw_claimant(Registry& registry, std::int64_t id, State targ
         st.bind(2, now);
         st.bind(3, result.verdict);
         st.bind(4, result.reasons);
-        st.bind(5, verdict.age_band ? std::string(to_string(*verdict.age_band)) : std::string());
+        result.age_band = verdict.age_band ? std::string(to_string(*verdict.age_band)) : std::string();
+        st.bind(5, result.age_band);
         st.bind(6, record_check(registry, *rules, as_of, CheckScope::rows));
         st.bind(7, id);
         st.exec();
     }
-    append_audit(registry, target == State::opted_out ? AuditAction::opted_out : AuditAction::withdrawn,
-                 id, std::nullopt, fmt::format("from {}", to_string(result.previous)), now);
-    tx.commit();
+    const AuditAction action = target == State::opted_out ? AuditAction::opted_out
+                               : target == State::withdrawn ? AuditAction::withdrawn
+                                                            : AuditAction::reactivated;
+    append_audit(registry, action, id, std::nullopt,
+                 fmt::format("from {}", to_string(result.previous)), now);
     result.state = target;
     result.changed = true;
     result.state_changed_at = now;
+    return result;
+}
+
+WithdrawResult withdraw_claimant(Registry& registry, std::int64_t id, State target, Date as_of,
+                                 const std::string& now) {
+    if (target == State::active) throw UsageError("a claimant cannot be withdrawn into 'active'");
+    WriteTransaction tx(registry);
+    WithdrawResult result = change_state(registry, id, target, as_of, now);
+    if (result.changed) tx.commit(); // else nothing was written
     return result;
 }
 

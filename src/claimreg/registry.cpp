@@ -704,30 +704,60 @@ struct Registrar::Statements {
     SQLite::Statement find_linked_email;
     SQLite::Statement insert_linked;
     SQLite::Statement touch_claimant;
+    SQLite::Statement load_claimant;
+    SQLite::Statement load_registration;
+    SQLite::Statement update_claimant;
+    SQLite::Statement update_registration;
+    SQLite::Statement insert_audit;
 
     explicit Statements(SQLite::Database& db)
-        : find_ref(db, "SELECT id FROM claimants WHERE external_ref = ?1 "
-                       "UNION ALL SELECT claimant_id FROM registrations WHERE external_ref = ?1 "
+        : find_ref(db, "SELECT id, 0 FROM claimants WHERE external_ref = ?1 "
+                       "UNION ALL SELECT claimant_id, id FROM registrations WHERE external_ref = ?1 "
                        "LIMIT 1"),
           find_identity(db, "SELECT id FROM claimants WHERE identity_digest = ?"),
-          confirm_ref(db, "SELECT 1 FROM claimants WHERE id = ?1 AND external_ref = ?2 "
-                          "UNION ALL SELECT 1 FROM registrations WHERE claimant_id = ?1 "
+          confirm_ref(db, "SELECT 0 FROM claimants WHERE id = ?1 AND external_ref = ?2 "
+                          "UNION ALL SELECT id FROM registrations WHERE claimant_id = ?1 "
                           "AND external_ref = ?2 LIMIT 1"),
           load_identity(db, "SELECT child_first_name, child_name_prefix, child_last_name, "
-                            "child_birth_date, postcode, registrant_email FROM claimants "
-                            "WHERE id = ?"),
-          find_linked_email(db, "SELECT 1 FROM registrations WHERE claimant_id = ? AND "
-                                "registrant_email = ? COLLATE NOCASE LIMIT 1"),
+                            "child_birth_date, postcode, registrant_email, external_ref FROM "
+                            "claimants WHERE id = ?"),
+          find_linked_email(db, "SELECT id, external_ref FROM registrations WHERE claimant_id = ? "
+                                "AND registrant_email = ? COLLATE NOCASE LIMIT 1"),
           insert_linked(db, "INSERT INTO registrations (claimant_id, external_ref, "
                             "registrant_name, registrant_email, registrant_phone, "
                             "registrant_relation, consent, registered_at, source_id, source_line, "
                             "added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-          touch_claimant(db, "UPDATE claimants SET changed_at = ? WHERE id = ?") {}
+          touch_claimant(db, "UPDATE claimants SET changed_at = ? WHERE id = ?"),
+          load_claimant(db, "SELECT external_ref, child_first_name, child_name_prefix, "
+                            "child_last_name, child_birth_date, country, postcode, house_number, "
+                            "platform, first_use, last_use, registrant_name, registrant_email, "
+                            "registrant_phone, registrant_relation, consent, registered_at, "
+                            "state, verdict, age_band FROM claimants WHERE id = ?"),
+          load_registration(db, "SELECT external_ref, registrant_name, registrant_email, "
+                                "registrant_phone, registrant_relation, consent, registered_at "
+                                "FROM registrations WHERE id = ?"),
+          update_claimant(db, "UPDATE claimants SET external_ref = ?1, child_first_name = ?2, "
+                              "child_name_prefix = ?3, child_last_name = ?4, "
+                              "child_birth_date = ?5, country = ?6, postcode = ?7, "
+                              "house_number = ?8, platform = ?9, first_use = ?10, last_use = ?11, "
+                              "registrant_name = ?12, registrant_email = ?13, "
+                              "registrant_phone = ?14, registrant_relation = ?15, consent = ?16, "
+                              "registered_at = ?17, identity_digest = ?18, verdict = ?19, "
+                              "reasons = ?20, age_band = ?21, check_id = ?22, changed_at = ?23 "
+                              "WHERE id = ?24"),
+          update_registration(db, "UPDATE registrations SET external_ref = ?1, "
+                                  "registrant_name = ?2, registrant_email = ?3, "
+                                  "registrant_phone = ?4, registrant_relation = ?5, "
+                                  "consent = ?6, registered_at = ?7 WHERE id = ?8"),
+          insert_audit(db, "INSERT INTO audit (at, action, claimant_id, detail) "
+                           "VALUES (?, 'updated', ?, ?)") {}
 
     // Finishes every statement: DDL (dropping an index) fails while one is still running.
     void reset_all() {
-        for (SQLite::Statement* st : {&find_ref, &find_identity, &confirm_ref, &load_identity,
-                                      &find_linked_email, &insert_linked, &touch_claimant}) {
+        for (SQLite::Statement* st :
+             {&find_ref, &find_identity, &confirm_ref, &load_identity, &find_linked_email,
+              &insert_linked, &touch_claimant, &load_claimant, &load_registration,
+              &update_claimant, &update_registration, &insert_audit}) {
             st->reset();
         }
     }
@@ -873,6 +903,10 @@ void Registrar::end_bulk() {
                     format_date(Date(std::chrono::sys_days(std::chrono::days(day)))),
                     static_cast<std::int64_t>(new_tallies_[i]));
     }
+    for (const auto& [row, n] : moved_tallies_) {
+        if (n != 0) tallies.add(row[0], row[1], row[2], row[3], n);
+    }
+    moved_tallies_.clear();
     tallies.finish(); // its statement reset: the schema below may change
     new_tallies_.clear();
     keys_.reset(); // its memory is the index builds' now
@@ -920,10 +954,10 @@ Registrar::Row Registrar::prepare(const Registration& r, const Verdict& verdict)
     return row;
 }
 
-std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const Row& row) {
+std::optional<Registrar::Match> Registrar::find_duplicate(const Registration& r, const Row& row) {
     // The same submission: its external reference was seen before.
     if (!r.external_ref.empty()) {
-        std::optional<std::int64_t> found;
+        std::optional<Match> found;
         if (keys_) {
             keys_->for_each(row.ref_digest, [&](std::int64_t id) {
                 if (found) return;
@@ -932,18 +966,27 @@ std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const 
                 st.reset();
                 st.bind(1, id);
                 st.bind(2, r.external_ref);
-                if (st.executeStep()) found = id;
+                if (st.executeStep()) {
+                    found = Match{AddOutcome::same_submission, id, st.getColumn(0).getInt64()};
+                }
             });
         } else {
             auto& st = st_->find_ref;
             st.reset();
             st.bind(1, r.external_ref);
-            if (st.executeStep()) found = st.getColumn(0).getInt64();
+            if (st.executeStep()) {
+                found = Match{AddOutcome::same_submission, st.getColumn(0).getInt64(),
+                              st.getColumn(1).getInt64()};
+            }
         }
-        if (found) return AddResult{*found, AddOutcome::same_submission};
+        if (found) return found;
     }
-    // The same child: candidates by digest, confirmed against the stored names.
-    std::optional<AddResult> result;
+    // The same child: candidates by digest, confirmed against the stored names. Two
+    // references that differ are two submissions (a form sent again), not a correction.
+    const auto other_ref = [&](const SQLite::Column& stored) {
+        return !r.external_ref.empty() && !stored.isNull() && stored.getString() != r.external_ref;
+    };
+    std::optional<Match> result;
     const auto confirm = [&](std::int64_t id) {
         if (result) return;
         store_pending(id);
@@ -952,15 +995,20 @@ std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const 
         st.bind(1, id);
         if (!st.executeStep()) return;
         if (stored_identity_key(st, 0) != row.identity) return; // a digest collision: another child
-        bool same = same_email(st.getColumn(5).getString(), r.registrant_email);
-        if (!same) {
-            auto& linked = st_->find_linked_email;
-            linked.reset();
-            linked.bind(1, id);
-            linked.bind(2, r.registrant_email);
-            same = linked.executeStep();
+        if (same_email(st.getColumn(5).getString(), r.registrant_email)) {
+            result = Match{AddOutcome::same_submission, id, 0, !other_ref(st.getColumn(6))};
+            return;
         }
-        result = AddResult{id, same ? AddOutcome::same_submission : AddOutcome::linked};
+        auto& linked = st_->find_linked_email;
+        linked.reset();
+        linked.bind(1, id);
+        linked.bind(2, r.registrant_email);
+        if (linked.executeStep()) {
+            result = Match{AddOutcome::same_submission, id, linked.getColumn(0).getInt64(),
+                           !other_ref(linked.getColumn(1))};
+        } else {
+            result = Match{AddOutcome::linked, id};
+        }
     };
     if (keys_) {
         keys_->for_each(row.digest, confirm);
@@ -975,6 +1023,261 @@ std::optional<AddResult> Registrar::find_duplicate(const Registration& r, const 
     return result;
 }
 
+namespace {
+
+// The text of field `f` of `r` as a registry column stores it (consent: `1` or `0`; absent
+// values empty), with the dates of `row`.
+std::string_view stored_text(const Registration& r, const Registrar::Row& row, Field f) {
+    switch (f) {
+    case Field::external_ref: return r.external_ref;
+    case Field::child_first_name: return r.child_first_name;
+    case Field::child_name_prefix: return r.child_name_prefix;
+    case Field::child_last_name: return r.child_last_name;
+    case Field::child_birth_date: return row.birth_date;
+    case Field::country: return r.country;
+    case Field::postcode: return r.postcode;
+    case Field::house_number: return r.house_number;
+    case Field::platform: return to_string(r.platform);
+    case Field::first_use: return row.first_use;
+    case Field::last_use: return row.last_use;
+    case Field::registrant_name: return r.registrant_name;
+    case Field::registrant_email: return r.registrant_email;
+    case Field::registrant_phone: return r.registrant_phone;
+    case Field::registrant_relation: return to_string(r.registrant_relation);
+    case Field::consent: return r.consent ? "1" : "0";
+    case Field::registered_at: return r.registered_at;
+    }
+    return {};
+}
+
+// Column `column` of `st` as stored_text() spells it.
+std::string column_text(SQLite::Statement& st, int column) {
+    const SQLite::Column c = st.getColumn(column);
+    return c.isNull() ? std::string() : c.getString();
+}
+
+// Sets field `f` of `r` from its stored text (a value the registry validated when storing it).
+void set_from_stored(Registration& r, Field f, const std::string& text) {
+    switch (f) {
+    case Field::external_ref: r.external_ref = text; break;
+    case Field::child_first_name: r.child_first_name = text; break;
+    case Field::child_name_prefix: r.child_name_prefix = text; break;
+    case Field::child_last_name: r.child_last_name = text; break;
+    case Field::child_birth_date: r.child_birth_date = parse_date(text); break;
+    case Field::country: r.country = text; break;
+    case Field::postcode: r.postcode = text; break;
+    case Field::house_number: r.house_number = text; break;
+    case Field::platform: r.platform = parse_platform(text); break;
+    case Field::first_use: r.first_use = parse_date(text); break;
+    case Field::last_use:
+        r.last_use = text.empty() ? std::nullopt : std::optional<Date>(parse_date(text));
+        break;
+    case Field::registrant_name: r.registrant_name = text; break;
+    case Field::registrant_email: r.registrant_email = text; break;
+    case Field::registrant_phone: r.registrant_phone = text; break;
+    case Field::registrant_relation: r.registrant_relation = parse_relation(text); break;
+    case Field::consent: r.consent = text == "1"; break;
+    case Field::registered_at: r.registered_at = text; break;
+    }
+}
+
+// The fields of `r` compared with the stored registration it matched: those the source gave,
+// but not an empty reference (the same child and e-mail matched; a row without a reference
+// does not take it away).
+FieldSet compared_fields(const Registration& r, const Registrar::Row& row) {
+    FieldSet given = row.given;
+    if (r.external_ref.empty()) given &= ~field_bit(Field::external_ref);
+    return given;
+}
+
+// The fields a linked registration holds of its own, in the order of load_registration.
+constexpr std::array<Field, 7> registration_fields = {
+    Field::external_ref,     Field::registrant_name,     Field::registrant_email,
+    Field::registrant_phone, Field::registrant_relation, Field::consent,
+    Field::registered_at};
+
+} // namespace
+
+std::string field_names(FieldSet fields, std::string_view separator) {
+    std::string names;
+    for (std::size_t f = 0; f < field_count; ++f) {
+        if ((fields & field_bit(static_cast<Field>(f))) == 0) continue;
+        if (!names.empty()) names += separator;
+        names += field_name(static_cast<Field>(f));
+    }
+    return names;
+}
+
+void Registrar::move_tally(const std::array<std::string, 4>& from,
+                           const std::array<std::string, 4>& to) {
+    if (!keys_ || from == to) return;
+    --moved_tallies_[from];
+    ++moved_tallies_[to];
+}
+
+std::optional<std::int64_t> Registrar::other_with_identity(std::int64_t id, const std::string& key,
+                                                           std::int64_t digest) {
+    std::vector<std::int64_t> candidates;
+    if (keys_) {
+        keys_->for_each(digest, [&](std::int64_t c) { candidates.push_back(c); });
+    } else {
+        auto& st = st_->find_identity;
+        st.reset();
+        st.bind(1, digest);
+        while (st.executeStep()) candidates.push_back(st.getColumn(0).getInt64());
+    }
+    for (const std::int64_t c : candidates) {
+        if (c == id) continue;
+        store_pending(c);
+        auto& st = st_->load_identity;
+        st.reset();
+        st.bind(1, c);
+        if (st.executeStep() && stored_identity_key(st, 0) == key) return c;
+    }
+    return std::nullopt;
+}
+
+AddResult Registrar::update(const Match& match, const Registration& r, const Row& row,
+                            const StoredVerdict& verdict) {
+    if (match.registration != 0) return update_linked(match, r, row);
+    const std::int64_t id = match.claimant;
+    store_pending(id);
+    auto& load = st_->load_claimant;
+    load.reset();
+    load.bind(1, id);
+    if (!load.executeStep()) return AddResult{id, AddOutcome::same_submission};
+    std::array<std::string, field_count> stored;
+    FieldSet changed = 0;
+    const FieldSet given = compared_fields(r, row);
+    for (std::size_t f = 0; f < field_count; ++f) {
+        stored[f] = column_text(load, static_cast<int>(f));
+        const Field field = static_cast<Field>(f);
+        if ((given & field_bit(field)) != 0 && stored[f] != stored_text(r, row, field)) {
+            changed |= field_bit(field);
+        }
+    }
+    const std::array<std::string, 4> old_tally = {column_text(load, 17), column_text(load, 18),
+                                                  column_text(load, 19),
+                                                  stored[static_cast<std::size_t>(Field::child_birth_date)]};
+    load.reset();
+    if (changed == 0) return AddResult{id, AddOutcome::same_submission};
+    if (update_mode_ == UpdateMode::report) return AddResult{id, AddOutcome::differs, changed};
+    // The stored registration with the changed fields taken from `r`.
+    Registration merged = r;
+    for (std::size_t f = 0; f < field_count; ++f) {
+        const Field field = static_cast<Field>(f);
+        if ((given & field_bit(field)) == 0) set_from_stored(merged, field, stored[f]);
+    }
+    const std::string key = identity_key(merged);
+    const std::int64_t digest = identity_digest(key);
+    if (((changed & (field_bit(Field::child_first_name) |
+                                           field_bit(Field::child_name_prefix) |
+                                           field_bit(Field::child_last_name) |
+                                           field_bit(Field::child_birth_date) |
+                                           field_bit(Field::postcode))) != 0)) {
+        if (const auto other = other_with_identity(id, key, digest)) {
+            AddResult conflict{id, AddOutcome::identity_conflict, changed};
+            conflict.other_id = *other;
+            return conflict;
+        }
+    }
+    const State state = parse_state(old_tally[0]);
+    const Verdict v = evaluate(eligibility_input(merged, state), *verdict.rules, verdict.as_of);
+    const Row updated = prepare(merged, v);
+    auto& st = st_->update_claimant;
+    st.reset();
+    bind_text_or_null(st, 1, merged.external_ref);
+    st.bindNoCopy(2, merged.child_first_name);
+    st.bindNoCopy(3, merged.child_name_prefix);
+    st.bindNoCopy(4, merged.child_last_name);
+    st.bindNoCopy(5, updated.birth_date);
+    st.bindNoCopy(6, merged.country);
+    st.bindNoCopy(7, merged.postcode);
+    st.bindNoCopy(8, merged.house_number);
+    st.bindNoCopy(9, to_string(merged.platform).data());
+    st.bindNoCopy(10, updated.first_use);
+    bind_text_or_null(st, 11, updated.last_use);
+    st.bindNoCopy(12, merged.registrant_name);
+    st.bindNoCopy(13, merged.registrant_email);
+    st.bindNoCopy(14, merged.registrant_phone);
+    st.bindNoCopy(15, to_string(merged.registrant_relation).data());
+    st.bind(16, merged.consent ? 1 : 0);
+    st.bindNoCopy(17, merged.registered_at);
+    st.bind(18, updated.digest);
+    st.bindNoCopy(19, to_string(v.verdict).data());
+    st.bindNoCopy(20, updated.reasons);
+    const std::string band = v.age_band ? std::string(to_string(*v.age_band)) : std::string();
+    st.bindNoCopy(21, band);
+    st.bind(22, check_id(verdict));
+    st.bindNoCopy(23, now_);
+    st.bind(24, id);
+    st.exec();
+    move_tally(old_tally, {old_tally[0], std::string(to_string(v.verdict)), band, updated.birth_date});
+    if (keys_) {
+        keys_->insert(updated.digest, id);
+        if (updated.ref_digest != 0) keys_->insert(updated.ref_digest, id);
+    }
+    const std::string detail = "fields=" + field_names(changed, ",");
+    auto& audit = st_->insert_audit;
+    audit.reset();
+    audit.bindNoCopy(1, now_);
+    audit.bind(2, id);
+    audit.bindNoCopy(3, detail);
+    audit.exec();
+    return AddResult{id, AddOutcome::updated, changed};
+}
+
+AddResult Registrar::update_linked(const Match& match, const Registration& r, const Row& row) {
+    const std::int64_t id = match.claimant;
+    auto& load = st_->load_registration;
+    load.reset();
+    load.bind(1, match.registration);
+    if (!load.executeStep()) return AddResult{id, AddOutcome::same_submission};
+    Registration merged = r;
+    FieldSet changed = 0;
+    const FieldSet given = compared_fields(r, row);
+    for (std::size_t i = 0; i < registration_fields.size(); ++i) {
+        const Field field = registration_fields[i];
+        const std::string stored = column_text(load, static_cast<int>(i));
+        if ((given & field_bit(field)) == 0) {
+            set_from_stored(merged, field, stored);
+        } else if (stored != stored_text(r, row, field)) {
+            changed |= field_bit(field);
+        }
+    }
+    load.reset();
+    if (changed == 0) return AddResult{id, AddOutcome::same_submission};
+    if (update_mode_ == UpdateMode::report) return AddResult{id, AddOutcome::differs, changed};
+    auto& st = st_->update_registration;
+    st.reset();
+    bind_text_or_null(st, 1, merged.external_ref);
+    st.bindNoCopy(2, merged.registrant_name);
+    st.bindNoCopy(3, merged.registrant_email);
+    st.bindNoCopy(4, merged.registrant_phone);
+    st.bindNoCopy(5, to_string(merged.registrant_relation).data());
+    st.bind(6, merged.consent ? 1 : 0);
+    st.bindNoCopy(7, merged.registered_at);
+    st.bind(8, match.registration);
+    st.exec();
+    auto& touch = st_->touch_claimant;
+    touch.reset();
+    touch.bind(1, now_);
+    touch.bind(2, id);
+    touch.exec();
+    if (keys_ && !merged.external_ref.empty()) {
+        keys_->insert(identity_digest(merged.external_ref), id);
+    }
+    const std::string detail =
+        fmt::format("registration={} fields={}", match.registration, field_names(changed, ","));
+    auto& audit = st_->insert_audit;
+    audit.reset();
+    audit.bindNoCopy(1, now_);
+    audit.bind(2, id);
+    audit.bindNoCopy(3, detail);
+    audit.exec();
+    return AddResult{id, AddOutcome::updated, changed};
+}
+
 AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, const Source& source) {
     const Row row = prepare(r, verdict.verdict);
     const AddResult result = add(r, row, verdict, source);
@@ -984,9 +1287,15 @@ AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, co
 
 AddResult Registrar::add(const Registration& r, const Row& row, const StoredVerdict& verdict,
                          const Source& source) {
-    if (auto dup = find_duplicate(r, row)) {
-        if (dup->outcome == AddOutcome::linked) add_linked(dup->id, r, source, row);
-        return *dup;
+    if (const auto dup = find_duplicate(r, row)) {
+        if (dup->outcome == AddOutcome::linked) {
+            add_linked(dup->claimant, r, source, row);
+            return AddResult{dup->claimant, AddOutcome::linked};
+        }
+        if (update_mode_ == UpdateMode::ignore || !dup->comparable) {
+            return AddResult{dup->claimant, AddOutcome::same_submission};
+        }
+        return update(*dup, r, row, verdict);
     }
     if (keys_ && !indexes_dropped_ && ++inserted_ > drop_indexes_after_) {
         // Many new rows: building the indexes once at the end is cheaper than maintaining them.

@@ -28,6 +28,7 @@ struct ImportCsvOptions {
     std::string rejects;
     bool dry_run = false;
     bool strict = false;
+    bool no_update = false;
     bool json = false;
 };
 
@@ -44,14 +45,15 @@ class ProgressLine {
         const double rate = seconds > 0 ? static_cast<double>(r.rows_read) / seconds : 0.0;
         const double mib = static_cast<double>(r.bytes_read) / (1024.0 * 1024.0);
         if (total_bytes_ == 0) {
-            show(fmt::format("{} rows, {:.1f} MiB ({:.0f} rows/s)", r.rows_read, mib, rate));
+            show(fmt::format("{} rows, {} updated, {:.1f} MiB ({:.0f} rows/s)", r.rows_read,
+                             r.updated, mib, rate));
             return;
         }
         const std::uint64_t read = std::min(r.bytes_read, total_bytes_);
         const double share = static_cast<double>(read) / static_cast<double>(total_bytes_);
         const double left = share > 0 ? seconds * (1 - share) / share : 0.0;
-        show(fmt::format("{} rows, {:.1f} of {:.1f} MiB ({}%), {:.0f} rows/s, ETA {}", r.rows_read,
-                         mib, static_cast<double>(total_bytes_) / (1024.0 * 1024.0),
+        show(fmt::format("{} rows, {} updated, {:.1f} of {:.1f} MiB ({}%), {:.0f} rows/s, ETA {}",
+                         r.rows_read, r.updated, mib, static_cast<double>(total_bytes_) / (1024.0 * 1024.0),
                          static_cast<int>(share * 100), rate, duration(left)));
     }
 
@@ -89,14 +91,19 @@ class ProgressLine {
 
 void print_summary(const ImportReport& r, const ImportCsvOptions& opt, bool quiet) {
     if (opt.json) {
-        fmt::print("{{\"rows_read\":{},\"imported\":{},\"duplicates\":{},\"rejected\":{}}}\n",
-                   r.rows_read, r.imported, r.duplicates, r.rejected);
+        fmt::print("{{\"rows_read\":{},\"imported\":{},\"linked\":{},\"updated\":{},"
+                   "\"unchanged\":{},\"duplicates\":{},\"rejected\":{},\"erased\":{}}}\n",
+                   r.rows_read, r.imported, r.linked, r.updated, r.unchanged, r.duplicates,
+                   r.rejected, r.erased);
     }
     const char* note = opt.dry_run                     ? " (dry run: nothing stored)"
                        : (opt.strict && r.rejected > 0) ? " (strict: nothing stored)"
                                                         : "";
-    notice(quiet, "{} rows read: {} imported, {} duplicates, {} rejected{}", r.rows_read,
-           r.imported, r.duplicates, r.rejected, note);
+    notice(quiet,
+           "{} rows read: {} imported, {} linked, {} updated, {} unchanged, {} duplicates, {} "
+           "rejected, {} erased{}",
+           r.rows_read, r.imported, r.linked, r.updated, r.unchanged, r.duplicates, r.rejected,
+           r.erased, note);
 }
 
 ExitStatus run_import_csv(const ImportCsvOptions& opt, const GlobalOptions& global) {
@@ -108,6 +115,7 @@ ExitStatus run_import_csv(const ImportCsvOptions& opt, const GlobalOptions& glob
     options.source_name = opt.file;
     options.dry_run = opt.dry_run;
     options.strict = opt.strict;
+    options.update = !opt.no_update;
     options.today = today();
     options.now_utc = now_utc();
 
@@ -131,6 +139,10 @@ ExitStatus run_import_csv(const ImportCsvOptions& opt, const GlobalOptions& glob
         progress.clear(); // a line of its own; the next update redraws the progress
         fmt::print(stderr, "claimreg: line {}: {}{}{}\n", e.line, e.column,
                    e.column.empty() ? "" : ": ", e.rule);
+    };
+    options.on_notice = [&](const RowNotice& n) {
+        progress.clear();
+        fmt::print(stderr, "claimreg: line {}: {}\n", n.line, n.text);
     };
     options.on_unknown_column = [&](std::string_view column) {
         notice(global.quiet, "warning: ignoring unknown column '{}'", column);
@@ -178,10 +190,16 @@ void setup_import_csv(CLI::App& app, const GlobalOptions& global, Outcome& out) 
     cmd->add_flag("--dry-run", opt->dry_run, "Validate and count; store nothing")
         ->group("Mode");
     cmd->add_flag("--strict", opt->strict, "Store nothing if any row is rejected")->group("Mode");
+    cmd->add_flag("--no-update", opt->no_update,
+                  "Keep stored registrations as they are; report rows that differ")
+        ->group("Mode");
     cmd->footer(
         "Headers: canonical names or Dutch aliases (see man claimreg). Dates YYYY-MM-DD or\n"
-        "day-first DD-MM-YYYY. Duplicates are counted and skipped. The import is one\n"
-        "transaction: on failure or interruption the registry is as before.\n\n"
+        "day-first DD-MM-YYYY. A row of a stored submission (same external_ref; without\n"
+        "one, same child and registrant e-mail) that differs updates it (the changed\n"
+        "field names go to the audit); a state column (active, withdrawn, opted-out)\n"
+        "withdraws or opts out. Other duplicates are linked or counted unchanged. The\n"
+        "import is one transaction: on failure or interruption the registry is as before.\n\n"
         "Exit status: 0 all rows fine, 65 rows rejected (the good rows are stored unless\n"
         "--strict), 64 usage error (also --rejects naming the registry or the input), 66\n"
         "missing file, 73 cannot create the registry or rejects file, 74 I/O error, 75\n"

@@ -210,7 +210,7 @@ for variant in "" "--delimiter ; --bom" "--delimiter tab" "--bom"; do
     expect_eq "$(($(grep -c $'\r$' roundtrip.csv) - 1))" "$total" "rows exported ($variant)"
     run --db back.db import-csv roundtrip.csv
     expect_status 0
-    expect_err "claimreg: $total rows read: $total imported, 0 duplicates, 0 rejected"
+    expect_err "claimreg: $total rows read: $total imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 0 rejected, 0 erased"
     claimants back.db > back.rows
     cmp -s gen.rows back.rows || fail "round trip ($variant) changed the claimants: $(diff gen.rows back.rows | head -4)"
     checks=$((checks + 1))

@@ -19,7 +19,7 @@ row() { printf '%s,%s,de,%s,2012-04-05,1234 AB,tiktok,2019-06-01,Ouder,%s,parent
 
 run import-csv --json sem.csv
 expect_status 65
-expect_out '{"rows_read":7,"imported":2,"duplicates":4,"rejected":1}'
+expect_out '{"rows_read":7,"imported":2,"linked":4,"updated":0,"unchanged":0,"duplicates":4,"rejected":1,"erased":0}'
 expect_err_contains "claimreg: line 7: child_first_name: mixes letters of different scripts in one word"
 expect_not_contains "$err" $'S\u0435m'
 expect_eq "$(sql claimreg.db 'SELECT count(*) FROM claimants')" "2" "claimants"
@@ -39,7 +39,7 @@ expect_out "2"
 } > scripts.csv
 run import-csv --json scripts.csv
 expect_status 0
-expect_out '{"rows_read":4,"imported":4,"duplicates":0,"rejected":0}'
+expect_out '{"rows_read":4,"imported":4,"linked":0,"updated":0,"unchanged":0,"duplicates":0,"rejected":0,"erased":0}'
 # One word per script is fine: Latin first name, Cyrillic last name.
 {
     echo "$header"
@@ -47,5 +47,5 @@ expect_out '{"rows_read":4,"imported":4,"duplicates":0,"rejected":0}'
 } > words.csv
 run import-csv --json words.csv
 expect_status 0
-expect_out '{"rows_read":1,"imported":1,"duplicates":0,"rejected":0}'
+expect_out '{"rows_read":1,"imported":1,"linked":0,"updated":0,"unchanged":0,"duplicates":0,"rejected":0,"erased":0}'
 finish

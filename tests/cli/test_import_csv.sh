@@ -13,7 +13,7 @@ printf "R3;Sanne;;'t Hart;29-02-2012;9999 ZZ;1;tiktok;15-01-2020;Eva 't Hart;eva
 run import-csv excel.csv
 expect_status 0
 expect_out ""
-expect_err "claimreg: 3 rows read: 3 imported, 0 duplicates, 0 rejected"
+expect_err "claimreg: 3 rows read: 3 imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 0 rejected, 0 erased"
 expect_mode claimreg.db 600
 expect_eq "$(sql claimreg.db "SELECT child_first_name || '|' || child_last_name || '|' || child_birth_date || '|' || postcode || '|' || platform || '|' || consent || '|' || source_line FROM claimants ORDER BY id")" \
 "Zoë|Berg|2011-03-14|1012 AB|tiktok|1|2
@@ -28,7 +28,7 @@ ineligible:no_consent" "verdicts stored on import"
 before=$(sqlite3 claimreg.db .dump)
 run import-csv excel.csv --json
 expect_status 0
-expect_out '{"rows_read":3,"imported":0,"duplicates":3,"rejected":0}'
+expect_out '{"rows_read":3,"imported":0,"linked":0,"updated":0,"unchanged":3,"duplicates":3,"rejected":0,"erased":0}'
 expect_eq "$(sqlite3 claimreg.db .dump)" "$before" "registry after re-import"
 
 # UTF-8 with BOM, ',' delimiter, quoted delimiters, doubled quotes and newlines; accent variant
@@ -42,11 +42,11 @@ run import-csv bom.csv
 expect_status 65
 expect_err "claimreg: line 2: house_number: contains a control character
 claimreg: line 5: registrant_name: contains a control character
-claimreg: 4 rows read: 2 imported, 0 duplicates, 2 rejected"
+claimreg: 4 rows read: 2 imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 2 rejected, 0 erased"
 printf 'external_ref,child_first_name,child_last_name,child_birth_date,postcode,platform,first_use,registrant_name,registrant_email,registrant_relation,consent\nB5,ZOE,Van der Berg,2011-03-14,1012AB,tiktok,2019-06-01,Bram,bram@example.nl,parent,yes\nB6,Zoë,"van der Berg",14-03-2011,1012 AB,TikTok,2019-06-01,Anna,ANNA@example.nl,parent,yes\n' > dup.csv
 run import-csv dup.csv --json
 expect_status 0
-expect_out '{"rows_read":2,"imported":0,"duplicates":2,"rejected":0}'
+expect_out '{"rows_read":2,"imported":0,"linked":1,"updated":0,"unchanged":1,"duplicates":2,"rejected":0,"erased":0}'
 expect_eq "$(count) $(linked)" "5 1" "claimants and linked registrations"
 
 # Ragged rows, bad fields and bad quoting: line numbers (of the record's first line), column,
@@ -68,7 +68,7 @@ claimreg: line 4: expected 9 fields, found 8
 claimreg: line 6: child_birth_date: not a real calendar date
 claimreg: line 7: postcode: letters SA, SD and SS are not used in Dutch postcodes
 claimreg: line 8: platform: not tiktok or musical.ly
-claimreg: 6 rows read: 1 imported, 0 duplicates, 5 rejected"
+claimreg: 6 rows read: 1 imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 5 rejected, 0 erased"
 for secret in Geheim Persoon 0123 Secret 31-04-2010 myspace; do expect_not_contains "$err" "$secret"; done
 expect_mode rejects.csv 600
 expect_eq "$(head -1 rejects.csv | tr -d '\r')" "child_first_name,child_last_name,child_birth_date,postcode,platform,first_use,registrant_name,registrant_email,registrant_relation,reason" "rejects header"
@@ -86,10 +86,10 @@ expect_eq "$(sqlite3 claimreg.db .dump)" "$before" "registry after --strict"
 # --dry-run: counts, writes nothing, creates no registry.
 run --db none.db import-csv --dry-run --json excel.csv
 expect_status 0
-expect_out '{"rows_read":3,"imported":3,"duplicates":0,"rejected":0}'
+expect_out '{"rows_read":3,"imported":3,"linked":0,"updated":0,"unchanged":0,"duplicates":0,"rejected":0,"erased":0}'
 [ -e none.db ] && fail "--dry-run created a registry"
 run import-csv --dry-run --json excel.csv
-expect_out '{"rows_read":3,"imported":0,"duplicates":3,"rejected":0}'
+expect_out '{"rows_read":3,"imported":0,"linked":0,"updated":0,"unchanged":3,"duplicates":3,"rejected":0,"erased":0}'
 expect_eq "$(sqlite3 claimreg.db .dump)" "$before" "registry after --dry-run"
 
 # Standard input; a leading apostrophe is removed only before = + - @ (formula guard).
@@ -118,7 +118,7 @@ printf 'id,verdict,child_first_name,child_last_name,child_birth_date,postcode,pl
 run import-csv extra.csv
 expect_status 0
 expect_err "claimreg: warning: ignoring unknown column 'shoe_size'
-claimreg: 1 rows read: 1 imported, 0 duplicates, 0 rejected"
+claimreg: 1 rows read: 1 imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 0 rejected, 0 erased"
 run -q import-csv extra.csv
 expect_err ""
 

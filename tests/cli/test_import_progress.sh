@@ -13,7 +13,7 @@ rows=120000
     awk -v n=$rows 'BEGIN { for (i = 1; i <= n; i++)
         printf "Kind%d,Jansen,2011-03-14,1012 AB,tiktok,2019-06-01,Ouder %d,o%d@example.nl,ouder,ja\n", i, i, i }'
 } >big.csv
-summary="claimreg: $rows rows read: $rows imported, 0 duplicates, 0 rejected"
+summary="claimreg: $rows rows read: $rows imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 0 rejected, 0 erased"
 
 # on_terminal COMMAND: runs COMMAND (a shell command line) with a terminal as stdin, stdout and
 # stderr; $screen gets what it wrote, one line per line or carriage return, erase codes removed.
@@ -24,12 +24,12 @@ on_terminal() {
     screen=$(printf '%s' "$raw" | sed 's/\x1b\[K//g' | tr '\r' '\n' | sed '/^$/d')
 }
 
-# A regular file: percentage and ETA; then the finishing line; then the summary alone.
+# A regular file: rows updated so far, percentage and ETA; then the finishing line; then the summary alone.
 on_terminal "'$CLAIMREG' --db file.db import-csv big.csv"
 expect_eq "$status" 0 "exit status on a terminal"
 size=$(stat -c %s big.csv)
 total=$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1048576 }')
-progress=$(grep -c "^claimreg: [0-9]* rows, [0-9.]* of $total MiB ([0-9]*%), [0-9]* rows/s, ETA [0-9]*:[0-5][0-9]\$" <<<"$screen")
+progress=$(grep -c "^claimreg: [0-9]* rows, 0 updated, [0-9.]* of $total MiB ([0-9]*%), [0-9]* rows/s, ETA [0-9]*:[0-5][0-9]\$" <<<"$screen")
 expect_eq "$progress" 2 "progress lines at 50000 and 100000 rows [$screen]"
 expect_eq "$(grep -c "^claimreg: 50000 rows, " <<<"$screen") $(grep -c "^claimreg: 100000 rows, " <<<"$screen")" "1 1" "rows counted in the progress lines"
 expect_eq "$(tail -n 2 <<<"$screen")" "claimreg: $rows rows (100%), finishing: building indexes
@@ -41,7 +41,7 @@ expect_eq "$(sql file.db 'SELECT count(*) FROM claimants')" "$rows" "claimants i
 # A pipe: no size, so rows and MiB as before; the finishing line too.
 on_terminal "cat big.csv | '$CLAIMREG' --db pipe.db import-csv -"
 expect_eq "$status" 0 "exit status from a pipe"
-expect_eq "$(grep -cE '^claimreg: (50000|100000) rows, [0-9.]+ MiB \([0-9]+ rows/s\)$' <<<"$screen")" 2 "progress from a pipe [$screen]"
+expect_eq "$(grep -cE '^claimreg: (50000|100000) rows, 0 updated, [0-9.]+ MiB \([0-9]+ rows/s\)$' <<<"$screen")" 2 "progress from a pipe [$screen]"
 expect_eq "$(tail -n 2 <<<"$screen")" "claimreg: $rows rows, finishing: building indexes
 $summary" "the last lines from a pipe"
 

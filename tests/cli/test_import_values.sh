@@ -30,7 +30,7 @@ expect_out ""
 expect_err "claimreg: line 28: registrant_relation: not parent, guardian or self
 claimreg: line 29: registrant_relation: not parent, guardian or self
 claimreg: line 30: registrant_relation: not parent, guardian or self
-claimreg: 29 rows read: 26 imported, 0 duplicates, 3 rejected"
+claimreg: 29 rows read: 26 imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 3 rejected, 0 erased"
 expect_eq "$(sql claimreg.db 'SELECT registrant_relation FROM claimants ORDER BY id' | tr '\n' ' ')" \
     "${expected[*]} " "stored relations"
 
@@ -58,7 +58,7 @@ expect_status 65
 expect_out ""
 expect_err "claimreg: line 3: malformed quotes
 claimreg: line 6: unterminated quoted field
-claimreg: 5 rows read: 3 imported, 0 duplicates, 2 rejected"
+claimreg: 5 rows read: 3 imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 2 rejected, 0 erased"
 expect_eq "$(sql quotes.db "SELECT child_first_name || '|' || child_last_name || '|' || registrant_name FROM claimants ORDER BY id")" \
     'Jan "Jantje"|Smit|Els "E." Smit
 Kees|Smit "de Jonge"|Els Smit

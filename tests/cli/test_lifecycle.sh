@@ -44,7 +44,7 @@ Daan,,Jansen,2009-05-05,3511 AX,tiktok,2019-01-01,Piet Jansen,piet@example.nl,ou
 CSV
 run import-csv partner.csv
 expect_status 0
-expect_err "claimreg: 2 rows read: 1 imported, 1 duplicates, 0 rejected"
+expect_err "claimreg: 2 rows read: 1 imported, 1 linked, 0 updated, 0 unchanged, 1 duplicates, 0 rejected, 0 erased"
 
 # show: the record, the linked registration, the audit events; exact.
 run show 1
@@ -212,7 +212,7 @@ run stats --format json
 expect_out_contains '"erased":2'
 expect_eq "$(sql claimreg.db "SELECT action, coalesce(claimant_id, '-'), coalesce(count, '-'), coalesce(detail, '-') FROM audit ORDER BY id")" \
 "added|1|1|new claimant
-imported|-|1|rows_read=2 duplicates=1 linked=1 rejected=0 file=partner.csv
+imported|-|1|rows_read=2 duplicates=1 linked=1 updated=0 rejected=0 file=partner.csv
 withdrawn|1|-|from active
 opted-out|1|-|from withdrawn
 opted-out|2|-|from active

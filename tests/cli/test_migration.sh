@@ -97,7 +97,7 @@ expect_out "3"
 printf 'external_ref,child_first_name,child_name_prefix,child_last_name,child_birth_date,postcode,platform,first_use,registrant_name,registrant_email,registrant_relation,consent\nREF-C,Sem,de,Vr\xc2\xadies,2012-04-05,1234 AB,tiktok,2019-06-01,Ouder,ouder3@example.nl,parent,ja\nREF-H,Sem,de,Vries\xe2\x80\x8b,2012-04-05,1234 AB,tiktok,2019-06-01,Ouder,ouder9@example.nl,parent,ja\n' > again.csv
 run --db v5.db import-csv --json again.csv
 expect_status 0
-expect_out '{"rows_read":2,"imported":0,"duplicates":2,"rejected":0}'
+expect_out '{"rows_read":2,"imported":0,"linked":1,"updated":0,"unchanged":1,"duplicates":2,"rejected":0,"erased":0}'
 # New ids stay above the ids linked away.
 run --db v5.db add --child-first-name Noor --child-last-name Jansen --child-birth-date 2013-01-02 --postcode 1234AB --platform tiktok --first-use 2020-01-01 --registrant-name X --registrant-email x@example.nl --registrant-relation parent
 expect_out "8"

@@ -123,7 +123,7 @@ chmod 644 out/rejects.csv
 run import-csv more.csv --rejects out/rejects.csv
 expect_status 65
 expect_err "claimreg: line 3: postcode: not a Dutch postcode (use 1234 AB)
-claimreg: 2 rows read: 1 imported, 0 duplicates, 1 rejected"
+claimreg: 2 rows read: 1 imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 1 rejected, 0 erased"
 expect_mode out/rejects.csv 600
 expect_eq "$(cat -A out/rejects.csv)" "$HEADER,reason^M\$
 \"'=HYPERLINK(\"\"x\"\")\",Geheim,2010-01-01,0123 AB,tiktok,2019-01-01,'-Rik,rik@example.nl,+31612345678,parent,line 3: postcode: not a Dutch postcode (use 1234 AB)^M\$" "rejects file"
@@ -131,7 +131,7 @@ expect_only_files out "rejects.csv "
 sed 's/0123 AB/1234 AB/' out/rejects.csv > corrected.csv
 run import-csv corrected.csv
 expect_status 0
-expect_err "claimreg: 1 rows read: 1 imported, 0 duplicates, 0 rejected"
+expect_err "claimreg: 1 rows read: 1 imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 0 rejected, 0 erased"
 expect_eq "$(sql claimreg.db "SELECT child_first_name || '|' || registrant_name || '|' || registrant_phone FROM claimants WHERE child_last_name = 'Geheim'")" \
     '=HYPERLINK("x")|-Rik|+31612345678' "re-imported rejected row"
 # --strict and --dry-run runs get to their end too; a run without rejects writes just the header.

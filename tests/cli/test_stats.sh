@@ -41,7 +41,7 @@ P02,Mila,Vos,2004-04-04,NL,3011 AA,tiktok,2019-09-09,Mila Vos,mila@example.nl,se
 CSV
 run import-csv nightly.csv --json
 expect_status 0
-expect_out '{"rows_read":12,"imported":10,"duplicates":2,"rejected":0}'
+expect_out '{"rows_read":12,"imported":10,"linked":1,"updated":0,"unchanged":1,"duplicates":2,"rejected":0,"erased":0}'
 run import-csv partner.csv -q
 expect_status 0
 run add --child-first-name Noor --child-last-name Smit --child-birth-date 2008-08-08 \

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# import-csv with the source's corrections: unchanged rows change nothing, corrected rows update
+# exactly what changed (audit: field names only), --no-update reports, identity conflicts are
+# rejected with the other id, a state column withdraws and opts out (final), linked
+# registrations update their own fields; export --since and show follow.
+. "$SRC_DIR/tests/cli/lib.sh"
+
+header=external_ref,child_first_name,child_last_name,child_birth_date,postcode,platform,first_use,registrant_name,registrant_email,registrant_relation,consent
+cat > base.csv <<CSV
+$header
+A1,Emma,Jansen,2012-05-01,1011 AA,tiktok,2019-01-01,Piet Jansen,piet@example.nl,parent,ja
+A2,Lucas,de Boer,2011-02-02,2022 BB,tiktok,2019-01-01,Ria de Boer,ria@example.nl,parent,ja
+A3,Sophie,Visser,2013-03-03,3033 CC,tiktok,2019-01-01,Kees Visser,kees@example.nl,parent,ja
+,Daan,Smit,2010-04-04,4044 DD,tiktok,2019-01-01,Els Smit,els@example.nl,parent,ja
+CSV
+run import-csv base.csv --json
+expect_status 0
+expect_out '{"rows_read":4,"imported":4,"linked":0,"updated":0,"unchanged":0,"duplicates":0,"rejected":0,"erased":0}'
+# An old change time, to see which claimants a later import touches.
+sql claimreg.db "UPDATE claimants SET changed_at = '2020-01-01T00:00:00Z'"
+audit_rows() { sql claimreg.db "SELECT count(*) FROM audit"; }
+audit_before=$(audit_rows)
+
+# The same dump twice: nothing changes, changed_at included.
+before=$(sqlite3 claimreg.db .dump)
+run import-csv base.csv
+expect_status 0
+expect_err "claimreg: 4 rows read: 0 imported, 0 linked, 0 updated, 4 unchanged, 4 duplicates, 0 rejected, 0 erased"
+run import-csv base.csv --json
+expect_out '{"rows_read":4,"imported":0,"linked":0,"updated":0,"unchanged":4,"duplicates":4,"rejected":0,"erased":0}'
+expect_eq "$(sqlite3 claimreg.db .dump)" "$before" "registry after the same dump twice"
+
+# A corrected dump: a move (postcode), consent withdrawn, a registrant's name corrected on the
+# row without a reference (same child, same e-mail); A3 as before.
+cat > corrected.csv <<CSV
+$header
+A1,Emma,Jansen,2012-05-01,1012 AB,tiktok,2019-01-01,Piet Jansen,piet@example.nl,parent,ja
+A2,Lucas,de Boer,2011-02-02,2022 BB,tiktok,2019-01-01,Ria de Boer,ria@example.nl,parent,nee
+A3,Sophie,Visser,2013-03-03,3033 CC,tiktok,2019-01-01,Kees Visser,kees@example.nl,parent,ja
+,Daan,Smit,2010-04-04,4044 DD,tiktok,2019-01-01,Els Smit-de Wit,els@example.nl,parent,ja
+CSV
+# --no-update: reported by line, claimant and field names; nothing stored.
+run import-csv corrected.csv --no-update --json
+expect_status 0
+expect_out '{"rows_read":4,"imported":0,"linked":0,"updated":0,"unchanged":4,"duplicates":4,"rejected":0,"erased":0}'
+expect_err "claimreg: line 2: differs from claimant 1 in postcode: kept as stored (--no-update)
+claimreg: line 3: differs from claimant 2 in consent: kept as stored (--no-update)
+claimreg: line 5: differs from claimant 4 in registrant_name: kept as stored (--no-update)
+claimreg: 4 rows read: 0 imported, 0 linked, 0 updated, 4 unchanged, 4 duplicates, 0 rejected, 0 erased"
+expect_eq "$(sqlite3 claimreg.db .dump)" "$before" "registry after --no-update"
+
+run import-csv corrected.csv --json
+expect_status 0
+expect_out '{"rows_read":4,"imported":0,"linked":0,"updated":3,"unchanged":1,"duplicates":1,"rejected":0,"erased":0}'
+expect_eq "$(sql claimreg.db "SELECT id || '|' || postcode || '|' || consent || '|' || registrant_name || '|' || verdict || '|' || reasons || '|' || (changed_at > '2020-01-01T00:00:00Z') FROM claimants ORDER BY id")" \
+"1|1012 AB|1|Piet Jansen|eligible||1
+2|2022 BB|0|Ria de Boer|ineligible|no_consent|1
+3|3033 CC|1|Kees Visser|eligible||0
+4|4044 DD|1|Els Smit-de Wit|eligible||1" "stored after the corrected dump"
+expect_eq "$(sql claimreg.db "SELECT action || '|' || claimant_id || '|' || detail FROM audit WHERE action = 'updated' ORDER BY id")" \
+"updated|1|fields=postcode
+updated|2|fields=consent
+updated|4|fields=registrant_name" "audit: ids and field names, no values"
+expect_eq "$(sql claimreg.db "SELECT count(*) FROM audit WHERE detail LIKE '%1012%' OR detail LIKE '%Wit%'")" "0" "no values in the audit"
+expect_eq "$(sql claimreg.db "SELECT count(*) FROM claimants")" "4" "no claimant added"
+# export --since carries exactly the updated claimants, with the new values.
+run export --since 2021-01-01 --format csv
+expect_status 0
+expect_eq "$(cut -d, -f1 <<<"$out" | tr -d '\r' | tr '\n' ' ')" "external_ref A1 A2  " "export --since: the updated claimants (the fourth has no reference)"
+expect_eq "$(grep -c . <<<"$out")" "4" "export --since: header and three claimants"
+expect_out_contains "1012 AB"
+# show lists the update event.
+run show 1
+expect_status 0
+expect_out_contains "updated    fields=postcode"
+# The corrected dump again: unchanged.
+before=$(sqlite3 claimreg.db .dump)
+run import-csv corrected.csv --json
+expect_out '{"rows_read":4,"imported":0,"linked":0,"updated":0,"unchanged":4,"duplicates":4,"rejected":0,"erased":0}'
+expect_eq "$(sqlite3 claimreg.db .dump)" "$before" "registry after the corrected dump twice"
+
+# An invalid correction is rejected and changes nothing.
+printf '%s\nA1,Emma,Jansen,2012-05-01,0123 AB,tiktok,2019-01-01,Piet Jansen,piet@example.nl,parent,ja\n' "$header" > invalid.csv
+run import-csv invalid.csv
+expect_status 65
+expect_err "claimreg: line 2: postcode: not a Dutch postcode (use 1234 AB)
+claimreg: 1 rows read: 0 imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 1 rejected, 0 erased"
+expect_eq "$(sqlite3 claimreg.db .dump)" "$before" "registry after an invalid correction"
+
+# Identity conflict: A3 "corrected" into claimant 2's child: rejected, naming claimant 2.
+printf '%s\nA3,Lucas,de Boer,2011-02-02,2022 BB,tiktok,2019-01-01,Kees Visser,kees@example.nl,parent,ja\n' "$header" > conflict.csv
+run import-csv conflict.csv --rejects conflict-rejects.csv
+expect_status 65
+expect_err "claimreg: line 2: identity_conflict: the update of claimant 3 (child_first_name, child_last_name, child_birth_date, postcode) would make it the same child as claimant 2
+claimreg: 1 rows read: 0 imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 1 rejected, 0 erased"
+expect_eq "$(tail -1 conflict-rejects.csv | tr -d '\r')" 'A3,Lucas,de Boer,2011-02-02,2022 BB,tiktok,2019-01-01,Kees Visser,kees@example.nl,parent,yes,"line 2: identity_conflict: the update of claimant 3 (child_first_name, child_last_name, child_birth_date, postcode) would make it the same child as claimant 2"' "rejects file"
+expect_eq "$(sqlite3 claimreg.db .dump)" "$before" "registry after a conflict"
+
+# A state column: withdrawn and opted-out as `withdraw` does; Dutch words; opt-out is final.
+printf '%s,status\nA1,Emma,Jansen,2012-05-01,1012 AB,tiktok,2019-01-01,Piet Jansen,piet@example.nl,parent,ja,ingetrokken\nA2,Lucas,de Boer,2011-02-02,2022 BB,tiktok,2019-01-01,Ria de Boer,ria@example.nl,parent,nee,afgemeld\nA3,Sophie,Visser,2013-03-03,3033 CC,tiktok,2019-01-01,Kees Visser,kees@example.nl,parent,ja,actief\n' "$header" > states.csv
+run import-csv states.csv --json
+expect_status 0
+expect_out '{"rows_read":3,"imported":0,"linked":0,"updated":2,"unchanged":1,"duplicates":1,"rejected":0,"erased":0}'
+expect_eq "$(sql claimreg.db "SELECT id || '|' || state || '|' || verdict || '|' || reasons FROM claimants ORDER BY id")" \
+"1|withdrawn|ineligible|withdrawn
+2|opted-out|ineligible|no_consent,opted_out
+3|active|eligible|
+4|active|eligible|" "states applied"
+expect_eq "$(sql claimreg.db "SELECT action || '|' || claimant_id || '|' || detail FROM audit WHERE action IN ('withdrawn', 'opted-out') ORDER BY id")" \
+"withdrawn|1|from active
+opted-out|2|from active" "state changes audited as by withdraw"
+tallies() { sql claimreg.db "SELECT state || '|' || verdict || '|' || sum(n) FROM tallies GROUP BY state, verdict ORDER BY 1"; }
+counted() { sql claimreg.db "SELECT state || '|' || verdict || '|' || count(*) FROM claimants GROUP BY state, verdict ORDER BY 1"; }
+expect_eq "$(tallies)" "$(counted)" "tallies after state changes"
+run show 2
+expect_out_contains "opted-out  from active"
+# Back to active: the withdrawn one is reactivated, the opted-out one refused (reported, exit 0).
+sed -e 's/ingetrokken$/active/' -e 's/afgemeld$/actief/' states.csv > back.csv
+run import-csv back.csv --json
+expect_status 0
+expect_out '{"rows_read":3,"imported":0,"linked":0,"updated":1,"unchanged":2,"duplicates":2,"rejected":0,"erased":0}'
+expect_err "claimreg: line 3: claimant 2 opted out: not made active again (the opt-out is final)
+claimreg: 3 rows read: 0 imported, 0 linked, 1 updated, 2 unchanged, 2 duplicates, 0 rejected, 0 erased"
+expect_eq "$(sql claimreg.db "SELECT id || '|' || state FROM claimants ORDER BY id")" "1|active
+2|opted-out
+3|active
+4|active" "opt-out is final"
+expect_eq "$(tallies)" "$(counted)" "tallies after reactivation"
+printf '%s,state\nA3,Sophie,Visser,2013-03-03,3033 CC,tiktok,2019-01-01,Kees Visser,kees@example.nl,parent,ja,gone\n' "$header" > badstate.csv
+run import-csv badstate.csv
+expect_status 65
+expect_err "claimreg: line 2: state: not active, withdrawn or opted-out (actief, ingetrokken, afgemeld)
+claimreg: 1 rows read: 0 imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 1 rejected, 0 erased"
+
+# An export re-imported changes nothing (its state column included).
+run export --include-withdrawn --output all.csv
+expect_status 0
+before=$(sqlite3 claimreg.db .dump)
+run import-csv all.csv --json
+expect_status 0
+expect_out '{"rows_read":4,"imported":0,"linked":0,"updated":0,"unchanged":4,"duplicates":4,"rejected":0,"erased":0}'
+expect_eq "$(sqlite3 claimreg.db .dump)" "$before" "registry after re-importing its export"
+
+# A linked registration (the other parent) updates its own registrant fields only.
+printf '%s,registrant_phone\nL1,Sophie,Visser,2013-03-03,3033 CC,tiktok,2019-01-01,Mia Visser,mia@example.nl,parent,ja,0612345678\n' "$header" > linked.csv
+run import-csv linked.csv --json
+expect_out '{"rows_read":1,"imported":0,"linked":1,"updated":0,"unchanged":0,"duplicates":1,"rejected":0,"erased":0}'
+sed 's/0612345678$/0687654321/' linked.csv > linked2.csv
+claimant_before=$(sql claimreg.db "SELECT registrant_name, registrant_phone, postcode FROM claimants WHERE id = 3")
+run import-csv linked2.csv --json
+expect_status 0
+expect_out '{"rows_read":1,"imported":0,"linked":0,"updated":1,"unchanged":0,"duplicates":0,"rejected":0,"erased":0}'
+expect_eq "$(sql claimreg.db "SELECT claimant_id || '|' || registrant_name || '|' || registrant_phone FROM registrations")" "3|Mia Visser|+31687654321" "linked registration updated"
+expect_eq "$(sql claimreg.db "SELECT registrant_name, registrant_phone, postcode FROM claimants WHERE id = 3")" "$claimant_before" "the claimant's own registration untouched"
+expect_eq "$(sql claimreg.db "SELECT detail FROM audit WHERE action = 'updated' ORDER BY id DESC LIMIT 1")" "registration=1 fields=registrant_phone" "audit of a linked update"
+expect_eq "$(sql claimreg.db "SELECT count(*) FROM registrations")" "1" "no registration added"
+
+# A file without some columns keeps the stored values of those (no registered_at: not now).
+printf 'external_ref,child_first_name,child_last_name,child_birth_date,postcode,platform,first_use,registrant_name,registrant_email,registrant_relation,consent\nA4,Noor,Bakker,2012-06-06,5055 EE,tiktok,2019-01-01,Jan Bakker,jan@example.nl,parent,ja\n' > few.csv
+run import-csv few.csv
+cut -d, -f1-10 few.csv | sed '1s/$/,house_number/; 2s/$/,7/' > few2.csv
+run import-csv few2.csv --json
+expect_out '{"rows_read":1,"imported":0,"linked":0,"updated":1,"unchanged":0,"duplicates":0,"rejected":0,"erased":0}'
+expect_eq "$(sql claimreg.db "SELECT house_number || '|' || consent FROM claimants WHERE external_ref = 'A4'")" "7|1" "only the given columns compared and updated"
+
+# Within one bulk import: a claimant whose identity changed is found under its new key.
+printf '%s\nA4,Noor,Bakker,2012-06-07,5055 EE,tiktok,2019-01-01,Jan Bakker,jan@example.nl,parent,ja\n,Noor,Bakker,2012-06-07,5055 EE,tiktok,2019-01-01,Jan Bakker,jan@example.nl,parent,ja\n,Noor,Bakker,2012-06-07,5055 EE,tiktok,2019-01-01,Mama Bakker,mama@example.nl,parent,ja\n' "$header" > moved.csv
+run import-csv moved.csv --json
+expect_status 0
+expect_out '{"rows_read":3,"imported":0,"linked":1,"updated":1,"unchanged":1,"duplicates":2,"rejected":0,"erased":0}'
+expect_eq "$(tallies)" "$(counted)" "tallies after an identity change"
+finish
