@@ -26,6 +26,8 @@ struct sqlite3_value;
 
 namespace claimreg {
 
+class ErasedKeys;
+
 /// How a command opens the registry.
 enum class OpenMode {
     read,   ///< read-only: must exist (NotFoundError otherwise); never created, migrated or changed
@@ -51,7 +53,7 @@ struct RegistryOptions {
 class Registry {
   public:
     /// The schema version this build writes (`PRAGMA user_version`).
-    static constexpr int schema_version = 6;
+    static constexpr int schema_version = 7;
     /// The page size of a new registry file.
     static constexpr int page_size = 16384;
     /// `PRAGMA application_id` of a claimreg registry ("CLRG").
@@ -194,6 +196,7 @@ enum class AddOutcome {
     updated,           ///< the same submission with corrected fields: the stored one took them
     differs,           ///< the same submission with other values, kept as stored (updates reported)
     identity_conflict, ///< an update would make the child the same as another claimant: not applied
+    erased,            ///< a child erased before (same reference or identity key): not stored again
 };
 
 /// A set of fields (bit `1 << Field`), such as the fields an update changed.
@@ -330,6 +333,7 @@ class Registrar {
     bool indexes_dropped_ = false;
     std::vector<std::string> dropped_schema_; ///< CREATE statements of what bulk mode dropped
     UpdateMode update_mode_ = UpdateMode::ignore;
+    std::unique_ptr<ErasedKeys> erased_; ///< the digests of erased children
     /// Bulk mode: claimants that moved between `tallies` rows (updates, state changes).
     std::map<std::array<std::string, 4>, std::int64_t> moved_tallies_;
     static constexpr std::size_t band_slots = 4; ///< no age band, or one of three

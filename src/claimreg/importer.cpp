@@ -354,6 +354,10 @@ class Importer {
                    fmt::format("differs from claimant {} in {}: kept as stored (--no-update)",
                                result.id, field_names(result.changed, ", ")));
             break;
+        case AddOutcome::erased:
+            ++report_.erased;
+            return notice(row.line, 0,
+                          "an erased child (its reference or identity): not stored again");
         case AddOutcome::same_submission:
         case AddOutcome::updated: break;
         }

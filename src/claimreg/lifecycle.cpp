@@ -7,6 +7,7 @@
 #include <SQLiteCpp/Transaction.h>
 
 #include "claimreg/clock.hpp"
+#include "claimreg/erasure.hpp"
 #include "claimreg/error.hpp"
 
 namespace claimreg {
@@ -169,7 +170,7 @@ AddResult add_registration(Registry& registry, const Registration& r, const Stor
         Registrar registrar(registry);
         result = registrar.add(r, verdict, source);
     }
-    if (result.outcome != AddOutcome::same_submission) {
+    if (result.outcome == AddOutcome::added || result.outcome == AddOutcome::linked) {
         append_audit(registry, AuditAction::added, result.id, 1,
                      result.outcome == AddOutcome::added ? "new claimant" : "linked registration",
                      now_utc());
@@ -285,6 +286,7 @@ EraseResult erase_claimant(Registry& registry, std::int64_t id, const std::strin
     {
         WriteTransaction tx(registry);
         result.linked = linked_registration_count(registry, id);
+        remember_erased(registry, id); // keyed digests only: the same child is not stored again
         // secure_delete (set on every connection) zeroes the freed cells and pages.
         SQLite::Statement registrations(db, "DELETE FROM registrations WHERE claimant_id = ?");
         registrations.bind(1, id);

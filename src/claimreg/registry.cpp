@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "claimreg/clock.hpp"
+#include "claimreg/erasure.hpp"
 #include "claimreg/error.hpp"
 #include "claimreg/identity.hpp"
 
@@ -169,6 +170,17 @@ END;
     // 6: names without default-ignorable code points, and identity keys recomputed without
     // them (recompute_identities, in C++); the schema objects stay those of 5.
     "",
+    // 7: erasure sticks (erasure.hpp): the registry's random secret (made in C++ from
+    // getrandom(2), create_registry_secret) and the keyed digests of erased children.
+    R"sql(
+CREATE TABLE secrets (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) WITHOUT ROWID, STRICT;
+CREATE TABLE erased_keys (
+    digest BLOB PRIMARY KEY
+) WITHOUT ROWID, STRICT;
+)sql",
 };
 
 // ---- the registry file is untrusted input -------------------------------------------------
@@ -379,6 +391,7 @@ void migrate(SQLite::Database& db, int version, const RegistryOptions& options) 
         if (pragma_int(db, "user_version") > version) continue;
         db.exec(migrations[static_cast<std::size_t>(version)]);
         if (version + 1 == 6) recompute_identities(db, options);
+        if (version + 1 == 7) create_registry_secret(db);
         db.exec(fmt::format("PRAGMA application_id = {}", Registry::application_id));
         db.exec(fmt::format("PRAGMA user_version = {}", version + 1));
         tx.commit();
@@ -846,6 +859,7 @@ Registrar::Registrar(Registry& registry)
                                    "coalesce((SELECT max(claimant_id) FROM audit), 0))")
                        .getInt64();
     first_id_ = next_id_;
+    erased_ = std::make_unique<ErasedKeys>(registry);
 }
 
 Registrar::~Registrar() = default;
@@ -1287,6 +1301,9 @@ AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, co
 
 AddResult Registrar::add(const Registration& r, const Row& row, const StoredVerdict& verdict,
                          const Source& source) {
+    if (!erased_->empty() && erased_->contains(r, row.identity)) {
+        return AddResult{0, AddOutcome::erased};
+    }
     if (const auto dup = find_duplicate(r, row)) {
         if (dup->outcome == AddOutcome::linked) {
             add_linked(dup->claimant, r, source, row);

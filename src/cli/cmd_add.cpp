@@ -35,6 +35,12 @@ void run_add(const AddOptions& opt, const GlobalOptions& global) {
 
     Registry registry(global.db, OpenMode::write, global.registry_options());
     const AddResult result = add_registration(registry, reg, verdict, Source{"add", "", 0});
+    if (result.outcome == AddOutcome::erased) {
+        if (opt.json) fmt::print("{{\"id\":null,\"duplicate\":false,\"erased\":true}}\n");
+        notice(global.quiet, "this child was erased from the registry before: not registered "
+                             "again; nothing stored");
+        return;
+    }
 
     if (opt.json) {
         fmt::print("{{\"id\":{},\"duplicate\":{}}}\n", result.id, result.duplicate());

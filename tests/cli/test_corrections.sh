@@ -169,4 +169,9 @@ run import-csv moved.csv --json
 expect_status 0
 expect_out '{"rows_read":3,"imported":0,"linked":1,"updated":1,"unchanged":1,"duplicates":2,"rejected":0,"erased":0}'
 expect_eq "$(tallies)" "$(counted)" "tallies after an identity change"
+
+# Each registry has its own random secret.
+"$CLAIMREG" -q --db other.db import-csv base.csv
+expect_eq "$(sql claimreg.db "SELECT hex(value) FROM secrets" | grep -c '^[0-9A-F]\{64\}$')" "1" "a 32-byte secret"
+[ "$(sql claimreg.db "SELECT hex(value) FROM secrets")" != "$(sql other.db "SELECT hex(value) FROM secrets")" ] || fail "two registries share a secret"
 finish

@@ -175,7 +175,7 @@ exec 3>hold
 echo "SELECT 'ready', count(*) FROM claimants;" >&3
 for _ in $(seq 50); do grep -q ready holdout && break; sleep 0.1; done
 "$CLAIMREG" check-eligibility 1 --rules as-filed >/dev/null # rewrites the row into the log
-secrets=('Zoë' 'Anna van der Berg' 'Anna@example.nl' '+31612345678' 'TBYP-1' 'Bram Kwikkelstein' 'bram.kwik@example.com')
+secrets=('Zoë' 'Anna van der Berg' 'Anna@example.nl' '+31612345678' 'TBYP-1' 'Bram Kwikkelstein' 'bram.kwik@example.com' '2011-03-14' '1012 AB')
 for s in "${secrets[@]}"; do
     n=$(files_grep "$s")
     checks=$((checks + 1))
@@ -190,6 +190,9 @@ expect_out ""
 expect_err "claimreg: claimant 1 erased with 1 linked registration"
 for s in "${secrets[@]}"; do expect_eq "$(files_grep "$s")" "0" "[$s] in the registry files after erase"; done
 expect_eq "$(stat -c %s claimreg.db-wal)" "0" "write-ahead log size after erase"
+# What stays: the registry's secret and the keyed digests (identity key, external reference).
+expect_eq "$(sql claimreg.db "SELECT name || ':' || length(value) FROM secrets")" "erasure:32" "the secret"
+expect_eq "$(sql claimreg.db "SELECT count(*) || ':' || min(length(digest)) || ':' || max(length(digest)) FROM erased_keys")" "2:32:32" "two digests of 32 bytes"
 checks=$((checks + 1))
 [ "$(files_grep 'Piet Jansen')" -gt 0 ] || fail "the other claimant's data is gone too"
 
@@ -234,10 +237,23 @@ for stmt in "UPDATE audit SET count = 0" "DELETE FROM audit" "DELETE FROM audit 
 done
 expect_eq "$(sql claimreg.db 'SELECT count(*) FROM audit')" "8" "audit rows after UPDATE/DELETE attempts"
 
+# Erasure sticks: the erased children are not imported or added again; reported, not rejected.
+run import-csv partner.csv --json
+expect_status 0
+expect_out '{"rows_read":2,"imported":0,"linked":0,"updated":0,"unchanged":0,"duplicates":0,"rejected":0,"erased":2}'
+expect_err "claimreg: line 2: an erased child (its reference or identity): not stored again
+claimreg: line 3: an erased child (its reference or identity): not stored again
+claimreg: 2 rows read: 0 imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 0 rejected, 2 erased"
+run add "${zoe[@]}"
+expect_status 0
+expect_out ""
+expect_err "claimreg: this child was erased from the registry before: not registered again; nothing stored"
+run add "${zoe[@]}" --child-first-name Zoe --external-ref TBYP-9 --json
+expect_out '{"id":null,"duplicate":false,"erased":true}'
+expect_eq "$(sql claimreg.db "SELECT count(*) FROM claimants WHERE id != 3")" "0" "erased children not stored again"
 # A re-import that stores nothing writes no audit row (it changes nothing).
 "$CLAIMREG" -q import-csv partner.csv
-"$CLAIMREG" -q import-csv partner.csv
-expect_eq "$(sql claimreg.db "SELECT count(*) FROM audit WHERE action = 'imported'")" "2" "one audit row per import that stored rows"
+expect_eq "$(sql claimreg.db "SELECT count(*) FROM audit WHERE action = 'imported'")" "1" "one audit row per import that stored rows"
 
 # --help: purpose, options, example, exit statuses.
 for cmd in show withdraw erase; do
