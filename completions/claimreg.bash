@@ -3,7 +3,7 @@
 # Installed as .../bash-completion/completions/claimreg, or sourced from ~/.bashrc.
 # Uses the bash-completion package's helpers when they are loaded; works without them.
 
-_claimreg_commands='add import-csv check-eligibility export stats report show withdraw erase migrate'
+_claimreg_commands='add import-csv check-eligibility export stats report show update withdraw erase migrate'
 _claimreg_global_opts='-h --help --version --db -q --quiet --busy-timeout'
 # Global options that take a value.
 _claimreg_global_args='--db --busy-timeout'
@@ -37,6 +37,12 @@ _claimreg_opts() {
     show)
         echo '--json'
         ;;
+    update)
+        echo '--child-first-name --child-name-prefix --child-last-name --child-birth-date' \
+             '--country --postcode --house-number --platform --first-use --last-use' \
+             '--registrant-name --registrant-email --registrant-phone --registrant-relation' \
+             '--consent --no-consent --registered-at --external-ref'
+        ;;
     withdraw)
         echo '--opt-out'
         ;;
@@ -52,6 +58,8 @@ _claimreg_takes_arg() {
     case $1:$2 in
     add:--consent | add:--json) return 1 ;;
     add:--*) return 0 ;;
+    update:--consent | update:--no-consent) return 1 ;;
+    update:--*) return 0 ;;
     import-csv:--delimiter | import-csv:--encoding | import-csv:--rejects) return 0 ;;
     check-eligibility:--all | check-eligibility:--json | check-eligibility:--no-consent) return 1 ;;
     check-eligibility:--*) return 0 ;;

@@ -1,7 +1,7 @@
 # fish completion for claimreg. Installed into a fish completions directory
 # (e.g. /usr/share/fish/vendor_completions.d).
 
-set -l commands add import-csv check-eligibility export stats report show withdraw erase migrate
+set -l commands add import-csv check-eligibility export stats report show update withdraw erase migrate
 set -l no_command "not __fish_seen_subcommand_from $commands"
 
 complete -c claimreg -f
@@ -27,6 +27,7 @@ complete -c claimreg -n $no_command -a export -d 'Write claimants as CSV, JSON o
 complete -c claimreg -n $no_command -a stats -d 'Count active claimants'
 complete -c claimreg -n $no_command -a report -d 'Write the figures as an HTML page with charts'
 complete -c claimreg -n $no_command -a show -d "Print one claimant's record"
+complete -c claimreg -n $no_command -a update -d "Correct a claimant's fields"
 complete -c claimreg -n $no_command -a withdraw -d 'Withdraw a claimant, or record its opt-out'
 complete -c claimreg -n $no_command -a erase -d 'Erase a claimant for good (GDPR Art. 17)'
 complete -c claimreg -n $no_command -a migrate -d 'Bring an existing registry to this schema version'
@@ -111,6 +112,27 @@ complete -c claimreg -n $c -l min-count -x -d 'Show counts from 1 to N-1 as <N (
 # show
 set -l c '__fish_seen_subcommand_from show'
 complete -c claimreg -n $c -l json -d 'Print one JSON object'
+
+# update
+set -l c '__fish_seen_subcommand_from update'
+complete -c claimreg -n $c -l child-first-name -x -d "Child's first name"
+complete -c claimreg -n $c -l child-name-prefix -x -d "Child's name prefix (tussenvoegsel)"
+complete -c claimreg -n $c -l child-last-name -x -d "Child's last name"
+complete -c claimreg -n $c -l child-birth-date -x -d "Child's birth date"
+complete -c claimreg -n $c -l country -x -d 'Country of residence, two letters'
+complete -c claimreg -n $c -l postcode -x -d 'Postcode (NL: 1234 AB)'
+complete -c claimreg -n $c -l house-number -x -d 'House number'
+complete -c claimreg -n $c -l platform -x -a 'tiktok musical.ly' -d 'Platform'
+complete -c claimreg -n $c -l first-use -x -d 'First use (account creation) date'
+complete -c claimreg -n $c -l last-use -x -d 'Last use date, if use stopped'
+complete -c claimreg -n $c -l registrant-name -x -d "Registrant's name"
+complete -c claimreg -n $c -l registrant-email -x -d "Registrant's e-mail address"
+complete -c claimreg -n $c -l registrant-phone -x -d "Registrant's phone number"
+complete -c claimreg -n $c -l registrant-relation -x -a 'parent guardian self' -d 'Relation to the child'
+complete -c claimreg -n $c -l consent -d 'The registrant confirms they may act for the child'
+complete -c claimreg -n $c -l no-consent -d 'Consent is withdrawn or was never given'
+complete -c claimreg -n $c -l registered-at -x -d 'Registration time, ISO 8601'
+complete -c claimreg -n $c -l external-ref -x -d "External reference (the sign-up system's id)"
 
 # withdraw
 set -l c '__fish_seen_subcommand_from withdraw'

@@ -96,6 +96,16 @@ ClaimantRecord show_claimant(Registry& registry, std::int64_t id);
 AddResult add_registration(Registry& registry, const Registration& r, const StoredVerdict& verdict,
                            const Source& source);
 
+/// Corrects claimant `id` by hand (`update`): the fields in `given` take the values of
+/// `values` (the others keep theirs), the whole record passes the rules of `add` (dates up to
+/// `today`), the verdict is re-evaluated under the default rules as of `today`, changed_at set
+/// and an `updated` audit row written with the changed field names, in one transaction.
+/// Returns the changed fields (none: nothing written). Throws NotFoundError (no such
+/// claimant), FieldError (a value breaks a rule) and DataError (the child would be the same as
+/// another claimant, whose id it names).
+FieldSet update_claimant(Registry& registry, std::int64_t id, const RawRecord& values,
+                         FieldSet given, Date today, const std::string& now);
+
 /// What withdraw_claimant() did.
 struct WithdrawResult {
     State previous = State::active;

@@ -289,6 +289,10 @@ class Registrar {
                   const Source& source);
     /// Writes the new claimants still waiting (bulk mode).
     void flush();
+    /// Corrects claimant `id` to the values of `r` (`update`), with `verdict`'s rules and date:
+    /// updated (with the changed fields), same_submission when nothing differs, or
+    /// identity_conflict naming the other claimant. The update mode must be apply.
+    AddResult correct(std::int64_t id, const Registration& r, const StoredVerdict& verdict);
 
   private:
     struct Statements;

@@ -179,6 +179,44 @@ AddResult add_registration(Registry& registry, const Registration& r, const Stor
     return result;
 }
 
+FieldSet update_claimant(Registry& registry, std::int64_t id, const RawRecord& values,
+                         FieldSet given, Date today, const std::string& now) {
+    WriteTransaction tx(registry);
+    std::array<std::string, field_count> stored;
+    {
+        SQLite::Statement st(registry.db(), claimant_select);
+        st.bind(1, id);
+        if (!st.executeStep()) throw no_claimant(registry, id);
+        for (std::size_t f = 0; f < field_count; ++f) {
+            const int column = static_cast<int>(f);
+            stored[f] = static_cast<Field>(f) == Field::consent
+                            ? std::string(st.getColumn(column).getInt() != 0 ? "yes" : "no")
+                            : text(st, column);
+        }
+    }
+    RawRecord raw;
+    for (std::size_t f = 0; f < field_count; ++f) {
+        raw[f] = (given & field_bit(static_cast<Field>(f))) != 0 ? values[f] : stored[f];
+    }
+    const Registration r = parse_registration(raw, today, now);
+    const RuleSet& rules = default_rule_set();
+    AddResult result;
+    {
+        Registrar registrar(registry);
+        registrar.set_update_mode(UpdateMode::apply);
+        result = registrar.correct(id, r, StoredVerdict{evaluate(eligibility_input(r), rules, today),
+                                                        &rules, today});
+    }
+    if (result.outcome == AddOutcome::identity_conflict) {
+        throw DataError(fmt::format("claimant {}: the update ({}) would make it the same child as "
+                                    "claimant {}: not applied",
+                                    id, field_names(result.changed, ", "), result.other_id));
+    }
+    if (result.outcome != AddOutcome::updated) return 0; // nothing written: rolled back
+    tx.commit();
+    return result.changed;
+}
+
 WithdrawResult change_state(Registry& registry, std::int64_t id, State target, Date as_of,
                             const std::string& now) {
     SQLite::Database& db = registry.db();

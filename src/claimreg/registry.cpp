@@ -1241,6 +1241,11 @@ AddResult Registrar::update(const Match& match, const Registration& r, const Row
     return AddResult{id, AddOutcome::updated, changed};
 }
 
+AddResult Registrar::correct(std::int64_t id, const Registration& r, const StoredVerdict& verdict) {
+    const Row row = prepare(r, verdict.verdict);
+    return update(Match{AddOutcome::same_submission, id, 0, true}, r, row, verdict);
+}
+
 AddResult Registrar::update_linked(const Match& match, const Registration& r, const Row& row) {
     const std::int64_t id = match.claimant;
     auto& load = st_->load_registration;

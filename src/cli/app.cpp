@@ -334,6 +334,7 @@ ExitStatus run(int argc, char** argv) {
     setup_stats(app, global, outcome);
     setup_report(app, global, outcome);
     setup_show(app, global, outcome);
+    setup_update(app, global, outcome);
     setup_withdraw(app, global, outcome);
     setup_erase(app, global, outcome);
     setup_migrate(app, global, outcome);

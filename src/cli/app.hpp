@@ -32,6 +32,7 @@ void setup_check_eligibility(CLI::App& app, const GlobalOptions& global, Outcome
 void setup_export(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_stats(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_show(CLI::App& app, const GlobalOptions& global, Outcome& out);
+void setup_update(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_withdraw(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_erase(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_migrate(CLI::App& app, const GlobalOptions& global, Outcome& out);
