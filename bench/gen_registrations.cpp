@@ -1,6 +1,6 @@
 // gen_registrations — deterministic generator of realistic Dutch claimant registrations.
 //
-//   gen_registrations --rows N [--seed S] [--duplicates PCT]
+//   gen_registrations --rows N [--seed S] [--duplicates PCT] [--changed PCT]
 //
 // Writes CSV (canonical column names, comma, LF, UTF-8, RFC 4180 quoting) on stdout. Every row
 // is valid under SPEC.md. About PCT% (default 2) of the rows are duplicates of an earlier child:
@@ -777,9 +777,37 @@ struct RowNames {
   std::string first, prefix, last;
 };
 
+// --changed PCT: the nightly dump after corrections. PCT% of the submissions (chosen by their
+// first row, so a submission sent twice is changed alike) differ from the file without it: a
+// third a new postcode (a move), a third consent the other way, a third a state (withdrawn or
+// opted-out) in a trailing `state` column, empty on every other row.
+struct Changes {
+  double p = 0;  // 0: no changes and no state column
+  enum Kind { none, postcode, consent, state };
+  Kind of(u64 seed, u64 submission_row, string_view* state_value) const {
+    if (p <= 0) return none;
+    Rng rng(mix(seed, submission_row, 9));
+    if (!rng.chance(p)) return none;
+    const u32 k = rng.below(3);
+    *state_value = rng.chance(0.5) ? "withdrawn" : "opted-out";
+    return k == 0 ? postcode : k == 1 ? consent : state;
+  }
+};
+
 void write_row(Out& out, const Calendar& cal, u64 submission_row, const Child& ch,
                const Family& fam, const RowNames& names, const Person& registrant,
-               string_view relation, string_view consent) {
+               string_view relation, string_view consent, const Changes& changes, u64 seed) {
+  string_view state_value;
+  const Changes::Kind change = changes.of(seed, submission_row, &state_value);
+  std::string moved;
+  if (change == Changes::postcode && !fam.postcode.empty()) {
+    moved.assign(fam.postcode);
+    moved.back() = moved.back() == 'X' ? 'Y' : 'X';  // never SA, SD or SS
+  }
+  if (change == Changes::consent) {
+    const char c = consent.empty() ? 'n' : consent[0];
+    consent = (c == 'y' || c == 'Y' || c == 'j' || c == 'J' || c == '1' || c == 't' || c == 'T') ? "nee" : "ja";
+  }
   out.put("TBYP-");
   out.num(cal.ref(submission_row), 9);
   out.put(',');
@@ -793,7 +821,7 @@ void write_row(Out& out, const Calendar& cal, u64 submission_row, const Child& c
   out.put(',');
   out.put(fam.country);
   out.put(',');
-  out.put(fam.postcode);
+  out.put(moved.empty() ? string_view(fam.postcode) : string_view(moved));
   out.put(',');
   out.field(fam.house);
   out.put(',');
@@ -821,7 +849,12 @@ void write_row(Out& out, const Calendar& cal, u64 submission_row, const Child& c
   out.num(static_cast<u64>(sec / 60 % 60), 2);
   out.put(':');
   out.num(static_cast<u64>(sec % 60), 2);
-  out.put("Z\n");
+  out.put('Z');
+  if (changes.p > 0) {
+    out.put(',');
+    if (change == Changes::state) out.put(state_value);
+  }
+  out.put('\n');
 }
 
 void canonical_names(const Child& ch, const Family& fam, RowNames& n) {
@@ -880,12 +913,15 @@ void vary_names(Rng& rng, RowNames& n) {
 [[noreturn]] void usage(const char* msg) {
   if (msg != nullptr) std::fprintf(stderr, "gen_registrations: %s\n", msg);
   std::fprintf(msg == nullptr ? stdout : stderr,
-               "usage: gen_registrations --rows N [--seed S] [--duplicates PCT]\n"
+               "usage: gen_registrations --rows N [--seed S] [--duplicates PCT] [--changed PCT]\n"
                "  Writes N realistic registrations as CSV on stdout (deterministic per seed).\n"
                "  --rows N          number of data rows (required, 1..4000000000)\n"
                "  --seed S          PRNG seed (default 1)\n"
                "  --duplicates PCT  share of rows that re-register an earlier child (default 2,\n"
-               "                    0..50; decimals allowed)\n");
+               "                    0..50; decimals allowed)\n"
+               "  --changed PCT     the same file after corrections: PCT%% of the submissions\n"
+               "                    with a new postcode, consent the other way or a state\n"
+               "                    (a trailing state column)\n");
   std::exit(msg == nullptr ? 0 : 64);
 }
 
@@ -913,6 +949,7 @@ int main(int argc, char** argv) {
   bool have_rows = false;
   u64 seed = 1;
   double pct = 2.0;
+  Changes changes;
   for (int i = 1; i < argc; ++i) {
     const string_view arg = argv[i];
     const auto eq = arg.find('=');
@@ -930,6 +967,7 @@ int main(int argc, char** argv) {
       have_rows = true;
     } else if (name == "--seed") seed = parse_u64(take(), "--seed must be a non-negative integer");
     else if (name == "--duplicates") pct = parse_pct(take());
+    else if (name == "--changed") changes.p = parse_pct(take()) / 100.0;
     else usage("unknown argument");
   }
   if (!have_rows) usage("--rows is required");
@@ -941,7 +979,12 @@ int main(int argc, char** argv) {
   const double dup_p = pct / 100.0;
 
   Out out;
-  out.put(kHeader);
+  if (changes.p > 0) {
+    out.put(kHeader.substr(0, kHeader.size() - 1));
+    out.put(",state\n");
+  } else {
+    out.put(kHeader);
+  }
   Family fam;
   Child ch;
   RowNames names;
@@ -953,7 +996,8 @@ int main(int argc, char** argv) {
       gen.add_child(r);
       gen.make_child(k, fam, ch);
       canonical_names(ch, fam, names);
-      write_row(out, cal, r, ch, fam, names, ch.self ? ch.own : fam.a, ch.relation, ch.consent);
+      write_row(out, cal, r, ch, fam, names, ch.self ? ch.own : fam.a, ch.relation, ch.consent,
+                changes, seed);
       continue;
     }
 
@@ -976,7 +1020,8 @@ int main(int argc, char** argv) {
         RowNames unused = names;
         vary_names(main_rng, unused);
       }
-      write_row(out, cal, gen.row_of(j), ch, fam, names, original, ch.relation, ch.consent);
+      write_row(out, cal, gen.row_of(j), ch, fam, names, original, ch.relation, ch.consent,
+                changes, seed);
     } else {  // the other parent (or a parent, if the child registered itself)
       if (main_rng.chance(0.35)) vary_names(main_rng, names);
       if (!ch.self) gen.make_other_parent_of_last(fam);
@@ -985,7 +1030,8 @@ int main(int argc, char** argv) {
       const bool dutch = main_rng.chance(0.05);
       const string_view relation = fam.guardian ? (dutch ? "voogd" : "guardian")
                                                 : (dutch ? "ouder" : "parent");
-      write_row(out, cal, r, ch, fam, names, other, relation, Generator::random_consent(main_rng));
+      write_row(out, cal, r, ch, fam, names, other, relation, Generator::random_consent(main_rng),
+                changes, seed);
     }
   }
   if (!out.finish()) {

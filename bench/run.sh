@@ -65,6 +65,17 @@ else
   printf '%s\n' "$STAMP" >"$CSV.stamp"
 fi
 CSV_BYTES=$(stat -c %s "$CSV")
+# The same dump after corrections: 1% of the submissions with a new postcode, consent the other
+# way or a state (withdrawn, opted-out) in a trailing state column.
+CHANGED=changed.csv
+if [[ -s $CHANGED && -f $CHANGED.stamp && $(<"$CHANGED.stamp") == "$STAMP changed=1" ]]; then
+  :
+else
+  rm -f "$CHANGED" "$CHANGED.stamp"
+  "$GEN" --rows "$ROWS" --seed "$SEED" --changed 1 >"$CHANGED.tmp"
+  mv "$CHANGED.tmp" "$CHANGED"
+  printf '%s\n' "$STAMP changed=1" >"$CHANGED.stamp"
+fi
 
 # ------------------------------------------------------------------------------------------------
 # Measuring
@@ -168,7 +179,7 @@ case_pair() {
 }
 
 mkdir -p logs
-export CLAIMREG_BIN=$CLAIMREG SQLITE3_BIN=$SQLITE3 CSV
+export CLAIMREG_BIN=$CLAIMREG SQLITE3_BIN=$SQLITE3 CSV CHANGED
 
 # ------------------------------------------------------------------------------------------------
 # Header
@@ -230,6 +241,15 @@ if [[ -e fresh.db && -e raw.db ]]; then
     '"$CLAIMREG_BIN" --db reimp.db import-csv "$CSV"' \
     'rm_db raw2.db' \
     '"$SQLITE3_BIN" raw2.db -cmd ".mode csv" ".import $CSV claimants"'
+  rm_db reimp.db; rm_db raw2.db
+
+  # 2b. The nightly dump after corrections (1% of the submissions changed) into the full registry
+  case_pair reimport-changed 1.0 "sqlite3 .import" \
+    'cp_db full.db reimp.db' \
+    '"$CLAIMREG_BIN" --db reimp.db import-csv "$CHANGED"' \
+    'rm_db raw2.db' \
+    '"$SQLITE3_BIN" raw2.db -cmd ".mode csv" ".import $CHANGED claimants"'
+  CHANGED_SUMMARY=$(grep -E 'rows read' logs/reimport-changed.claimreg.err | tail -n 1 | sed 's/^claimreg: //' || true)
   rm_db reimp.db; rm_db raw2.db
 
   # 3. check-eligibility --all vs an UPDATE of every row (copies, so every run starts equal)
@@ -318,6 +338,7 @@ fi
 } | column -t -s '|' 2>/dev/null || printf '%s\n' "${ROWS_OUT[@]}"
 
 printf '\n  claimreg import summary: %s\n' "${SUMMARY:-?}"
+printf '  claimreg reimport-changed summary: %s\n' "${CHANGED_SUMMARY:-?}"
 [[ -n ${rows_raw:-} ]] && printf '  sqlite3 rows imported: %s; claimreg active claimants: %s; export lines: %s\n' \
   "$rows_raw" "${claimants:-?}" "${export_lines:-?}"
 [[ -n ${encrypted_mib:-} ]] && printf '  export-encrypted: %s MiB of ciphertext for %s MiB of CSV (not compressed)\n' \

@@ -214,6 +214,9 @@ struct AddResult {
     AddOutcome outcome = AddOutcome::added;
     FieldSet changed = 0;      ///< updated, differs: the fields that differ from what is stored
     std::int64_t other_id = 0; ///< identity_conflict: the claimant the update would duplicate
+    /// The claimant's state, when add() read it (a same submission compared with its stored
+    /// claimant) or knows it (a new claimant: active).
+    std::optional<State> state = std::nullopt;
     /// Whether the row was a registration of a claimant already stored (same submission,
     /// linked, updated or not).
     bool duplicate() const { return outcome != AddOutcome::added; }

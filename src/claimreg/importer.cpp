@@ -378,9 +378,16 @@ class Importer {
 
     // Applies the row's `state` to the claimant as `withdraw` does; true when it changed.
     bool apply_state(const PreparedRow& row, const AddResult& result, Registrar& registrar) {
+        const State target = *row.state;
+        if (result.state) { // known: most rows of a dump change nothing, at no cost
+            const State now = *result.state;
+            if (now == target || (now == State::opted_out && target == State::withdrawn)) {
+                return false;
+            }
+        }
         if (!options_.update && result.outcome != AddOutcome::added) {
-            const WithdrawResult now = claimant_state(result.id);
-            if (now.state != *row.state) {
+            const State now = result.state ? *result.state : claimant_state(result.id).state;
+            if (now != target) {
                 notice(row.line, result.id,
                        fmt::format("differs from claimant {} in state: kept as stored "
                                    "(--no-update)",

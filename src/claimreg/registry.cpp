@@ -1174,8 +1174,14 @@ AddResult Registrar::update(const Match& match, const Registration& r, const Row
                                                   column_text(load, 19),
                                                   stored[static_cast<std::size_t>(Field::child_birth_date)]};
     load.reset();
-    if (changed == 0) return AddResult{id, AddOutcome::same_submission};
-    if (update_mode_ == UpdateMode::report) return AddResult{id, AddOutcome::differs, changed};
+    const State state = parse_state(old_tally[0]);
+    const auto result = [&](AddOutcome outcome, FieldSet fields) {
+        AddResult out{id, outcome, fields};
+        out.state = state;
+        return out;
+    };
+    if (changed == 0) return result(AddOutcome::same_submission, 0);
+    if (update_mode_ == UpdateMode::report) return result(AddOutcome::differs, changed);
     // The stored registration with the changed fields taken from `r`.
     Registration merged = r;
     for (std::size_t f = 0; f < field_count; ++f) {
@@ -1190,12 +1196,11 @@ AddResult Registrar::update(const Match& match, const Registration& r, const Row
                                            field_bit(Field::child_birth_date) |
                                            field_bit(Field::postcode))) != 0)) {
         if (const auto other = other_with_identity(id, key, digest)) {
-            AddResult conflict{id, AddOutcome::identity_conflict, changed};
+            AddResult conflict = result(AddOutcome::identity_conflict, changed);
             conflict.other_id = *other;
             return conflict;
         }
     }
-    const State state = parse_state(old_tally[0]);
     const Verdict v = evaluate(eligibility_input(merged, state), *verdict.rules, verdict.as_of);
     const Row updated = prepare(merged, v);
     auto& st = st_->update_claimant;
@@ -1238,7 +1243,7 @@ AddResult Registrar::update(const Match& match, const Registration& r, const Row
     audit.bind(2, id);
     audit.bindNoCopy(3, detail);
     audit.exec();
-    return AddResult{id, AddOutcome::updated, changed};
+    return result(AddOutcome::updated, changed);
 }
 
 AddResult Registrar::correct(std::int64_t id, const Registration& r, const StoredVerdict& verdict) {
@@ -1333,7 +1338,9 @@ AddResult Registrar::add(const Registration& r, const Row& row, const StoredVerd
         keys_->insert(row.digest, id);
         if (!r.external_ref.empty()) keys_->insert(row.ref_digest, id);
     }
-    return AddResult{id, AddOutcome::added};
+    AddResult added{id, AddOutcome::added};
+    added.state = State::active;
+    return added;
 }
 
 void Registrar::flush() {
