@@ -305,6 +305,7 @@ class Registrar {
         std::int64_t claimant = 0;     ///< its claimant
         std::int64_t registration = 0; ///< same_submission of a linked registration: its id
         bool comparable = true;        ///< false: another submission (another reference)
+        bool loaded = false; ///< the claimant's row is in the confirming statement, for update()
     };
     /// Finds the claimant that `r` duplicates, if any (read only, but writes waiting rows).
     std::optional<Match> find_duplicate(const Registration& r, const Row& row);

@@ -709,10 +709,17 @@ void WriteTransaction::commit() {
     open_ = false;
 }
 
+// A stored claimant as an update compares it: the canonical fields (Field order), then state,
+// verdict and age band.
+constexpr const char* stored_claimant_select =
+    "SELECT external_ref, child_first_name, child_name_prefix, child_last_name, child_birth_date, "
+    "country, postcode, house_number, platform, first_use, last_use, registrant_name, "
+    "registrant_email, registrant_phone, registrant_relation, consent, registered_at, state, "
+    "verdict, age_band FROM claimants";
+
 struct Registrar::Statements {
     SQLite::Statement find_ref;
     SQLite::Statement find_identity;
-    SQLite::Statement confirm_ref;
     SQLite::Statement load_identity;
     SQLite::Statement find_linked_email;
     SQLite::Statement insert_linked;
@@ -722,15 +729,14 @@ struct Registrar::Statements {
     SQLite::Statement update_claimant;
     SQLite::Statement update_registration;
     SQLite::Statement insert_audit;
+    SQLite::Statement confirm_claimant_ref;
+    SQLite::Statement confirm_linked_ref;
 
     explicit Statements(SQLite::Database& db)
         : find_ref(db, "SELECT id, 0 FROM claimants WHERE external_ref = ?1 "
                        "UNION ALL SELECT claimant_id, id FROM registrations WHERE external_ref = ?1 "
                        "LIMIT 1"),
           find_identity(db, "SELECT id FROM claimants WHERE identity_digest = ?"),
-          confirm_ref(db, "SELECT 0 FROM claimants WHERE id = ?1 AND external_ref = ?2 "
-                          "UNION ALL SELECT id FROM registrations WHERE claimant_id = ?1 "
-                          "AND external_ref = ?2 LIMIT 1"),
           load_identity(db, "SELECT child_first_name, child_name_prefix, child_last_name, "
                             "child_birth_date, postcode, registrant_email, external_ref FROM "
                             "claimants WHERE id = ?"),
@@ -741,11 +747,7 @@ struct Registrar::Statements {
                             "registrant_relation, consent, registered_at, source_id, source_line, "
                             "added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
           touch_claimant(db, "UPDATE claimants SET changed_at = ? WHERE id = ?"),
-          load_claimant(db, "SELECT external_ref, child_first_name, child_name_prefix, "
-                            "child_last_name, child_birth_date, country, postcode, house_number, "
-                            "platform, first_use, last_use, registrant_name, registrant_email, "
-                            "registrant_phone, registrant_relation, consent, registered_at, "
-                            "state, verdict, age_band FROM claimants WHERE id = ?"),
+          load_claimant(db, fmt::format("{} WHERE id = ?", stored_claimant_select)),
           load_registration(db, "SELECT external_ref, registrant_name, registrant_email, "
                                 "registrant_phone, registrant_relation, consent, registered_at "
                                 "FROM registrations WHERE id = ?"),
@@ -763,14 +765,19 @@ struct Registrar::Statements {
                                   "registrant_phone = ?4, registrant_relation = ?5, "
                                   "consent = ?6, registered_at = ?7 WHERE id = ?8"),
           insert_audit(db, "INSERT INTO audit (at, action, claimant_id, detail) "
-                           "VALUES (?, 'updated', ?, ?)") {}
+                           "VALUES (?, 'updated', ?, ?)"),
+          confirm_claimant_ref(db, fmt::format("{} WHERE id = ?1 AND external_ref = ?2",
+                                               stored_claimant_select)),
+          confirm_linked_ref(db, "SELECT id FROM registrations WHERE claimant_id = ?1 AND "
+                                 "external_ref = ?2 LIMIT 1") {}
 
     // Finishes every statement: DDL (dropping an index) fails while one is still running.
     void reset_all() {
         for (SQLite::Statement* st :
-             {&find_ref, &find_identity, &confirm_ref, &load_identity, &find_linked_email,
+             {&find_ref, &find_identity, &load_identity, &find_linked_email,
               &insert_linked, &touch_claimant, &load_claimant, &load_registration,
-              &update_claimant, &update_registration, &insert_audit}) {
+              &update_claimant, &update_registration, &insert_audit, &confirm_claimant_ref,
+              &confirm_linked_ref}) {
             st->reset();
         }
     }
@@ -973,15 +980,24 @@ std::optional<Registrar::Match> Registrar::find_duplicate(const Registration& r,
     if (!r.external_ref.empty()) {
         std::optional<Match> found;
         if (keys_) {
+            // The claimant's own reference: its row, read once for update() to compare.
             keys_->for_each(row.ref_digest, [&](std::int64_t id) {
                 if (found) return;
                 store_pending(id);
-                auto& st = st_->confirm_ref;
+                auto& st = st_->confirm_claimant_ref;
                 st.reset();
                 st.bind(1, id);
-                st.bind(2, r.external_ref);
+                st.bindNoCopy(2, r.external_ref);
                 if (st.executeStep()) {
-                    found = Match{AddOutcome::same_submission, id, st.getColumn(0).getInt64()};
+                    found = Match{AddOutcome::same_submission, id, 0, true, true};
+                    return;
+                }
+                auto& linked = st_->confirm_linked_ref;
+                linked.reset();
+                linked.bind(1, id);
+                linked.bindNoCopy(2, r.external_ref);
+                if (linked.executeStep()) {
+                    found = Match{AddOutcome::same_submission, id, linked.getColumn(0).getInt64()};
                 }
             });
         } else {
@@ -1156,19 +1172,24 @@ AddResult Registrar::update(const Match& match, const Registration& r, const Row
     if (match.registration != 0) return update_linked(match, r, row);
     const std::int64_t id = match.claimant;
     store_pending(id);
-    auto& load = st_->load_claimant;
-    load.reset();
-    load.bind(1, id);
-    if (!load.executeStep()) return AddResult{id, AddOutcome::same_submission};
-    std::array<std::string, field_count> stored;
+    SQLite::Statement& load = match.loaded ? st_->confirm_claimant_ref : st_->load_claimant;
+    if (!match.loaded) {
+        load.reset();
+        load.bind(1, id);
+        if (!load.executeStep()) return AddResult{id, AddOutcome::same_submission};
+    }
     FieldSet changed = 0;
     const FieldSet given = compared_fields(r, row);
     for (std::size_t f = 0; f < field_count; ++f) {
-        stored[f] = column_text(load, static_cast<int>(f));
         const Field field = static_cast<Field>(f);
-        if ((given & field_bit(field)) != 0 && stored[f] != stored_text(r, row, field)) {
-            changed |= field_bit(field);
-        }
+        if ((given & field_bit(field)) == 0) continue;
+        const SQLite::Column c = load.getColumn(static_cast<int>(f));
+        const std::string_view stored(c.getText(), static_cast<std::size_t>(c.getBytes()));
+        if (stored != stored_text(r, row, field)) changed |= field_bit(field);
+    }
+    std::array<std::string, field_count> stored;
+    if (changed != 0) {
+        for (std::size_t f = 0; f < field_count; ++f) stored[f] = column_text(load, static_cast<int>(f));
     }
     const std::array<std::string, 4> old_tally = {column_text(load, 17), column_text(load, 18),
                                                   column_text(load, 19),
