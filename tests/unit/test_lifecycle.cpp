@@ -17,6 +17,7 @@
 #include "claimreg/eligibility.hpp"
 #include "claimreg/error.hpp"
 #include "claimreg/importer.hpp"
+#include "claimreg/erasure.hpp"
 #include "claimreg/lifecycle.hpp"
 #include "claimreg/registry.hpp"
 #include "claimreg/stats.hpp"
@@ -376,4 +377,56 @@ TEST_CASE("lifecycle: erased data is gone from the database file and its write-a
     for (const auto& s : secrets) CHECK_MESSAGE(after.find(s) == std::string::npos, s);
     CHECK(read_file(path + "-wal").empty());
     CHECK(count(reader, "SELECT count(*) FROM claimants") == 50);
+}
+
+TEST_CASE("erasure: the keyed digest is HMAC-SHA-256 of kind:value (checked against Python's hmac)") {
+    const std::string digest = erased_digest("Jefe", "ref", "what do ya want for nothing?");
+    std::string hex;
+    for (const char c : digest) hex += fmt::format("{:02x}", static_cast<unsigned char>(c));
+    CHECK(hex == "a2af40db4fe69d4ea09b1bd5ac69eded0ce43885cf8cade8c74049b04bf15a49");
+}
+
+TEST_CASE("erasure: an erased child is not stored again, by reference or by identity") {
+    Registry registry = Registry::scratch();
+    const std::int64_t id = store(registry, registration()).id;
+    erase_claimant(registry, id, now);
+    CHECK(count(registry, "SELECT count(*) FROM erased_keys") >= 1);
+    CHECK(store(registry, registration()).outcome == AddOutcome::erased);
+    CHECK(store(registry, other_parent()).outcome == AddOutcome::erased);
+    CHECK(count(registry, "SELECT count(*) FROM claimants") == 0);
+    CHECK(store(registry, registration({{Field::child_first_name, "Sem"}})).outcome ==
+          AddOutcome::added);
+}
+
+TEST_CASE("update_claimant: the given fields change, the rest stays; conflicts name the other id") {
+    Registry registry = Registry::scratch();
+    const std::int64_t id = store(registry, registration()).id;
+    const std::int64_t sem = store(registry, registration({{Field::child_first_name, "Sem"}})).id;
+    RawRecord values{};
+    values[static_cast<std::size_t>(Field::house_number)] = "7";
+    values[static_cast<std::size_t>(Field::consent)] = "no";
+    const FieldSet given = field_bit(Field::house_number) | field_bit(Field::consent);
+    const FieldSet changed = update_claimant(registry, id, values, given, test_today, now);
+    CHECK(field_names(changed, ",") == "house_number,consent");
+    const ClaimantRecord rec = show_claimant(registry, id);
+    CHECK(rec.field(Field::house_number) == "7");
+    CHECK(rec.field(Field::consent) == "no");
+    CHECK(rec.verdict == "ineligible");
+    CHECK(rec.audit.back().action == "updated");
+    CHECK(rec.audit.back().detail == "fields=house_number,consent");
+    CHECK(update_claimant(registry, id, values, given, test_today, now) == 0);
+
+    RawRecord rename{};
+    rename[static_cast<std::size_t>(Field::child_first_name)] = "Sem";
+    try {
+        update_claimant(registry, id, rename, field_bit(Field::child_first_name), test_today, now);
+        FAIL("no exception");
+    } catch (const DataError& e) {
+        CHECK(std::string(e.what()) ==
+              fmt::format("claimant {}: the update (child_first_name) would make it the same "
+                          "child as claimant {}: not applied",
+                          id, sem));
+    }
+    CHECK(show_claimant(registry, id).field(Field::child_first_name) != "Sem");
+    CHECK_THROWS_AS(update_claimant(registry, 99, values, given, test_today, now), NotFoundError);
 }
