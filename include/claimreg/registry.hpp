@@ -217,6 +217,9 @@ struct AddResult {
     /// The claimant's state, when add() read it (a same submission compared with its stored
     /// claimant) or knows it (a new claimant: active).
     std::optional<State> state = std::nullopt;
+    /// The id of the linked registration the row was the same submission of (0: the
+    /// claimant's own registration, or none).
+    std::int64_t registration = 0;
     /// Whether the row was a registration of a claimant already stored (same submission,
     /// linked, updated or not).
     bool duplicate() const { return outcome != AddOutcome::added; }

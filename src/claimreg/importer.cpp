@@ -361,7 +361,12 @@ class Importer {
         case AddOutcome::same_submission:
         case AddOutcome::updated: break;
         }
-        if (row.state && result.outcome != AddOutcome::linked) {
+        if (row.state && result.registration != 0) {
+            // The child's state follows its claimant's own registration, not another one's.
+            notice(row.line, result.id,
+                   fmt::format("a registration linked to claimant {}: its state is not applied",
+                               result.id));
+        } else if (row.state && result.outcome != AddOutcome::linked) {
             state_changed = apply_state(row, result, registrar);
         }
         if (result.outcome == AddOutcome::added) {

@@ -1277,7 +1277,12 @@ AddResult Registrar::update_linked(const Match& match, const Registration& r, co
     auto& load = st_->load_registration;
     load.reset();
     load.bind(1, match.registration);
-    if (!load.executeStep()) return AddResult{id, AddOutcome::same_submission};
+    const auto result = [&](AddOutcome outcome, FieldSet fields) {
+        AddResult out{id, outcome, fields};
+        out.registration = match.registration;
+        return out;
+    };
+    if (!load.executeStep()) return result(AddOutcome::same_submission, 0);
     Registration merged = r;
     FieldSet changed = 0;
     const FieldSet given = compared_fields(r, row);
@@ -1291,8 +1296,8 @@ AddResult Registrar::update_linked(const Match& match, const Registration& r, co
         }
     }
     load.reset();
-    if (changed == 0) return AddResult{id, AddOutcome::same_submission};
-    if (update_mode_ == UpdateMode::report) return AddResult{id, AddOutcome::differs, changed};
+    if (changed == 0) return result(AddOutcome::same_submission, 0);
+    if (update_mode_ == UpdateMode::report) return result(AddOutcome::differs, changed);
     auto& st = st_->update_registration;
     st.reset();
     bind_text_or_null(st, 1, merged.external_ref);
@@ -1320,7 +1325,7 @@ AddResult Registrar::update_linked(const Match& match, const Registration& r, co
     audit.bind(2, id);
     audit.bindNoCopy(3, detail);
     audit.exec();
-    return AddResult{id, AddOutcome::updated, changed};
+    return result(AddOutcome::updated, changed);
 }
 
 AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, const Source& source) {

@@ -154,6 +154,14 @@ expect_eq "$(sql claimreg.db "SELECT claimant_id || '|' || registrant_name || '|
 expect_eq "$(sql claimreg.db "SELECT registrant_name, registrant_phone, postcode FROM claimants WHERE id = 3")" "$claimant_before" "the claimant's own registration untouched"
 expect_eq "$(sql claimreg.db "SELECT detail FROM audit WHERE action = 'updated' ORDER BY id DESC LIMIT 1")" "registration=1 fields=registrant_phone" "audit of a linked update"
 expect_eq "$(sql claimreg.db "SELECT count(*) FROM registrations")" "1" "no registration added"
+# Its state cell does not withdraw the child: the claimant's own registration decides.
+sed '1s/$/,state/; 2s/$/,withdrawn/' linked2.csv > linked3.csv
+run import-csv linked3.csv --json
+expect_status 0
+expect_out '{"rows_read":1,"imported":0,"linked":0,"updated":0,"unchanged":1,"duplicates":1,"rejected":0,"erased":0}'
+expect_err "claimreg: line 2: a registration linked to claimant 3: its state is not applied
+claimreg: 1 rows read: 0 imported, 0 linked, 0 updated, 1 unchanged, 1 duplicates, 0 rejected, 0 erased"
+expect_eq "$(sql claimreg.db "SELECT state FROM claimants WHERE id = 3")" "active" "the claimant stays active"
 
 # A file without some columns keeps the stored values of those (no registered_at: not now).
 printf 'external_ref,child_first_name,child_last_name,child_birth_date,postcode,platform,first_use,registrant_name,registrant_email,registrant_relation,consent\nA4,Noor,Bakker,2012-06-06,5055 EE,tiktok,2019-01-01,Jan Bakker,jan@example.nl,parent,ja\n' > few.csv
