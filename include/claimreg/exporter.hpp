@@ -30,6 +30,7 @@ struct ExportOptions {
     std::string since;                   ///< `YYYY-MM-DDTHH:MM:SSZ` (see parse_since); empty: all
     bool include_withdrawn = false;      ///< also withdrawn and opted-out claimants
     bool pseudonymize = false;           ///< only the pseudonymised columns
+    std::uint64_t rows_per_sheet = 1048575; ///< xlsx only: data rows a worksheet holds (Excel's limit)
 };
 
 /// The columns of a full export, in order: the canonical record fields, then `id, state,
@@ -50,14 +51,11 @@ std::string parse_since(std::string_view text);
 /// Throws IoError when writing fails. Not for xlsx (see export_claimants_xlsx).
 std::uint64_t export_claimants(Registry& registry, const ExportOptions& options, std::FILE* out);
 
-/// Rows of data a worksheet holds (Excel's 1,048,576 rows less the header).
-inline constexpr std::uint64_t xlsx_rows_per_sheet = 1048575;
-
 /// Writes the claimants selected by `options` as an xlsx workbook to the file `path` (which
 /// libxlsxwriter creates or truncates; `/proc/self/fd/N` writes into an open file), assembling
 /// it in unnamed temporary files in `temp_dir`. Typed cells: ids and numbers as numbers, dates
 /// as date cells shown `yyyy-mm-dd`, everything else as text (never a formula); a bold, frozen
-/// header with an autofilter; a new worksheet every xlsx_rows_per_sheet rows. Returns the
+/// header with an autofilter; a new worksheet every `rows_per_sheet` rows. Returns the
 /// number of claimants written. Throws IoError when the workbook cannot be written.
 std::uint64_t export_claimants_xlsx(Registry& registry, const ExportOptions& options,
                                     const std::string& path, const std::string& temp_dir);

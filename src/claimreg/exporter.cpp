@@ -522,7 +522,7 @@ std::uint64_t export_claimants_xlsx(Registry& registry, const ExportOptions& opt
     std::string text; // NUL-terminated copy of a value
     std::uint64_t rows = 0;
     while (q.step()) {
-        if (row == xlsx_rows_per_sheet) new_sheet();
+        if (row >= options.rows_per_sheet || row >= 1048575) new_sheet();
         ++row;
         for (std::size_t i = 0; i < columns.size(); ++i) {
             const std::string_view v = value(q, columns[i], scratch);
