@@ -9,9 +9,12 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <deque>
 #include <exception>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include <expat.h>
@@ -24,7 +27,7 @@ namespace claimreg {
 
 namespace {
 
-constexpr std::size_t chunk_bytes = 1 << 16;
+constexpr std::size_t chunk_bytes = 1 << 18;
 constexpr std::size_t max_columns = 16384; // XFD, the last column a workbook can have
 // Bytes fed to the XML parser without a single element or text event: one token that large is
 // not a workbook (and expat would hold all of it).
@@ -34,11 +37,15 @@ constexpr std::uint64_t max_token_bytes = 16 << 20;
     throw DataError(fmt::format("not a readable xlsx workbook: {}: {}", part, what));
 }
 
-// The local part of an expat name read with namespaces (`URI|local`).
+// The local part of an element or attribute name (`x:row` -> `row`). Names are matched without
+// their namespaces: parsing without namespace processing is much faster, and the parts of a
+// workbook do not reuse a local name with another meaning.
 std::string_view local_name(const XML_Char* name) {
-    const std::string_view s(name);
-    const auto bar = s.rfind('|');
-    return bar == std::string_view::npos ? s : s.substr(bar + 1);
+    const char* local = name;
+    for (const char* p = name; *p != '\0'; ++p) {
+        if (*p == ':') local = p + 1;
+    }
+    return local;
 }
 
 // An attribute by local name (namespace ignored), or nullptr.
@@ -49,11 +56,11 @@ const XML_Char* attribute(const XML_Char** atts, std::string_view local) {
     return nullptr;
 }
 
-// An attribute in a relationships namespace (`r:id`), or nullptr.
+// A prefixed attribute (`r:id`, the relationships namespace's), or nullptr.
 const XML_Char* relationship_attribute(const XML_Char** atts, std::string_view local) {
     for (std::size_t i = 0; atts[i] != nullptr; i += 2) {
         const std::string_view name(atts[i]);
-        if (local_name(atts[i]) == local && name.find("relationships|") != std::string_view::npos) {
+        if (local_name(atts[i]) == local && name.size() > local.size() && !name.starts_with("xmlns")) {
             return atts[i + 1];
         }
     }
@@ -92,7 +99,7 @@ class XmlPart {
         compressed_ = (st.valid & ZIP_STAT_COMP_SIZE) ? st.comp_size : 0;
         file_ = zip_fopen_index(archive, static_cast<zip_uint64_t>(index), 0);
         if (file_ == nullptr) damaged(name_, zip_error_strerror(zip_get_error(archive)));
-        parser_ = XML_ParserCreateNS(nullptr, '|');
+        parser_ = XML_ParserCreate(nullptr);
         if (parser_ == nullptr) throw std::bad_alloc();
         XML_SetUserData(parser_, this);
         XML_SetElementHandler(parser_, on_start, on_end);
@@ -110,7 +117,7 @@ class XmlPart {
     // Feeds the next chunk; false once the part has been read to its end.
     bool feed() {
         if (done_) return false;
-        std::array<char, chunk_bytes> buf{};
+        std::vector<char>& buf = buffer_;
         const zip_int64_t n = zip_fread(file_, buf.data(), buf.size());
         if (n < 0) damaged(name_, zip_error_strerror(zip_file_get_error(file_)));
         const auto got = static_cast<std::uint64_t>(n);
@@ -176,6 +183,7 @@ class XmlPart {
     std::uint64_t inflated_ = 0;
     std::uint64_t since_event_ = 0;
     std::exception_ptr error_;
+    std::vector<char> buffer_ = std::vector<char>(chunk_bytes);
     bool done_ = false;
 };
 
@@ -371,9 +379,69 @@ struct XlsxSource::Impl final : XmlHandler {
     std::size_t width = 0;
     bool header_seen = false;
 
+    // Parsing (inflate and XML, most of the work) runs on a thread of its own, a bounded queue
+    // of row batches ahead of next().
+    struct Batch {
+        std::vector<Row> rows;
+        std::uint64_t bytes = 0; // inflated so far
+        bool last = false;
+        std::exception_ptr error;
+    };
+    static constexpr std::size_t batch_rows = 256;
+    static constexpr std::size_t queued_batches = 8;
+    std::thread parsing;
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::deque<Batch> batches;
+    bool stopping = false;
+    Batch current;           // the consumer's batch
+    std::size_t taken = 0;   // rows of `current` handed out
+    bool ended = false;
+    std::uint64_t bytes_seen = 0;
+
     ~Impl() override {
+        if (parsing.joinable()) {
+            {
+                const std::lock_guard lock(mutex);
+                stopping = true;
+            }
+            changed.notify_all();
+            parsing.join();
+        }
         sheet.reset();
         if (archive != nullptr) zip_discard(archive);
+    }
+
+    // The parsing thread: batches of non-empty rows until the end, an error or stopping.
+    void parse() {
+        Batch batch;
+        const auto hand_over = [&](Batch& b) {
+            std::unique_lock lock(mutex);
+            changed.wait(lock, [&] { return batches.size() < queued_batches || stopping; });
+            if (stopping) return false;
+            batches.push_back(std::move(b));
+            changed.notify_all();
+            return true;
+        };
+        try {
+            for (bool more = true; more;) {
+                more = sheet->feed();
+                for (auto& r : finished) {
+                    if (!r.cells.empty() || r.too_long) batch.rows.push_back(std::move(r));
+                }
+                finished.clear();
+                if (batch.rows.size() >= batch_rows) {
+                    batch.bytes = sheet->inflated();
+                    if (!hand_over(batch)) return;
+                    batch = Batch();
+                }
+            }
+            batch.bytes = sheet->inflated();
+        } catch (...) {
+            batch.error = std::current_exception();
+        }
+        batch.last = true;
+        hand_over(batch);
     }
 
     void start(std::string_view name, const XML_Char** atts) override {
@@ -478,15 +546,26 @@ struct XlsxSource::Impl final : XmlHandler {
         row.cells.push_back(std::move(cell));
     }
 
-    // The next finished non-empty row, or nullopt at the end of the sheet.
+    // The next non-empty row, or nullopt at the end of the sheet.
     std::optional<Row> next_row() {
+        if (!parsing.joinable()) parsing = std::thread([this] { parse(); });
         for (;;) {
-            while (!finished.empty()) {
-                Row r = std::move(finished.front());
-                finished.pop_front();
-                if (!r.cells.empty() || r.too_long) return r;
+            if (taken < current.rows.size()) return std::move(current.rows[taken++]);
+            if (ended) return std::nullopt;
+            {
+                std::unique_lock lock(mutex);
+                changed.wait(lock, [&] { return !batches.empty(); });
+                current = std::move(batches.front());
+                batches.pop_front();
             }
-            if (!sheet->feed() && finished.empty()) return std::nullopt;
+            changed.notify_all();
+            taken = 0;
+            bytes_seen = current.bytes;
+            if (current.error) {
+                ended = true;
+                std::rethrow_exception(current.error);
+            }
+            ended = current.last;
         }
     }
 
@@ -608,9 +687,7 @@ bool XlsxSource::next(CsvRecord& out) {
     return true;
 }
 
-std::uint64_t XlsxSource::bytes_read() const {
-    return impl_->sheet ? impl_->sheet->inflated() : 0;
-}
+std::uint64_t XlsxSource::bytes_read() const { return impl_->bytes_seen; }
 
 std::string XlsxSource::column_name(std::size_t index) const { return column_letters(index); }
 

@@ -106,3 +106,55 @@ TEST_CASE("xlsx: an export starts a new worksheet after rows_per_sheet rows, and
     std::remove(path.c_str());
     ::rmdir(dir.c_str());
 }
+
+TEST_CASE("xlsx: a part larger than its bound, an inflation past the ratio and a long row") {
+    char dir_template[] = "/tmp/claimreg-xlsx-XXXXXX";
+    const std::string dir = ::mkdtemp(dir_template);
+    Registry registry = Registry::scratch();
+    constexpr Date as_of{year{2024}, month{6}, day{1}};
+    {
+        WriteTransaction tx(registry);
+        Registrar registrar(registry);
+        const Registration r = test::sample_registration();
+        const Verdict v = evaluate(eligibility_input(r), default_rule_set(), as_of);
+        registrar.add(r, StoredVerdict{v, &default_rule_set(), as_of}, Source{"add", "", 0});
+        tx.commit();
+    }
+    ExportOptions options;
+    options.format = ExportFormat::xlsx;
+    const std::string path = dir + "/out.xlsx";
+    REQUIRE(export_claimants_xlsx(registry, options, path, dir) == 1);
+    const auto read_with = [&](const XlsxReadOptions& read) {
+        const int fd = ::open(path.c_str(), O_RDONLY);
+        REQUIRE(fd >= 0);
+        std::vector<CsvRecord> records;
+        try {
+            XlsxSource source(fd, read);
+            CsvRecord record;
+            while (source.next(record)) records.push_back(record);
+        } catch (...) {
+            ::close(fd);
+            throw;
+        }
+        ::close(fd);
+        return records;
+    };
+    XlsxReadOptions small_sheet;
+    small_sheet.max_sheet_bytes = 100;
+    CHECK_THROWS_WITH_AS(read_with(small_sheet),
+                         "not a readable xlsx workbook: xl/worksheets/sheet1.xml: larger than a "
+                         "workbook part may be",
+                         DataError);
+    XlsxReadOptions low_ratio;
+    low_ratio.max_inflate_ratio = 1;
+    low_ratio.ratio_checked_after = 0;
+    CHECK_THROWS_AS(read_with(low_ratio), DataError);
+    XlsxReadOptions short_rows;
+    short_rows.max_row_bytes = 40;
+    const auto records = read_with(short_rows);
+    REQUIRE(records.size() == 2);
+    CHECK(records[0].problem == RowProblem::too_long); // the header's names exceed 40 bytes
+    CHECK(records[1].problem == RowProblem::too_long);
+    std::remove(path.c_str());
+    ::rmdir(dir.c_str());
+}
