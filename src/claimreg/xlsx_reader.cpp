@@ -451,21 +451,29 @@ struct XlsxSource::Impl final : XmlHandler {
             const auto* r = attribute(atts, "r");
             const auto number = r != nullptr ? parse_unsigned(r) : std::optional<std::uint64_t>();
             row.number = number.value_or(last_row + 1);
+            row.cells.reserve(32);
             last_row = row.number;
             next_column = 0;
             row_bytes = 0;
         } else if (name == "c" && in_row) {
             in_cell = true;
             cell = Cell();
-            const auto* r = attribute(atts, "r");
+            // One pass over the attributes: a cell is the most frequent element by far.
+            const XML_Char* r = nullptr;
+            const XML_Char* t = nullptr;
+            const XML_Char* s = nullptr;
+            for (std::size_t i = 0; atts[i] != nullptr; i += 2) {
+                const std::string_view attr = local_name(atts[i]);
+                if (attr == "r") r = atts[i + 1];
+                else if (attr == "t") t = atts[i + 1];
+                else if (attr == "s") s = atts[i + 1];
+            }
             std::optional<std::size_t> column =
                 r != nullptr ? reference_column(r) : std::optional<std::size_t>(next_column);
             if (!column || *column >= max_columns) damaged(sheet_part, "a cell reference out of range");
             cell.column = *column;
             next_column = *column + 1;
-            const auto* t = attribute(atts, "t");
             cell_type = t != nullptr ? t : "n";
-            const auto* s = attribute(atts, "s");
             cell_style = static_cast<std::size_t>(s != nullptr ? parse_unsigned(s).value_or(0) : 0);
             v_text.clear();
             is_text.clear();
