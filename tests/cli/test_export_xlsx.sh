@@ -53,6 +53,13 @@ expect_not_contains "$(unzip -p pseudo.xlsx 2>/dev/null)" "Noor"
 expect_eq "$?" 0 "export into a pipe"
 piped=$("$PY" cells.py piped.xlsx)
 expect_eq "${piped%%$'\n'*}" "claimants A2 A1:Y3 True" "the piped workbook"
+mkfifo workbook.fifo
+cat workbook.fifo > fifo.xlsx &
+reader=$!
+run export --format xlsx -o workbook.fifo
+expect_status 0
+wait "$reader"
+expect_eq "$("$PY" cells.py fifo.xlsx | sed -n 1p)" "claimants A2 A1:Y3 True" "the workbook written into a FIFO"
 if script -qec true /dev/null >/dev/null 2>&1; then
     tty_out=$(script -qec "'$CLAIMREG' export --format xlsx" /dev/null </dev/null | tr -d '\r')
     expect_eq "$?" "64" "a workbook to a terminal: exit status"
