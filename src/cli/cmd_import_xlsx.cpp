@@ -13,19 +13,15 @@
 #include "claimreg/files.hpp"
 #include "claimreg/importer.hpp"
 #include "claimreg/xlsx_reader.hpp"
+#include "import_options.hpp"
 #include "output.hpp"
 
 namespace claimreg::cli {
 
 namespace {
 
-struct ImportXlsxOptions {
-    std::string file;
+struct ImportXlsxOptions : ImportCliOptions {
     std::string sheet;
-    std::string rejects;
-    bool dry_run = false;
-    bool strict = false;
-    bool json = false;
 };
 
 // A sheet name as messages show it: control characters replaced, so a name cannot move the
@@ -75,15 +71,7 @@ ExitStatus run_import_xlsx(const ImportXlsxOptions& opt, const GlobalOptions& gl
     const ImportReport r =
         import_records_file(*source, global.db, global.registry_options(), options);
     if (rejects) rejects->commit();
-    if (opt.json) {
-        fmt::print("{{\"rows_read\":{},\"imported\":{},\"duplicates\":{},\"rejected\":{}}}\n",
-                   r.rows_read, r.imported, r.duplicates, r.rejected);
-    }
-    const char* note = opt.dry_run                     ? " (dry run: nothing stored)"
-                       : (opt.strict && r.rejected > 0) ? " (strict: nothing stored)"
-                                                        : "";
-    notice(global.quiet, "sheet '{}': {} rows read: {} imported, {} duplicates, {} rejected{}",
-           sheet, r.rows_read, r.imported, r.duplicates, r.rejected, note);
+    print_import_summary(r, opt, global.quiet, fmt::format("sheet '{}': ", sheet));
     return r.rejected > 0 ? ExitStatus::data : ExitStatus::ok;
 }
 
@@ -97,15 +85,7 @@ void setup_import_xlsx(CLI::App& app, const GlobalOptions& global, Outcome& out)
                     "The worksheet to read: its name, or its position (1 is the first; default)")
         ->type_name("NAME|N")
         ->group("Input");
-    cmd->add_option("--rejects", opt->rejects,
-                    "Write rejected rows, with a reason column, to this CSV file (mode 0600; "
-                    "replaced when the import got to its end)")
-        ->type_name("FILE")
-        ->group("Output");
-    cmd->add_flag("--json", opt->json, "Print the summary as one JSON object on stdout")
-        ->group("Output");
-    cmd->add_flag("--dry-run", opt->dry_run, "Validate and count; store nothing")->group("Mode");
-    cmd->add_flag("--strict", opt->strict, "Store nothing if any row is rejected")->group("Mode");
+    add_import_options(*cmd, *opt);
     cmd->footer(
         "The first non-empty row is the header (the names and Dutch aliases of import-csv);\n"
         "empty rows are skipped. Cells are read as a spreadsheet shows them: date cells as\n"
