@@ -127,6 +127,20 @@ mv_db() { rm_db "$2"; mv -- "$1" "$2"; [[ -e $1-wal ]] && mv -- "$1-wal" "$2-wal
 
 ROWS_OUT=()   # table rows: case|claimreg median|baseline|baseline median|ratio|goal|verdict
 add_row() { ROWS_OUT+=("$1|$2|$3|$4|$5|$6|$7"); }
+# add_rss_row NAME KIB...: a table row with the largest of the peak RSS figures (KiB) against
+# the 100 MiB goal ("n/a" when none was measured).
+add_rss_row() {
+  local name=$1 kib mib
+  shift
+  kib=$(printf '%s\n' "$@" | grep -E '^[0-9]+$' | sort -n | tail -n 1 || true)
+  if [[ -z $kib ]]; then
+    add_row "$name" "n/a" "-" "-" "-" "<= 100 MiB" "n/a"
+    return
+  fi
+  mib=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
+  add_row "$name" "${mib} MiB" "-" "-" "-" "<= 100 MiB" \
+    "$(awk -v m="$mib" 'BEGIN { print (m + 0 <= 100) ? "PASS" : "MISS" }')"
+}
 
 # case_pair NAME GOAL_RATIO BASELINE_NAME PREP_C CMD_C PREP_B CMD_B
 # PREP_* and CMD_* are bash snippets (eval'd); PREP is untimed and runs before each timed CMD.
@@ -196,14 +210,7 @@ SUMMARY=$(grep -E 'rows read' logs/import-fresh.claimreg.err | tail -n 1 | sed '
 [[ -e fresh.db ]] || { note "claimreg import left no registry; later cases cannot run"; FAILED=1; }
 [[ -e raw.db ]] || { note "sqlite3 .import left no database; later cases cannot run"; FAILED=1; }
 
-peak_kib=$(printf '%s\n' "${IMPORT_RSS[@]}" | grep -E '^[0-9]+$' | sort -n | tail -n 1 || true)
-if [[ -n $peak_kib ]]; then
-  peak_mib=$(awk -v k="$peak_kib" 'BEGIN { printf "%.1f", k / 1024 }')
-  add_row "import-fresh peak RSS" "${peak_mib} MiB" "-" "-" "-" "<= 100 MiB" \
-    "$(awk -v m="$peak_mib" 'BEGIN { print (m + 0 <= 100) ? "PASS" : "MISS" }')"
-else
-  add_row "import-fresh peak RSS" "n/a" "-" "-" "-" "<= 100 MiB" "n/a"
-fi
+add_rss_row "import-fresh peak RSS" "${IMPORT_RSS[@]}"
 
 # 1b. The same import from a pipe: no file size to size the key index by, so it grows as rows
 # come (segment by segment, never the whole index twice).
@@ -212,12 +219,7 @@ case_pair import-pipe 1.0 "sqlite3 .import" \
   'cat "$CSV" | "$CLAIMREG_BIN" --db pipe.db import-csv -' \
   'rm_db raw3.db' \
   '"$SQLITE3_BIN" raw3.db -cmd ".mode csv" ".import $CSV claimants"'
-pipe_kib=$(printf '%s\n' "${RSS_C[@]}" | grep -E '^[0-9]+$' | sort -n | tail -n 1 || true)
-if [[ -n $pipe_kib ]]; then
-  pipe_mib=$(awk -v k="$pipe_kib" 'BEGIN { printf "%.1f", k / 1024 }')
-  add_row "import-pipe peak RSS" "${pipe_mib} MiB" "-" "-" "-" "<= 100 MiB" \
-    "$(awk -v m="$pipe_mib" 'BEGIN { print (m + 0 <= 100) ? "PASS" : "MISS" }')"
-fi
+add_rss_row "import-pipe peak RSS" "${RSS_C[@]}"
 rm_db pipe.db; rm_db raw3.db
 
 if [[ -e fresh.db && -e raw.db ]]; then
@@ -296,12 +298,7 @@ if [[ -e fresh.db && -e raw.db ]]; then
       '"$CLAIMREG_BIN" --db full.db export --format xlsx --output out.xlsx' \
       'rm -f base.xlsx' \
       '"$XLSX_BASE" xlsx-in.csv base.xlsx'
-    xlsx_kib=$(printf '%s\n' "${RSS_C[@]}" | grep -E '^[0-9]+$' | sort -n | tail -n 1 || true)
-    if [[ -n $xlsx_kib ]]; then
-      xlsx_mib=$(awk -v k="$xlsx_kib" 'BEGIN { printf "%.1f", k / 1024 }')
-      add_row "export-xlsx peak RSS" "${xlsx_mib} MiB" "-" "-" "-" "<= 100 MiB" \
-        "$(awk -v m="$xlsx_mib" 'BEGIN { print (m + 0 <= 100) ? "PASS" : "MISS" }')"
-    fi
+    add_rss_row "export-xlsx peak RSS" "${RSS_C[@]}"
     xlsx_mib_file=$(awk -v b="$(stat -c %s out.xlsx 2>/dev/null || echo 0)" 'BEGIN { printf "%.0f", b / 1048576 }')
     rm -f out.xlsx base.xlsx xlsx-in.csv
 
