@@ -16,7 +16,7 @@ deps:
 
 # The suite also renders the report in a real browser (tests/cli/test_report_browser.sh).
 test-deps:
-	@./scripts/install-deps.sh chromium
+	@./scripts/install-deps.sh chromium python3-openpyxl
 
 build: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null

@@ -33,6 +33,7 @@ abspath() { (cd "$1" && pwd -P); }
 BUILD=$(abspath "$BUILD")
 CLAIMREG=$BUILD/claimreg
 GEN=$BUILD/bench/gen_registrations
+XLSX_BASE=$BUILD/bench/xlsx_baseline
 [[ -x $CLAIMREG ]] || die "missing $CLAIMREG (run: cmake --build $BUILD --target claimreg)"
 [[ -x $GEN ]] || die "missing $GEN (run: cmake --build $BUILD --target gen_registrations)"
 SQLITE3=$(command -v sqlite3) || die "sqlite3 not found (apt-get install sqlite3)"
@@ -137,6 +138,20 @@ mv_db() { rm_db "$2"; mv -- "$1" "$2"; [[ -e $1-wal ]] && mv -- "$1-wal" "$2-wal
 
 ROWS_OUT=()   # table rows: case|claimreg median|baseline|baseline median|ratio|goal|verdict
 add_row() { ROWS_OUT+=("$1|$2|$3|$4|$5|$6|$7"); }
+# add_rss_row NAME KIB...: a table row with the largest of the peak RSS figures (KiB) against
+# the 100 MiB goal ("n/a" when none was measured).
+add_rss_row() {
+  local name=$1 kib mib
+  shift
+  kib=$(printf '%s\n' "$@" | grep -E '^[0-9]+$' | sort -n | tail -n 1 || true)
+  if [[ -z $kib ]]; then
+    add_row "$name" "n/a" "-" "-" "-" "<= 100 MiB" "n/a"
+    return
+  fi
+  mib=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
+  add_row "$name" "${mib} MiB" "-" "-" "-" "<= 100 MiB" \
+    "$(awk -v m="$mib" 'BEGIN { print (m + 0 <= 100) ? "PASS" : "MISS" }')"
+}
 
 # case_pair NAME GOAL_RATIO BASELINE_NAME PREP_C CMD_C PREP_B CMD_B
 # PREP_* and CMD_* are bash snippets (eval'd); PREP is untimed and runs before each timed CMD.
@@ -179,7 +194,7 @@ case_pair() {
 }
 
 mkdir -p logs
-export CLAIMREG_BIN=$CLAIMREG SQLITE3_BIN=$SQLITE3 CSV CHANGED
+export CLAIMREG_BIN=$CLAIMREG SQLITE3_BIN=$SQLITE3 CSV CHANGED XLSX_BASE
 
 # ------------------------------------------------------------------------------------------------
 # Header
@@ -206,14 +221,7 @@ SUMMARY=$(grep -E 'rows read' logs/import-fresh.claimreg.err | tail -n 1 | sed '
 [[ -e fresh.db ]] || { note "claimreg import left no registry; later cases cannot run"; FAILED=1; }
 [[ -e raw.db ]] || { note "sqlite3 .import left no database; later cases cannot run"; FAILED=1; }
 
-peak_kib=$(printf '%s\n' "${IMPORT_RSS[@]}" | grep -E '^[0-9]+$' | sort -n | tail -n 1 || true)
-if [[ -n $peak_kib ]]; then
-  peak_mib=$(awk -v k="$peak_kib" 'BEGIN { printf "%.1f", k / 1024 }')
-  add_row "import-fresh peak RSS" "${peak_mib} MiB" "-" "-" "-" "<= 100 MiB" \
-    "$(awk -v m="$peak_mib" 'BEGIN { print (m + 0 <= 100) ? "PASS" : "MISS" }')"
-else
-  add_row "import-fresh peak RSS" "n/a" "-" "-" "-" "<= 100 MiB" "n/a"
-fi
+add_rss_row "import-fresh peak RSS" "${IMPORT_RSS[@]}"
 
 # 1b. The same import from a pipe: no file size to size the key index by, so it grows as rows
 # come (segment by segment, never the whole index twice).
@@ -222,12 +230,7 @@ case_pair import-pipe 1.0 "sqlite3 .import" \
   'cat "$CSV" | "$CLAIMREG_BIN" --db pipe.db import-csv -' \
   'rm_db raw3.db' \
   '"$SQLITE3_BIN" raw3.db -cmd ".mode csv" ".import $CSV claimants"'
-pipe_kib=$(printf '%s\n' "${RSS_C[@]}" | grep -E '^[0-9]+$' | sort -n | tail -n 1 || true)
-if [[ -n $pipe_kib ]]; then
-  pipe_mib=$(awk -v k="$pipe_kib" 'BEGIN { printf "%.1f", k / 1024 }')
-  add_row "import-pipe peak RSS" "${pipe_mib} MiB" "-" "-" "-" "<= 100 MiB" \
-    "$(awk -v m="$pipe_mib" 'BEGIN { print (m + 0 <= 100) ? "PASS" : "MISS" }')"
-fi
+add_rss_row "import-pipe peak RSS" "${RSS_C[@]}"
 rm_db pipe.db; rm_db raw3.db
 
 if [[ -e fresh.db && -e raw.db ]]; then
@@ -306,6 +309,40 @@ if [[ -e fresh.db && -e raw.db ]]; then
     add_row export-encrypted n/a "export --output" n/a n/a "<= 1.5" n/a
   fi
 
+  # 4c. export --format xlsx vs libxlsxwriter alone writing the same cells (from the CSV export,
+  # made untimed), both in constant-memory mode; and claimreg's peak RSS
+  if [[ -x $XLSX_BASE ]]; then
+    "$CLAIMREG" --db full.db export --output xlsx-in.csv
+    case_pair export-xlsx 1.2 "libxlsxwriter alone" \
+      'rm -f out.xlsx' \
+      '"$CLAIMREG_BIN" --db full.db export --format xlsx --output out.xlsx' \
+      'rm -f base.xlsx' \
+      '"$XLSX_BASE" xlsx-in.csv base.xlsx'
+    add_rss_row "export-xlsx peak RSS" "${RSS_C[@]}"
+    xlsx_mib_file=$(awk -v b="$(stat -c %s out.xlsx 2>/dev/null || echo 0)" 'BEGIN { printf "%.0f", b / 1048576 }')
+    rm -f out.xlsx base.xlsx xlsx-in.csv
+
+    # 4d. import-xlsx of a workbook of XLSX_ROWS rows (default 100,000) vs import-csv of the same
+    # rows; both built untimed from the first rows of the registry
+    XLSX_ROWS=${XLSX_ROWS:-100000}
+    head -n "$((XLSX_ROWS + 1))" "$CSV" > xlsx-rows.csv
+    rm_db xlsx-src.db
+    "$CLAIMREG" -q --db xlsx-src.db import-csv xlsx-rows.csv || true
+    "$CLAIMREG" --db xlsx-src.db export --format xlsx --output rows.xlsx
+    "$CLAIMREG" --db xlsx-src.db export --output rows.csv
+    xlsx_rows=$(($(wc -l < rows.csv) - 1))
+    case_pair import-xlsx 2.0 "import-csv" \
+      'rm_db xin.db' \
+      '"$CLAIMREG_BIN" --db xin.db import-xlsx rows.xlsx' \
+      'rm_db cin.db' \
+      '"$CLAIMREG_BIN" --db cin.db import-csv rows.csv'
+    xlsx_rate=$(awk -v n="$xlsx_rows" -v t="$(printf '%s\n' "${ROWS_OUT[@]}" | awk -F'|' '$1 == "import-xlsx" { print $2 }')" \
+      'BEGIN { if (t > 0) printf "%.0f", n / t; else print "n/a" }')
+    rm_db xin.db; rm_db cin.db; rm_db xlsx-src.db; rm -f rows.xlsx rows.csv xlsx-rows.csv
+  else
+    note "missing $XLSX_BASE: export-xlsx and import-xlsx not measured"
+  fi
+
   # 5. stats --by birth-year vs GROUP BY
   case_pair stats-birth-year 0.5 "sqlite3 GROUP BY" \
     ':' \
@@ -343,6 +380,8 @@ printf '  claimreg reimport-changed summary: %s\n' "${CHANGED_SUMMARY:-?}"
   "$rows_raw" "${claimants:-?}" "${export_lines:-?}"
 [[ -n ${encrypted_mib:-} ]] && printf '  export-encrypted: %s MiB of ciphertext for %s MiB of CSV (not compressed)\n' \
   "$encrypted_mib" "$plain_mib"
+[[ -n ${xlsx_rate:-} ]] && printf '  export-xlsx: %s MiB workbook; import-xlsx: %s rows at %s rows/s\n' \
+  "${xlsx_mib_file:-?}" "$xlsx_rows" "$xlsx_rate"
 printf '  load average at end: %s (1/5/15 min)\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '  ratio = claimreg median / baseline median (lower is better); goal met: PASS, not met: MISS\n'
 if ((${#NOTES[@]})); then

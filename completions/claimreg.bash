@@ -3,7 +3,7 @@
 # Installed as .../bash-completion/completions/claimreg, or sourced from ~/.bashrc.
 # Uses the bash-completion package's helpers when they are loaded; works without them.
 
-_claimreg_commands='add import-csv check-eligibility export stats report show update withdraw erase migrate'
+_claimreg_commands='add import-csv import-xlsx check-eligibility export stats report show update withdraw erase migrate'
 _claimreg_global_opts='-h --help --version --db -q --quiet --busy-timeout'
 # Global options that take a value.
 _claimreg_global_args='--db --busy-timeout'
@@ -19,6 +19,9 @@ _claimreg_opts() {
         ;;
     import-csv)
         echo '--delimiter --encoding --rejects --json --dry-run --strict --no-update'
+        ;;
+    import-xlsx)
+        echo '--sheet --rejects --json --dry-run --strict --no-update'
         ;;
     check-eligibility)
         echo '--all --rules --as-of --json --child-birth-date --first-use --last-use' \
@@ -61,6 +64,7 @@ _claimreg_takes_arg() {
     update:--consent | update:--no-consent) return 1 ;;
     update:--*) return 0 ;;
     import-csv:--delimiter | import-csv:--encoding | import-csv:--rejects) return 0 ;;
+    import-xlsx:--sheet | import-xlsx:--rejects) return 0 ;;
     check-eligibility:--all | check-eligibility:--json | check-eligibility:--no-consent) return 1 ;;
     check-eligibility:--*) return 0 ;;
     export:--format | export:-o | export:--output | export:--delimiter | export:--verdict) return 0 ;;
@@ -142,7 +146,7 @@ _claimreg() {
         ;;
     --format)
         case $command in
-        export) COMPREPLY=($(compgen -W 'csv json ndjson' -- "$cur")) ;;
+        export) COMPREPLY=($(compgen -W 'csv json ndjson xlsx' -- "$cur")) ;;
         stats) COMPREPLY=($(compgen -W 'table csv tsv json' -- "$cur")) ;;
         esac
         return
@@ -203,7 +207,7 @@ _claimreg() {
         return
     fi
     case $command in
-    import-csv) _claimreg_files ;;
+    import-csv | import-xlsx) _claimreg_files ;;
     esac
 }
 

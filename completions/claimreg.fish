@@ -1,7 +1,7 @@
 # fish completion for claimreg. Installed into a fish completions directory
 # (e.g. /usr/share/fish/vendor_completions.d).
 
-set -l commands add import-csv check-eligibility export stats report show update withdraw erase migrate
+set -l commands add import-csv import-xlsx check-eligibility export stats report show update withdraw erase migrate
 set -l no_command "not __fish_seen_subcommand_from $commands"
 
 complete -c claimreg -f
@@ -22,6 +22,7 @@ complete -c claimreg -l busy-timeout -x -d 'Wait this long (ms) for another writ
 # Commands.
 complete -c claimreg -n $no_command -a add -d 'Register one child; prints the claimant id'
 complete -c claimreg -n $no_command -a import-csv -d 'Import registrations from a CSV file'
+complete -c claimreg -n $no_command -a import-xlsx -d 'Import registrations from a worksheet of an xlsx workbook'
 complete -c claimreg -n $no_command -a check-eligibility -d 'Evaluate eligibility'
 complete -c claimreg -n $no_command -a export -d 'Write claimants as CSV, JSON or NDJSON'
 complete -c claimreg -n $no_command -a stats -d 'Count active claimants'
@@ -64,6 +65,16 @@ complete -c claimreg -n $c -l dry-run -d 'Validate and count; store nothing'
 complete -c claimreg -n $c -l strict -d 'Store nothing if any row is rejected'
 complete -c claimreg -n $c -l no-update -d 'Keep stored registrations; report rows that differ'
 
+# import-xlsx
+set -l c '__fish_seen_subcommand_from import-xlsx'
+complete -c claimreg -n $c -F -d 'xlsx workbook'
+complete -c claimreg -n $c -l sheet -x -d 'The worksheet: its name or position (default the first)'
+complete -c claimreg -n $c -l rejects -r -F -d 'Write rejected rows to this CSV file (mode 0600)'
+complete -c claimreg -n $c -l json -d 'Print the summary as one JSON object on stdout'
+complete -c claimreg -n $c -l dry-run -d 'Validate and count; store nothing'
+complete -c claimreg -n $c -l strict -d 'Store nothing if any row is rejected'
+complete -c claimreg -n $c -l no-update -d 'Keep stored registrations; report rows that differ'
+
 # check-eligibility
 set -l c '__fish_seen_subcommand_from check-eligibility'
 complete -c claimreg -n $c -l all -d 'Evaluate every claimant; print counts by verdict'
@@ -82,7 +93,7 @@ complete -c claimreg -n $c -l no-consent -d 'Ad hoc: consent not given'
 
 # export
 set -l c '__fish_seen_subcommand_from export'
-complete -c claimreg -n $c -l format -x -a 'csv json ndjson' -d 'Output format (default csv)'
+complete -c claimreg -n $c -l format -x -a 'csv json ndjson xlsx' -d 'Output format (default csv)'
 complete -c claimreg -n $c -s o -l output -r -F -d 'Write FILE atomically, mode 0600 (default stdout)'
 complete -c claimreg -n $c -l pseudonymize -d 'Only the non-identifying columns'
 complete -c claimreg -n $c -l delimiter -x -a ', \; tab' -d 'CSV field delimiter (default ,)'

@@ -32,7 +32,13 @@ enum class RowProblem {
     unterminated_quote,  ///< a quoted field runs to the end of the file
     bad_quote,           ///< text after a closing quote, or a quote inside an unquoted field
     too_long,            ///< the record exceeds max_record_bytes
+    error_value,         ///< a workbook cell holds an error value (`#N/A`, `#VALUE!`)
+    beyond_header,       ///< a workbook cell holds a value in a column without a header
+    cell_twice,          ///< a workbook row names the same cell twice
 };
+
+/// What a typed source (a workbook) knew of a cell's value; a CSV field is always `text`.
+enum class CellKind : std::uint8_t { text, number, date, boolean };
 
 /// A short description of a row problem (`invalid UTF-8`...).
 std::string_view to_string(RowProblem p);
@@ -42,6 +48,12 @@ struct CsvRecord {
     std::vector<std::string_view> fields; ///< decoded to UTF-8 (unless bad_encoding)
     std::uint64_t line = 0;               ///< 1-based physical line where the record starts
     RowProblem problem = RowProblem::none;
+    /// The field a problem is in, when a source knows it (a workbook cell); else no_column.
+    std::size_t problem_column = no_column;
+    /// Per field, what a typed source read (a workbook); empty for CSV (all text).
+    std::vector<CellKind> kinds;
+    /// problem_column when the problem is the record's as a whole.
+    static constexpr std::size_t no_column = static_cast<std::size_t>(-1);
 };
 
 /// Reads records one at a time from a stream, holding at most one record in memory.

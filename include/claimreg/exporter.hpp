@@ -1,5 +1,5 @@
 #pragma once
-// Export: the claimants table streamed to CSV, JSON or NDJSON, filtered by verdict, change time
+// Export: the claimants table streamed to CSV, JSON, NDJSON or an xlsx workbook, filtered by verdict, change time
 // and state; optionally pseudonymised. One SQLite statement is stepped row by row, so memory
 // stays flat however large the registry.
 
@@ -16,9 +16,9 @@
 namespace claimreg {
 
 /// Output format of an export.
-enum class ExportFormat { csv, json, ndjson };
+enum class ExportFormat { csv, json, ndjson, xlsx };
 
-/// Parses `csv|json|ndjson`; throws UsageError otherwise.
+/// Parses `csv|json|ndjson|xlsx`; throws UsageError otherwise.
 ExportFormat parse_export_format(std::string_view text);
 
 /// What to export and how.
@@ -30,6 +30,7 @@ struct ExportOptions {
     std::string since;                   ///< `YYYY-MM-DDTHH:MM:SSZ` (see parse_since); empty: all
     bool include_withdrawn = false;      ///< also withdrawn and opted-out claimants
     bool pseudonymize = false;           ///< only the pseudonymised columns
+    std::uint64_t rows_per_sheet = 1048575; ///< xlsx only: data rows a worksheet holds (Excel's limit)
 };
 
 /// The columns of a full export, in order: the canonical record fields, then `id, state,
@@ -47,7 +48,16 @@ std::string parse_since(std::string_view text);
 
 /// Writes the claimants selected by `options` to `out` (not closed), ordered by id, and
 /// flushes it. Reads one consistent snapshot. Returns the number of claimants written.
-/// Throws IoError when writing fails.
+/// Throws IoError when writing fails. Not for xlsx (see export_claimants_xlsx).
 std::uint64_t export_claimants(Registry& registry, const ExportOptions& options, std::FILE* out);
+
+/// Writes the claimants selected by `options` as an xlsx workbook to the file `path` (which
+/// libxlsxwriter creates or truncates; `/proc/self/fd/N` writes into an open file), assembling
+/// it in unnamed temporary files in `temp_dir`. Typed cells: ids and numbers as numbers, dates
+/// as date cells shown `yyyy-mm-dd`, everything else as text (never a formula); a bold, frozen
+/// header with an autofilter; a new worksheet every `rows_per_sheet` rows. Returns the
+/// number of claimants written. Throws IoError when the workbook cannot be written.
+std::uint64_t export_claimants_xlsx(Registry& registry, const ExportOptions& options,
+                                    const std::string& path, const std::string& temp_dir);
 
 } // namespace claimreg

@@ -98,6 +98,8 @@ class OutputFile {
     std::FILE* get() const { return file_; }
     /// Whether the output goes straight to its target (a FIFO, a device, a descriptor).
     bool direct() const { return direct_; }
+    /// The directory of the resolved target (where the temporary file is).
+    const std::string& directory() const { return dir_; }
     /// Ends the output. A temporary file is flushed, fsynced, closed, renamed over the target
     /// and its directory fsynced; a direct output is flushed and closed. Throws IoError (a
     /// write or sync failure: the target untouched, the temporary file removed) or

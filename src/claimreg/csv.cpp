@@ -227,6 +227,12 @@ std::string_view to_string(RowProblem p) {
         return "malformed quotes";
     case RowProblem::too_long:
         return "record too long";
+    case RowProblem::error_value:
+        return "the cell holds an error value, not data";
+    case RowProblem::beyond_header:
+        return "a value in a column without a header";
+    case RowProblem::cell_twice:
+        return "the same cell appears twice";
     }
     return "unknown problem";
 }

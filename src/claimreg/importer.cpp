@@ -37,6 +37,7 @@ constexpr std::uint64_t progress_every = 50000;
 struct ColumnMap {
     std::array<std::optional<std::size_t>, field_count> column_of;
     std::vector<std::string> headers; // as written in the file
+    std::vector<std::string> letters; // what the source calls each column besides its header
     std::size_t width = 0;
     std::optional<std::size_t> state_column; // `state`, `status`, `status_aanmelding`
     FieldSet given = 0;                      // the fields with a column
@@ -44,8 +45,18 @@ struct ColumnMap {
     std::string column_label(Field f) const {
         const auto& i = column_of[static_cast<std::size_t>(f)];
         const std::string_view canonical = field_name(f);
-        if (!i || headers[*i] == canonical) return std::string(canonical);
-        return fmt::format("{} ({})", headers[*i], canonical);
+        if (!i) return std::string(canonical);
+        const std::string prefix = letters[*i].empty() ? "" : letters[*i] + " ";
+        if (headers[*i] == canonical) return prefix + std::string(canonical);
+        return fmt::format("{}{} ({})", prefix, headers[*i], canonical);
+    }
+
+    // A column by position (one that may feed no field).
+    std::string column_label(std::size_t i) const {
+        for (std::size_t f = 0; f < field_count; ++f) {
+            if (column_of[f] == i) return column_label(static_cast<Field>(f));
+        }
+        return letters[i].empty() ? headers[i] : letters[i] + " " + headers[i];
     }
 };
 
@@ -70,15 +81,18 @@ std::optional<State> parse_state_cell(std::string_view text) {
     throw RuleError("not active, withdrawn or opted-out (actief, ingetrokken, afgemeld)");
 }
 
-ColumnMap map_header(const CsvRecord& header, const ImportOptions& options) {
+ColumnMap map_header(const CsvRecord& header, const RecordSource& source,
+                     const ImportOptions& options) {
+    const std::string where = source.row_name(header.line);
     if (header.problem != RowProblem::none) {
-        throw DataError(fmt::format("line {}: header row: {}", header.line, to_string(header.problem)));
+        throw DataError(fmt::format("{}: header row: {}", where, to_string(header.problem)));
     }
     ColumnMap map;
     map.width = header.fields.size();
     std::vector<std::string> missing;
     std::vector<std::string> unknown;
     for (std::size_t i = 0; i < header.fields.size(); ++i) {
+        map.letters.push_back(source.column_name(i));
         map.headers.push_back(trimmed(header.fields[i]));
         const std::string& name = map.headers.back();
         if (is_state_header(name)) {
@@ -89,7 +103,7 @@ ColumnMap map_header(const CsvRecord& header, const ImportOptions& options) {
         } else if (const auto field = field_from_header(name)) {
             auto& slot = map.column_of[static_cast<std::size_t>(*field)];
             if (slot) {
-                throw DataError(fmt::format("line {}: column {} appears twice", header.line,
+                throw DataError(fmt::format("{}: column {} appears twice", where,
                                             field_name(*field)));
             }
             slot = i;
@@ -106,7 +120,7 @@ ColumnMap map_header(const CsvRecord& header, const ImportOptions& options) {
     if (!missing.empty()) {
         std::string list;
         for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-        throw DataError(fmt::format("line {}: missing required column{}: {}", header.line,
+        throw DataError(fmt::format("{}: missing required column{}: {}", where,
                                     missing.size() > 1 ? "s" : "", list));
     }
     // Named only now: without its required columns the first row may be data, not a header.
@@ -191,8 +205,8 @@ constexpr std::size_t queued_batches = 8;
 
 class Importer {
   public:
-    Importer(std::FILE* in, Registry& registry, const ImportOptions& options)
-        : reader_(in, options.csv), registry_(registry), options_(options),
+    Importer(RecordSource& source, Registry& registry, const ImportOptions& options)
+        : reader_(source), registry_(registry), options_(options),
           rules_(default_rule_set()) {}
 
     // Reading, checking and evaluating rows (a second thread) overlaps storing them (this
@@ -200,9 +214,9 @@ class Importer {
     ImportReport run() {
         CsvRecord record;
         if (!reader_.next(record)) throw DataError("empty input: no header row");
-        map_ = map_header(record, options_);
+        map_ = map_header(record, reader_, options_);
         if (options_.rejects) {
-            rejects_.emplace(options_.rejects, reader_.delimiter(), /*neutralise_formulas=*/true);
+            rejects_.emplace(options_.rejects, reader_.rejects_delimiter(), /*neutralise_formulas=*/true);
             write_rejects_header();
         }
 
@@ -300,7 +314,11 @@ class Importer {
             row.cells.assign(record.fields.begin(), record.fields.end());
         };
         if (record.problem != RowProblem::none) {
-            return reject("", std::string(to_string(record.problem)));
+            const std::size_t at = record.problem_column;
+            return reject(at == CsvRecord::no_column ? std::string()
+                          : at < map_.width           ? map_.column_label(at)
+                                                      : reader_.column_name(at),
+                          std::string(to_string(record.problem)));
         }
         if (record.fields.size() != map_.width) {
             return reject("", fmt::format("expected {} fields, found {}", map_.width,
@@ -310,6 +328,14 @@ class Importer {
         for (std::size_t f = 0; f < field_count; ++f) {
             if (const auto& column = map_.column_of[f]) {
                 raw[f] = strip_formula_guard(record.fields[*column]);
+                // A spreadsheet that took a phone number for a number dropped its leading 0
+                // or +: what it was cannot be told, so the row goes back for correction.
+                if (static_cast<Field>(f) == Field::registrant_phone && *column < record.kinds.size() &&
+                    record.kinds[*column] == CellKind::number) {
+                    return reject(map_.column_label(Field::registrant_phone),
+                                  "a number, not text (a spreadsheet drops a phone number's "
+                                  "leading 0 or +): store the column as text");
+                }
             }
         }
         try {
@@ -480,7 +506,7 @@ class Importer {
         if (rejects_) {
             for (const auto& cell : row.cells) rejects_->cell(cell);
             for (std::size_t i = row.cells.size(); i < map_.width; ++i) rejects_->cell("");
-            rejects_->cell(fmt::format("line {}: {}{}{}", error.line, error.column,
+            rejects_->cell(fmt::format("{}: {}{}{}", reader_.row_name(error.line), error.column,
                                        error.column.empty() ? "" : ": ", error.rule));
             rejects_->end_row();
         }
@@ -492,7 +518,7 @@ class Importer {
         rejects_->end_row();
     }
 
-    CsvReader reader_; // the reading thread's once the header is read
+    RecordSource& reader_; // the reading thread's once the header is read
     Registry& registry_;
     const ImportOptions& options_;
     const RuleSet& rules_;
@@ -508,8 +534,15 @@ bool is_export_only_column(std::string_view header) {
     return std::find(ignored_columns.begin(), ignored_columns.end(), name) != ignored_columns.end();
 }
 
+std::string CsvSource::row_name(std::uint64_t line) const { return fmt::format("line {}", line); }
+
+ImportReport import_records(RecordSource& source, Registry& registry, const ImportOptions& options) {
+    return Importer(source, registry, options).run();
+}
+
 ImportReport import_csv(std::FILE* in, Registry& registry, const ImportOptions& options) {
-    return Importer(in, registry, options).run();
+    CsvSource source(in, options.csv);
+    return import_records(source, registry, options);
 }
 
 namespace {
@@ -529,7 +562,7 @@ void fsync_path(const std::string& path, int flags) {
 }
 
 // Builds a new registry at `path` from `in`: a temporary file, renamed into place when complete.
-ImportReport import_into_new_registry(std::FILE* in, const std::string& path,
+ImportReport import_into_new_registry(RecordSource& in, const std::string& path,
                                       const RegistryOptions& registry_options,
                                       const ImportOptions& options) {
     const auto slash = path.rfind('/');
@@ -544,7 +577,7 @@ ImportReport import_into_new_registry(std::FILE* in, const std::string& path,
             RegistryOptions unjournaled = registry_options;
             unjournaled.unjournaled = true;
             Registry registry(temp, OpenMode::write, unjournaled);
-            report = import_csv(in, registry, options);
+            report = import_records(in, registry, options);
             if (options.strict && report.rejected > 0) {
                 remove_registry_files(temp);
                 return report;
@@ -572,10 +605,17 @@ ImportReport import_into_new_registry(std::FILE* in, const std::string& path,
 
 ImportReport import_csv_file(std::FILE* in, const std::string& registry_path,
                              const RegistryOptions& registry_options, const ImportOptions& options) {
+    CsvSource source(in, options.csv);
+    return import_records_file(source, registry_path, registry_options, options);
+}
+
+ImportReport import_records_file(RecordSource& in, const std::string& registry_path,
+                                 const RegistryOptions& registry_options,
+                                 const ImportOptions& options) {
     if (!path_exists(registry_path)) {
         if (options.dry_run) {
             Registry scratch = Registry::scratch();
-            return import_csv(in, scratch, options);
+            return import_records(in, scratch, options);
         }
         return import_into_new_registry(in, registry_path, registry_options, options);
     }
@@ -583,7 +623,7 @@ ImportReport import_csv_file(std::FILE* in, const std::string& registry_path,
     RegistryOptions opening = registry_options;
     opening.migrate = !options.dry_run;
     Registry registry(registry_path, options.dry_run ? OpenMode::update : OpenMode::write, opening);
-    return import_csv(in, registry, options);
+    return import_records(in, registry, options);
 }
 
 } // namespace claimreg

@@ -329,6 +329,7 @@ ExitStatus run(int argc, char** argv) {
 
     setup_add(app, global, outcome);
     setup_import_csv(app, global, outcome);
+    setup_import_xlsx(app, global, outcome);
     setup_check_eligibility(app, global, outcome);
     setup_export(app, global, outcome);
     setup_stats(app, global, outcome);

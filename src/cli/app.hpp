@@ -28,6 +28,7 @@ struct Outcome {
 // One setup function per subcommand (cmd_<name>.cpp): adds it to `app`; its callback fills `out`.
 void setup_add(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_import_csv(CLI::App& app, const GlobalOptions& global, Outcome& out);
+void setup_import_xlsx(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_check_eligibility(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_export(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_stats(CLI::App& app, const GlobalOptions& global, Outcome& out);

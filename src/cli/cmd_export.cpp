@@ -1,8 +1,12 @@
-// claimreg export: claimants to CSV, JSON or NDJSON, on stdout or atomically into a file,
-// optionally encrypted with OpenPGP.
+// claimreg export: claimants to CSV, JSON, NDJSON or an xlsx workbook, on stdout or atomically
+// into a file, optionally encrypted with OpenPGP.
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
 
 #include <memory>
 
@@ -94,6 +98,64 @@ ExportOptions library_options(const ExportCliOptions& opt) {
     return options;
 }
 
+// A workbook is binary: on a terminal it is noise that can upset it.
+void refuse_workbook_terminal(int fd) {
+    if (::isatty(fd) == 1) {
+        throw UsageError("--format xlsx: a workbook is binary and not written to a terminal; use "
+                         "--output FILE or a pipe");
+    }
+}
+
+// An unnamed (O_TMPFILE) private file in `dir`: it has no name to find and vanishes with the
+// process, however it ends.
+int unnamed_temp_file(const std::string& dir) {
+    const int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        throw CannotCreateError(fmt::format("cannot create a temporary file in {}: {}", dir,
+                                            errno_text(errno)));
+    }
+    return fd;
+}
+
+// Copies the whole of `fd` to `out` and flushes it.
+void copy_to(int fd, std::FILE* out) {
+    if (::lseek(fd, 0, SEEK_SET) != 0) throw IoError("cannot read the workbook: " + errno_text(errno));
+    std::vector<char> buf(1 << 16);
+    for (;;) {
+        const ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw IoError("cannot read the workbook: " + errno_text(errno));
+        }
+        if (n == 0) break;
+        if (std::fwrite(buf.data(), 1, static_cast<std::size_t>(n), out) != static_cast<std::size_t>(n)) {
+            throw IoError("cannot write the output: " + errno_text(errno));
+        }
+    }
+    if (std::fflush(out) != 0) throw IoError("cannot write the output: " + errno_text(errno));
+}
+
+// A workbook is written by name and assembled in temporary files (libxlsxwriter): into the
+// output's own private temporary file when it has one, else (a pipe, a FIFO, a device) into an
+// unnamed private file that is then copied to the stream.
+void write_workbook(Registry& registry, const ExportOptions& options, std::FILE* out,
+                    const OutputFile* file) {
+    if (file != nullptr && !file->direct()) {
+        export_claimants_xlsx(registry, options, fmt::format("/proc/self/fd/{}", ::fileno(out)),
+                              file->directory());
+        return;
+    }
+    const char* tmp = std::getenv("TMPDIR");
+    const std::string dir = tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+    const int fd = unnamed_temp_file(dir);
+    const struct Close {
+        int fd;
+        ~Close() { ::close(fd); }
+    } close{fd};
+    export_claimants_xlsx(registry, options, fmt::format("/proc/self/fd/{}", fd), dir);
+    copy_to(fd, out);
+}
+
 // Writes the export to `out`, through the recipients' encryption when there are any.
 void write_export(Registry& registry, const ExportOptions& options, Recipients* recipients,
                   std::FILE* out) {
@@ -106,6 +168,12 @@ void write_export(Registry& registry, const ExportOptions& options, Recipients* 
 
 ExitStatus run_export(const ExportCliOptions& opt, const GlobalOptions& global) {
     const ExportOptions options = library_options(opt);
+    const bool workbook = options.format == ExportFormat::xlsx;
+    if (workbook && !opt.encrypt_to.empty()) {
+        throw UsageError("--encrypt-to: an xlsx workbook is assembled in temporary files on "
+                         "disk, so it cannot be encrypted without plaintext reaching the disk; "
+                         "encrypt a csv, json or ndjson export");
+    }
     // Keys first: a refused key costs nothing, writes nothing and reads no registry.
     const std::unique_ptr<Recipients> recipients = check_recipients(opt);
     const bool to_stdout = opt.output.empty() || opt.output == "-";
@@ -117,15 +185,25 @@ ExitStatus run_export(const ExportCliOptions& opt, const GlobalOptions& global) 
     ignore_write_signals();
     if (to_stdout) {
         refuse_binary_terminal(opt, STDOUT_FILENO);
+        if (workbook) refuse_workbook_terminal(STDOUT_FILENO);
         Registry registry(global.db, OpenMode::read, global.registry_options());
-        write_export(registry, options, recipients.get(), stdout);
+        if (workbook) {
+            write_workbook(registry, options, stdout, nullptr);
+        } else {
+            write_export(registry, options, recipients.get(), stdout);
+        }
         return ExitStatus::ok;
     }
     // Checked and created before the registry is read: a refused path costs nothing.
     OutputFile file(opt.output, "--output", OutputGuard{global.db, -1});
     refuse_binary_terminal(opt, ::fileno(file.get()));
+    if (workbook) refuse_workbook_terminal(::fileno(file.get()));
     Registry registry(global.db, OpenMode::read, global.registry_options());
-    write_export(registry, options, recipients.get(), file.get());
+    if (workbook) {
+        write_workbook(registry, options, file.get(), &file);
+    } else {
+        write_export(registry, options, recipients.get(), file.get());
+    }
     file.commit();
     return ExitStatus::ok;
 }
@@ -135,7 +213,7 @@ ExitStatus run_export(const ExportCliOptions& opt, const GlobalOptions& global) 
 void setup_export(CLI::App& app, const GlobalOptions& global, Outcome& out) {
     auto opt = std::make_shared<ExportCliOptions>();
     auto* cmd = app.add_subcommand("export", "Write claimants as CSV, JSON or NDJSON, to stdout or a file");
-    cmd->add_option("--format", opt->format, "csv, json (one array) or ndjson (one object a line)")
+    cmd->add_option("--format", opt->format, "csv, json (one array), ndjson (one object a line) or xlsx (a workbook)")
         ->type_name("FORMAT")
         ->group("Output");
     cmd->add_option("-o,--output", opt->output,
@@ -198,6 +276,11 @@ void setup_export(CLI::App& app, const GlobalOptions& global, Outcome& out) {
         "ambiguous, expired, revoked or encryption-incapable key, or one the keyring does\n"
         "not hold valid and no --trust-key pins, is a usage error and nothing is written.\n"
         "Binary ciphertext is not written to a terminal.\n\n"
+        "--format xlsx writes a workbook (libxlsxwriter, constant memory): ids and numbers as\n"
+        "numbers, dates as date cells (yyyy-mm-dd), every other value as text, never a\n"
+        "formula; a bold frozen header with an autofilter; a new worksheet every 1,048,575\n"
+        "rows. It is assembled in unnamed private temporary files (in the output's directory,\n"
+        "or TMPDIR for a pipe), so it is not written to a terminal and not with --encrypt-to.\n\n"
         "Exit status: 0 ok, 64 usage error (also a bad --since, --output naming the\n"
         "registry, or a refused key), 66 missing registry, 73 cannot create the output file,\n"
         "74 write or encryption error (disk full, closed pipe, gpg failed), 75 registry busy.\n\n"

@@ -15,21 +15,16 @@
 #include "claimreg/clock.hpp"
 #include "claimreg/files.hpp"
 #include "claimreg/importer.hpp"
+#include "import_options.hpp"
 #include "output.hpp"
 
 namespace claimreg::cli {
 
 namespace {
 
-struct ImportCsvOptions {
-    std::string file;
+struct ImportCsvOptions : ImportCliOptions {
     std::string delimiter;
     std::string encoding;
-    std::string rejects;
-    bool dry_run = false;
-    bool strict = false;
-    bool no_update = false;
-    bool json = false;
 };
 
 // Progress on a terminal: rows, MiB and rows/s; with the input's size (a regular file) also the
@@ -89,23 +84,6 @@ class ProgressLine {
     bool shown_ = false;
 };
 
-void print_summary(const ImportReport& r, const ImportCsvOptions& opt, bool quiet) {
-    if (opt.json) {
-        fmt::print("{{\"rows_read\":{},\"imported\":{},\"linked\":{},\"updated\":{},"
-                   "\"unchanged\":{},\"duplicates\":{},\"rejected\":{},\"erased\":{}}}\n",
-                   r.rows_read, r.imported, r.linked, r.updated, r.unchanged, r.duplicates,
-                   r.rejected, r.erased);
-    }
-    const char* note = opt.dry_run                     ? " (dry run: nothing stored)"
-                       : (opt.strict && r.rejected > 0) ? " (strict: nothing stored)"
-                                                        : "";
-    notice(quiet,
-           "{} rows read: {} imported, {} linked, {} updated, {} unchanged, {} duplicates, {} "
-           "rejected, {} erased{}",
-           r.rows_read, r.imported, r.linked, r.updated, r.unchanged, r.duplicates, r.rejected,
-           r.erased, note);
-}
-
 ExitStatus run_import_csv(const ImportCsvOptions& opt, const GlobalOptions& global) {
     ImportOptions options;
     if (!opt.delimiter.empty()) options.csv.delimiter = parse_delimiter(opt.delimiter);
@@ -162,7 +140,7 @@ ExitStatus run_import_csv(const ImportCsvOptions& opt, const GlobalOptions& glob
     }();
     progress.clear();
     if (rejects) rejects->commit();
-    print_summary(report, opt, global.quiet);
+    print_import_summary(report, opt, global.quiet);
     return report.rejected > 0 ? ExitStatus::data : ExitStatus::ok;
 }
 
@@ -180,19 +158,7 @@ void setup_import_csv(CLI::App& app, const GlobalOptions& global, Outcome& out) 
     cmd->add_option("--encoding", opt->encoding, "utf-8 or windows-1252 (default: detect)")
         ->type_name("ENC")
         ->group("Input");
-    cmd->add_option("--rejects", opt->rejects,
-                    "Write rejected rows, with a reason column, to this CSV file (mode 0600; "
-                    "replaced when the import got to its end)")
-        ->type_name("FILE")
-        ->group("Output");
-    cmd->add_flag("--json", opt->json, "Print the summary as one JSON object on stdout")
-        ->group("Output");
-    cmd->add_flag("--dry-run", opt->dry_run, "Validate and count; store nothing")
-        ->group("Mode");
-    cmd->add_flag("--strict", opt->strict, "Store nothing if any row is rejected")->group("Mode");
-    cmd->add_flag("--no-update", opt->no_update,
-                  "Keep stored registrations as they are; report rows that differ")
-        ->group("Mode");
+    add_import_options(*cmd, *opt);
     cmd->footer(
         "Headers: canonical names or Dutch aliases (see man claimreg). Dates YYYY-MM-DD or\n"
         "day-first DD-MM-YYYY. A row of a stored submission (same external_ref; without\n"

@@ -84,7 +84,8 @@ expect_decrypts() {
     decrypt "${3:-$HOME_A}" "$1" > "$WORK/.decrypted" || { fail "$1 does not decrypt with ${3:-$HOME_A}"; return; }
     cmp -s "$WORK/.decrypted" "$2" || fail "$1 decrypts to other bytes than $2"
     checks=$((checks + 1))
-    ! grep -aq -e Berg -e Visser -e child_first_name -e '"id"' "$1" || fail "$1 holds plaintext"
+    # Words of six bytes or more: a shorter one turns up in random ciphertext now and then.
+    ! grep -aq -e Visser -e child_first_name -e '"external_ref"' -e birth_year "$1" || fail "$1 holds plaintext"
 }
 # expect_only_files DIR NAMES: exactly these entries (hidden ones included).
 expect_only_files() {

@@ -114,7 +114,7 @@ refused 65 check-eligibility --child-birth-date 2011-01-01 --first-use 2019-01-0
 refused 64 export "$name"
 expect_err "claimreg: 1 unexpected argument (argument 2; see 'claimreg export --help')"
 refused 64 export --format "$name"
-expect_err "claimreg: --format: unknown format (use csv, json or ndjson)"
+expect_err "claimreg: --format: unknown format (use csv, json, ndjson or xlsx)"
 refused 64 export --verdict "$name"
 expect_err "claimreg: --verdict: unknown verdict (known: eligible, ineligible, review)"
 refused 64 export --verdict "eligible,$mail"

@@ -324,5 +324,6 @@ TEST_CASE("exporter: parse_export_format") {
     CHECK(parse_export_format("csv") == ExportFormat::csv);
     CHECK(parse_export_format("json") == ExportFormat::json);
     CHECK(parse_export_format("ndjson") == ExportFormat::ndjson);
-    CHECK_THROWS_AS(parse_export_format("xlsx"), UsageError);
+    CHECK(parse_export_format("xlsx") == ExportFormat::xlsx);
+    CHECK_THROWS_AS(parse_export_format("xls"), UsageError);
 }
