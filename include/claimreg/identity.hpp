@@ -24,6 +24,13 @@ std::string identity_key(const Registration& r);
 /// Equal keys give equal digests; a digest match is confirmed against the full key.
 std::int64_t identity_digest(std::string_view key);
 
+/// A 128-bit secret key for siphash24().
+using DigestKey = std::array<std::uint8_t, 16>;
+
+/// SipHash-2-4 of `data` under `key` (Aumasson and Bernstein, 2012): a keyed 64-bit digest.
+/// Without the key, inputs with equal digests cannot be found faster than by chance.
+std::uint64_t siphash24(const DigestKey& key, std::string_view data);
+
 } // namespace claimreg
 
 namespace claimreg {

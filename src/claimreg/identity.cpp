@@ -125,6 +125,61 @@ std::int64_t identity_digest(std::string_view key) {
     return std::bit_cast<std::int64_t>(h);
 }
 
+namespace {
+
+std::uint64_t load_le64(const char* p) noexcept {
+    std::uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+    return v;
+}
+
+struct SipState {
+    std::uint64_t v0, v1, v2, v3;
+    void round() noexcept {
+        v0 += v1;
+        v1 = std::rotl(v1, 13);
+        v1 ^= v0;
+        v0 = std::rotl(v0, 32);
+        v2 += v3;
+        v3 = std::rotl(v3, 16);
+        v3 ^= v2;
+        v0 += v3;
+        v3 = std::rotl(v3, 21);
+        v3 ^= v0;
+        v2 += v1;
+        v1 = std::rotl(v1, 17);
+        v1 ^= v2;
+        v2 = std::rotl(v2, 32);
+    }
+    void absorb(std::uint64_t m) noexcept {
+        v3 ^= m;
+        round();
+        round();
+        v0 ^= m;
+    }
+};
+
+} // namespace
+
+std::uint64_t siphash24(const DigestKey& key, std::string_view data) {
+    const auto k = reinterpret_cast<const char*>(key.data());
+    const std::uint64_t k0 = load_le64(k);
+    const std::uint64_t k1 = load_le64(k + 8);
+    SipState s{k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL,
+               k0 ^ 0x6c7967656e657261ULL, k1 ^ 0x7465646279746573ULL};
+    const std::size_t whole = data.size() & ~std::size_t{7};
+    for (std::size_t i = 0; i < whole; i += 8) s.absorb(load_le64(data.data() + i));
+    // The last 0 to 7 bytes, and the length's low byte on top.
+    std::uint64_t last = static_cast<std::uint64_t>(data.size() & 0xff) << 56;
+    for (std::size_t i = whole; i < data.size(); ++i) {
+        last |= static_cast<std::uint64_t>(static_cast<unsigned char>(data[i])) << (8 * (i - whole));
+    }
+    s.absorb(last);
+    s.v2 ^= 0xff;
+    for (int i = 0; i < 4; ++i) s.round();
+    return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
+
 } // namespace claimreg
 
 namespace claimreg {

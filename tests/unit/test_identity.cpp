@@ -142,3 +142,23 @@ TEST_CASE("identity: KeyIndex finds every id, also far beyond what was reserved"
         CHECK_MESSAGE(per_entry <= (reserved >= 200000 ? 16.0 * 2.0 + 0.5 : 20.5), per_entry);
     }
 }
+
+TEST_CASE("identity: siphash24 gives SipHash-2-4's digests (as OpenSSL's SIPHASH MAC computes them)") {
+    DigestKey key{};
+    for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(i);
+    // Messages 00 01 02 ... of these lengths under the key 00 01 ... 0f: every tail length of
+    // the last block, and whole blocks.
+    const std::vector<std::pair<std::size_t, std::uint64_t>> expected = {
+        {0, 0x726fdb47dd0e0e31ULL},  {1, 0x74f839c593dc67fdULL},  {7, 0xab0200f58b01d137ULL},
+        {8, 0x93f5f5799a932462ULL},  {9, 0x9e0082df0ba9e4b0ULL},  {15, 0xa129ca6149be45e5ULL},
+        {16, 0x3f2acc7f57c29bdbULL}, {63, 0x958a324ceb064572ULL}};
+    for (const auto& [length, digest] : expected) {
+        std::string message;
+        for (std::size_t i = 0; i < length; ++i) message.push_back(static_cast<char>(i));
+        CHECK_MESSAGE(siphash24(key, message) == digest, length);
+    }
+    DigestKey other{};
+    for (std::size_t i = 0; i < other.size(); ++i) other[i] = static_cast<std::uint8_t>(0xff - 0x11 * i);
+    CHECK(siphash24(other, "zoe|vanderberg|2010-03-04|1012AB") == 0x9e9b9f6c893224e2ULL);
+    CHECK(siphash24(other, "zoe|vanderberg|2010-03-04|1012AC") != 0x9e9b9f6c893224e2ULL);
+}
