@@ -45,6 +45,11 @@ std::string erased_digest(std::string_view secret, std::string_view kind, std::s
 /// registrations' references) before it is erased, inside the caller's transaction.
 void remember_erased(Registry& registry, std::int64_t id);
 
+/// The key of the content digests of stored claimants (registry.hpp, Registrar::Row), derived
+/// from the registry's secret (HMAC-SHA-256 of a label, its first 16 bytes); DataError when the
+/// registry has no secret.
+DigestKey content_digest_key(SQLite::Database& db);
+
 /// Makes the registry's secret (32 bytes from getrandom(2)) when it has none: schema 7.
 void create_registry_secret(SQLite::Database& db);
 

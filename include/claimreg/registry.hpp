@@ -256,8 +256,12 @@ class Registrar {
     /// In bulk mode, notes that a claimant moved from one `tallies` row to another (a change
     /// of state or verdict made beside this registrar), for end_bulk() to count.
     void move_tally(const std::array<std::string, 4>& from, const std::array<std::string, 4>& to);
-    /// Writes the waiting new claimants up to `id`, before something else reads or changes it.
-    void settle(std::int64_t id) { store_pending(id); }
+    /// Writes the waiting new claimants up to `id`, before something else reads or changes it
+    /// (and, in bulk mode, stops trusting what it loaded of that claimant).
+    void settle(std::int64_t id) {
+        store_pending(id);
+        forget(id);
+    }
 
     /// What add() stores besides the registration itself, worked out once per row and with no
     /// I/O (an import does it in its reading thread): the duplicate keys and the stored text of
@@ -271,9 +275,17 @@ class Registrar {
         /// The fields the source gave (a column in the file, and for registered_at a value):
         /// only these are compared with, and update, a stored registration.
         FieldSet given = all_fields;
+        /// The content digest (see digest_content); 0: not computed yet.
+        std::int64_t content = 0;
     };
-    /// The row of `r` with eligibility `verdict`.
+    /// The row of `r` with eligibility `verdict` (its content digest not yet computed).
     static Row prepare(const Registration& r, const Verdict& verdict);
+    /// Sets `row.content` to the content digest of `r`: a keyed 64-bit digest (SipHash-2-4
+    /// under a key derived from the registry's secret) of every field as a claimant stores it,
+    /// kept in `claimants.content_digest`. In bulk mode a same submission whose digest equals
+    /// the stored one, with every field given, is unchanged without reading its row. Never 0.
+    /// Only reads the key: safe from another thread while this registrar works.
+    void digest_content(const Registration& r, Row& row) const;
 
     /// Stores `r`: a new claimant with `verdict`, a linked registration, or nothing.
     AddResult add(const Registration& r, const StoredVerdict& verdict, const Source& source);
@@ -309,7 +321,18 @@ class Registrar {
         std::int64_t registration = 0; ///< same_submission of a linked registration: its id
         bool comparable = true;        ///< false: another submission (another reference)
         bool loaded = false; ///< the claimant's row is in the confirming statement, for update()
+        /// Set: equal to the stored claimant (its content digest), whose state this is.
+        std::optional<State> unchanged = std::nullopt;
     };
+    /// Bulk mode: whether `row` gives every field and equals the stored claimant `id` by their
+    /// content digests; if so, the claimant's state goes to `state`.
+    bool same_content(std::int64_t id, const Row& row, State& state) const;
+    /// Bulk mode: claimant `id` is changing; its loaded content digest no longer holds.
+    void forget(std::int64_t id) {
+        if (static_cast<std::uint64_t>(id) < stored_content_.size()) {
+            stored_content_[static_cast<std::size_t>(id)] = 0;
+        }
+    }
     /// Finds the claimant that `r` duplicates, if any (read only, but writes waiting rows).
     std::optional<Match> find_duplicate(const Registration& r, const Row& row);
     /// The same submission again: compares it with what is stored and, as update_mode_ says,
@@ -337,6 +360,10 @@ class Registrar {
     std::unique_ptr<Statements> st_;
     std::string now_ = now_utc();
     std::optional<KeyIndex> keys_;
+    DigestKey content_key_{};
+    /// Bulk mode: per claimant id stored when it began, its content digest with the low two
+    /// bits replaced by its state (1 active, 2 withdrawn, 3 opted out); 0: unknown.
+    std::vector<std::uint64_t> stored_content_;
     std::uint64_t drop_indexes_after_ = 0;
     std::uint64_t inserted_ = 0;
     std::int64_t next_id_ = 1;  ///< the id of the next new claimant

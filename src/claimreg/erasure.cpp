@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 
@@ -100,6 +101,13 @@ void remember_erased(Registry& registry, std::int64_t id) {
                                "external_ref IS NOT NULL");
     refs.bind(1, id);
     while (refs.executeStep()) remember("ref", refs.getColumn(0).getString());
+}
+
+DigestKey content_digest_key(SQLite::Database& db) {
+    const std::string derived = erased_digest(load_secret(db), "content-digest", "key");
+    DigestKey key{};
+    std::copy_n(reinterpret_cast<const std::uint8_t*>(derived.data()), key.size(), key.begin());
+    return key;
 }
 
 void create_registry_secret(SQLite::Database& db) {

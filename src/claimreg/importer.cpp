@@ -224,6 +224,7 @@ class Importer {
         Registrar registrar(registry_);
         registrar.set_update_mode(options_.update ? UpdateMode::apply : UpdateMode::report);
         registrar.begin_bulk(options_.expected_rows);
+        registrar_ = &registrar; // for the reading thread: only its content digests
         BatchQueue queue(queued_batches);
         // Stored batches go back to be freed by the thread that allocated them (cheaper for
         // malloc than freeing them here). It frees them whenever it hands over a batch, so
@@ -358,6 +359,7 @@ class Importer {
         if (raw[static_cast<std::size_t>(Field::registered_at)].empty()) {
             row.stored.given &= ~field_bit(Field::registered_at);
         }
+        registrar_->digest_content(row.registration, row.stored);
     }
 
     void store_row(const PreparedRow& row, Registrar& registrar, Source source) {
@@ -519,6 +521,7 @@ class Importer {
     }
 
     RecordSource& reader_; // the reading thread's once the header is read
+    const Registrar* registrar_ = nullptr;
     Registry& registry_;
     const ImportOptions& options_;
     const RuleSet& rules_;

@@ -171,8 +171,12 @@ END;
     // them (recompute_identities, in C++); the schema objects stay those of 5.
     "",
     // 7: erasure sticks (erasure.hpp): the registry's random secret (made in C++ from
-    // getrandom(2), create_registry_secret) and the keyed digests of erased children.
+    // getrandom(2), create_registry_secret) and the keyed digests of erased children. Each
+    // claimant keeps a keyed digest of its fields (Registrar::digest_content; filled in for the
+    // stored claimants in C++, fill_content_digests), so that a re-sent row that changed
+    // nothing is known without reading the claimant.
     R"sql(
+ALTER TABLE claimants ADD COLUMN content_digest INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE secrets (
     name TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -370,6 +374,64 @@ int pragma_int(SQLite::Database& db, const char* pragma) {
 }
 
 void recompute_identities(SQLite::Database& db, const RegistryOptions& options);
+void fill_content_digests(SQLite::Database& db);
+
+/// A statement read through SQLite's own calls, for scans of every claimant: SQLiteCpp's
+/// Column objects cost a shared pointer each.
+class Scan {
+  public:
+    Scan(SQLite::Database& db, const std::string& sql) : db_(db.getHandle()) {
+        const int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &st_, nullptr);
+        if (rc != SQLITE_OK) throw SQLite::Exception(db_, rc);
+    }
+    ~Scan() { sqlite3_finalize(st_); }
+    Scan(const Scan&) = delete;
+    Scan& operator=(const Scan&) = delete;
+    /// The next row; false at the end.
+    bool step() {
+        const int rc = sqlite3_step(st_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        throw SQLite::Exception(db_, rc);
+    }
+    std::int64_t integer(int column) const { return sqlite3_column_int64(st_, column); }
+    bool null(int column) const { return sqlite3_column_type(st_, column) == SQLITE_NULL; }
+    /// Column `column` as text (NULL as empty), valid until the next step.
+    std::string_view text(int column) const {
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st_, column));
+        if (p == nullptr) return {};
+        return {p, static_cast<std::size_t>(sqlite3_column_bytes(st_, column))};
+    }
+
+  private:
+    sqlite3* db_;
+    sqlite3_stmt* st_ = nullptr;
+};
+
+// The canonical fields of a stored claimant, in Field order.
+#define CLAIMREG_STORED_FIELDS                                                                  \
+    "external_ref, child_first_name, child_name_prefix, child_last_name, child_birth_date, "  \
+    "country, postcode, house_number, platform, first_use, last_use, registrant_name, "       \
+    "registrant_email, registrant_phone, registrant_relation, consent, registered_at"
+// A stored claimant as an update compares it: the canonical fields, then state, verdict and
+// age band.
+constexpr const char* stored_claimant_select =
+    "SELECT " CLAIMREG_STORED_FIELDS ", state, verdict, age_band FROM claimants";
+
+/// The content digest of a claimant whose fields, as stored (Field order, NULL as empty), are
+/// `fields`: SipHash-2-4 of each field's length (4 bytes, little-endian) and bytes; never 0.
+std::int64_t content_digest(const DigestKey& key,
+                            const std::array<std::string_view, field_count>& fields) {
+    thread_local std::string buffer;
+    buffer.clear();
+    for (const std::string_view field : fields) {
+        const auto n = static_cast<std::uint32_t>(field.size());
+        for (int shift = 0; shift < 32; shift += 8) buffer.push_back(static_cast<char>((n >> shift) & 0xff));
+        buffer.append(field);
+    }
+    const auto digest = static_cast<std::int64_t>(siphash24(key, buffer));
+    return digest == 0 ? 1 : digest;
+}
 
 /// The identity key of a stored claimant whose identity columns (first name, prefix, last name,
 /// birth date, postcode) are the five from `first` of the current row of `st`.
@@ -391,10 +453,34 @@ void migrate(SQLite::Database& db, int version, const RegistryOptions& options) 
         if (pragma_int(db, "user_version") > version) continue;
         db.exec(migrations[static_cast<std::size_t>(version)]);
         if (version + 1 == 6) recompute_identities(db, options);
-        if (version + 1 == 7) create_registry_secret(db);
+        if (version + 1 == 7) {
+            create_registry_secret(db);
+            fill_content_digests(db);
+        }
         db.exec(fmt::format("PRAGMA application_id = {}", Registry::application_id));
         db.exec(fmt::format("PRAGMA user_version = {}", version + 1));
         tx.commit();
+    }
+}
+
+/// Schema 7: the content digest of every stored claimant.
+void fill_content_digests(SQLite::Database& db) {
+    const DigestKey key = content_digest_key(db);
+    std::vector<std::pair<std::int64_t, std::int64_t>> digests;
+    {
+        Scan st(db, "SELECT " CLAIMREG_STORED_FIELDS ", id FROM claimants");
+        std::array<std::string_view, field_count> fields;
+        while (st.step()) {
+            for (std::size_t f = 0; f < field_count; ++f) fields[f] = st.text(static_cast<int>(f));
+            digests.emplace_back(st.integer(static_cast<int>(field_count)), content_digest(key, fields));
+        }
+    }
+    SQLite::Statement update(db, "UPDATE claimants SET content_digest = ? WHERE id = ?");
+    for (const auto& [id, digest] : digests) {
+        update.reset();
+        update.bind(1, digest);
+        update.bind(2, id);
+        update.exec();
     }
 }
 
@@ -709,14 +795,6 @@ void WriteTransaction::commit() {
     open_ = false;
 }
 
-// A stored claimant as an update compares it: the canonical fields (Field order), then state,
-// verdict and age band.
-constexpr const char* stored_claimant_select =
-    "SELECT external_ref, child_first_name, child_name_prefix, child_last_name, child_birth_date, "
-    "country, postcode, house_number, platform, first_use, last_use, registrant_name, "
-    "registrant_email, registrant_phone, registrant_relation, consent, registered_at, state, "
-    "verdict, age_band FROM claimants";
-
 struct Registrar::Statements {
     SQLite::Statement find_ref;
     SQLite::Statement find_identity;
@@ -758,8 +836,8 @@ struct Registrar::Statements {
                               "registrant_name = ?12, registrant_email = ?13, "
                               "registrant_phone = ?14, registrant_relation = ?15, consent = ?16, "
                               "registered_at = ?17, identity_digest = ?18, verdict = ?19, "
-                              "reasons = ?20, age_band = ?21, check_id = ?22, changed_at = ?23 "
-                              "WHERE id = ?24"),
+                              "reasons = ?20, age_band = ?21, check_id = ?22, changed_at = ?23, "
+                              "content_digest = ?25 WHERE id = ?24"),
           update_registration(db, "UPDATE registrations SET external_ref = ?1, "
                                   "registrant_name = ?2, registrant_email = ?3, "
                                   "registrant_phone = ?4, registrant_relation = ?5, "
@@ -831,8 +909,9 @@ constexpr std::string_view claimant_columns =
     "identity_digest, external_ref, child_first_name, child_name_prefix, child_last_name, "
     "child_birth_date, country, postcode, house_number, platform, first_use, last_use, "
     "registrant_name, registrant_email, registrant_phone, registrant_relation, consent, "
-    "registered_at, source_id, source_line, verdict, reasons, age_band, check_id, changed_at, id";
-constexpr int claimant_params = 26;
+    "registered_at, source_id, source_line, verdict, reasons, age_band, check_id, changed_at, id, "
+    "content_digest";
+constexpr int claimant_params = 27;
 
 // INSERT of `rows` new claimants in one statement.
 std::string insert_claimants_sql(std::size_t rows) {
@@ -867,6 +946,7 @@ Registrar::Registrar(Registry& registry)
                        .getInt64();
     first_id_ = next_id_;
     erased_ = std::make_unique<ErasedKeys>(registry);
+    content_key_ = content_digest_key(registry.db());
 }
 
 Registrar::~Registrar() = default;
@@ -880,13 +960,27 @@ void Registrar::begin_bulk(std::uint64_t expected_rows) {
     keys_.emplace();
     // Room for the stored keys and two more a row (identity and reference).
     keys_->reserve(static_cast<std::size_t>(2 * claimants + linked + 2 * expected_rows));
-    SQLite::Statement identities(db, "SELECT id, identity_digest FROM claimants");
-    while (identities.executeStep()) {
-        keys_->insert(identities.getColumn(1).getInt64(), identities.getColumn(0).getInt64());
+    // One pass over the claimants: their keys, and their content digests and states, so that
+    // an unchanged same submission costs no read of its row (same_content). Read through
+    // SQLite's own calls: SQLiteCpp's Column objects cost an allocation each.
+    stored_content_.clear();
+    stored_content_.reserve(static_cast<std::size_t>(claimants) + 1);
+    Scan stored(db, "SELECT id, identity_digest, external_ref, content_digest, state "
+                    "FROM claimants ORDER BY id");
+    while (stored.step()) {
+        const std::int64_t id = stored.integer(0);
+        keys_->insert(stored.integer(1), id);
+        if (!stored.null(2)) keys_->insert(identity_digest(stored.text(2)), id);
+        const auto content = static_cast<std::uint64_t>(stored.integer(3));
+        const State state = parse_state(stored.text(4));
+        stored_content_.resize(static_cast<std::size_t>(id) + 1, 0);
+        if (content != 0) {
+            stored_content_.back() = (content & ~std::uint64_t{3}) |
+                                     (static_cast<std::uint64_t>(state) + 1);
+        }
     }
-    SQLite::Statement refs(db, "SELECT id, external_ref FROM claimants WHERE external_ref IS NOT "
-                               "NULL UNION ALL SELECT claimant_id, external_ref FROM "
-                               "registrations WHERE external_ref IS NOT NULL");
+    SQLite::Statement refs(db, "SELECT claimant_id, external_ref FROM registrations WHERE "
+                               "external_ref IS NOT NULL");
     while (refs.executeStep()) {
         keys_->insert(identity_digest(refs.getColumn(1).getText()), refs.getColumn(0).getInt64());
     }
@@ -983,6 +1077,10 @@ std::optional<Registrar::Match> Registrar::find_duplicate(const Registration& r,
             // The claimant's own reference: its row, read once for update() to compare.
             keys_->for_each(row.ref_digest, [&](std::int64_t id) {
                 if (found) return;
+                if (State state{}; same_content(id, row, state)) {
+                    found = Match{AddOutcome::same_submission, id, 0, true, false, state};
+                    return;
+                }
                 store_pending(id);
                 auto& st = st_->confirm_claimant_ref;
                 st.reset();
@@ -1019,6 +1117,10 @@ std::optional<Registrar::Match> Registrar::find_duplicate(const Registration& r,
     std::optional<Match> result;
     const auto confirm = [&](std::int64_t id) {
         if (result) return;
+        if (State state{}; keys_ && same_content(id, row, state)) {
+            result = Match{AddOutcome::same_submission, id, 0, true, false, state};
+            return;
+        }
         store_pending(id);
         auto& st = st_->load_identity;
         st.reset();
@@ -1080,6 +1182,14 @@ std::string_view stored_text(const Registration& r, const Registrar::Row& row, F
     return {};
 }
 
+// Every field of `r` as stored_text() gives it, in Field order.
+std::array<std::string_view, field_count> stored_fields(const Registration& r,
+                                                        const Registrar::Row& row) {
+    std::array<std::string_view, field_count> fields;
+    for (std::size_t f = 0; f < field_count; ++f) fields[f] = stored_text(r, row, static_cast<Field>(f));
+    return fields;
+}
+
 // Column `column` of `st` as stored_text() spells it.
 std::string column_text(SQLite::Statement& st, int column) {
     const SQLite::Column c = st.getColumn(column);
@@ -1127,6 +1237,23 @@ constexpr std::array<Field, 7> registration_fields = {
     Field::registered_at};
 
 } // namespace
+
+void Registrar::digest_content(const Registration& r, Row& row) const {
+    row.content = content_digest(content_key_, stored_fields(r, row));
+}
+
+bool Registrar::same_content(std::int64_t id, const Row& row, State& state) const {
+    if (row.given != all_fields || row.content == 0 ||
+        static_cast<std::uint64_t>(id) >= stored_content_.size()) {
+        return false;
+    }
+    const std::uint64_t stored = stored_content_[static_cast<std::size_t>(id)];
+    if (stored == 0 || ((stored ^ static_cast<std::uint64_t>(row.content)) & ~std::uint64_t{3}) != 0) {
+        return false;
+    }
+    state = static_cast<State>((stored & 3) - 1);
+    return true;
+}
 
 std::string field_names(FieldSet fields, std::string_view separator) {
     std::string names;
@@ -1223,7 +1350,8 @@ AddResult Registrar::update(const Match& match, const Registration& r, const Row
         }
     }
     const Verdict v = evaluate(eligibility_input(merged, state), *verdict.rules, verdict.as_of);
-    const Row updated = prepare(merged, v);
+    Row updated = prepare(merged, v);
+    digest_content(merged, updated);
     auto& st = st_->update_claimant;
     st.reset();
     bind_text_or_null(st, 1, merged.external_ref);
@@ -1251,7 +1379,9 @@ AddResult Registrar::update(const Match& match, const Registration& r, const Row
     st.bind(22, check_id(verdict));
     st.bindNoCopy(23, now_);
     st.bind(24, id);
+    st.bind(25, updated.content);
     st.exec();
+    forget(id);
     move_tally(old_tally, {old_tally[0], std::string(to_string(v.verdict)), band, updated.birth_date});
     if (keys_) {
         keys_->insert(updated.digest, id);
@@ -1345,6 +1475,11 @@ AddResult Registrar::add(const Registration& r, const Row& row, const StoredVerd
             add_linked(dup->claimant, r, source, row);
             return AddResult{dup->claimant, AddOutcome::linked};
         }
+        if (dup->unchanged) {
+            AddResult same{dup->claimant, AddOutcome::same_submission};
+            same.state = dup->unchanged;
+            return same;
+        }
         if (update_mode_ == UpdateMode::ignore || !dup->comparable) {
             return AddResult{dup->claimant, AddOutcome::same_submission};
         }
@@ -1403,6 +1538,7 @@ void Registrar::flush() {
         st.bind(first + 23, p.check_id);
         st.bindNoCopy(first + 24, now_);
         st.bind(first + 25, p.id);
+        st.bind(first + 26, row.content != 0 ? row.content : content_digest(content_key_, stored_fields(r, row)));
         first += claimant_params;
     }
     pending_.clear(); // nothing bound points into it; a failed write leaves nothing waiting

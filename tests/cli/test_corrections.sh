@@ -200,4 +200,70 @@ expect_eq "$(sqlite3 gen.db .dump)" "$before" "the corrected dump again"
 "$CLAIMREG" -q --db other.db import-csv base.csv
 expect_eq "$(sql claimreg.db "SELECT hex(value) FROM secrets" | grep -c '^[0-9A-F]\{64\}$')" "1" "a 32-byte secret"
 [ "$(sql claimreg.db "SELECT hex(value) FROM secrets")" != "$(sql other.db "SELECT hex(value) FROM secrets")" ] || fail "two registries share a secret"
+# Every column given: an unchanged row is known by the content digest stored with its claimant
+# (no read of its row); a change of any one field is still found, and named.
+full_header=external_ref,child_first_name,child_name_prefix,child_last_name,child_birth_date,country,postcode,house_number,platform,first_use,last_use,registrant_name,registrant_email,registrant_phone,registrant_relation,consent,registered_at
+row_a='F1,Fenna,van,Bouwman,2012-05-18,NL,1730 RZ,151,tiktok,2020-06-09,2021-01-01,Agnieszka Bouwman,agnieszka@example.nl,+31 6 50534681,parent,ja,2025-03-14T07:30:40Z'
+row_b='F2,Luuk,,Kuijpers,2011-07-02,NL,6499 KK,60,tiktok,2020-10-22,,Saskia Kuijpers,saskia@example.nl,06 5179 7271,parent,1,2025-09-17T19:52:11Z'
+printf '%s\n%s\n%s\n' "$full_header" "$row_a" "$row_b" > full.csv
+run --db full.db import-csv full.csv
+expect_status 0
+expect_eq "$(sql full.db "SELECT count(DISTINCT content_digest) FROM claimants WHERE content_digest != 0")" "2" "content digests stored"
+before_full=$(sqlite3 full.db .dump)
+run --db full.db import-csv full.csv
+expect_status 0
+expect_err "claimreg: 2 rows read: 0 imported, 0 linked, 0 updated, 2 unchanged, 2 duplicates, 0 rejected, 0 erased"
+expect_eq "$(sqlite3 full.db .dump)" "$before_full" "registry after the full dump twice"
+# One field of F1 changed at a time (its external reference would make it another submission).
+changes=(
+    "child_first_name:Femke" "child_name_prefix:" "child_last_name:Bouman"
+    "child_birth_date:2012-05-19" "country:BE" "postcode:1731 RZ" "house_number:152"
+    "platform:musically" "first_use:2020-06-10" "last_use:2021-01-02"
+    "registrant_name:Agnieszka Nowak" "registrant_email:a.nowak@example.nl"
+    "registrant_phone:+31 6 50534682" "registrant_relation:guardian" "consent:nee"
+    "registered_at:2025-03-15T07:30:40Z")
+for change in "${changes[@]}"; do
+    field=${change%%:*} value=${change#*:}
+    IFS=, read -r -a header_cells <<< "$full_header"
+    IFS=, read -r -a cells <<< "$row_a,"
+    for i in "${!header_cells[@]}"; do [ "${header_cells[$i]}" == "$field" ] && cells[$i]=$value; done
+    changed_row=$(IFS=,; printf '%s' "${cells[*]:0:${#header_cells[@]}}")
+    printf '%s\n%s\n%s\n' "$full_header" "$changed_row" "$row_b" > one.csv
+    cp full.db one.db
+    run --db one.db import-csv one.csv
+    expect_status 0
+    expect_err "claimreg: 2 rows read: 0 imported, 0 linked, 1 updated, 1 unchanged, 1 duplicates, 0 rejected, 0 erased"
+    expect_eq "$(sql one.db "SELECT claimant_id || '|' || detail FROM audit WHERE action = 'updated'")" "1|fields=$field" "the update of $field"
+    [ "$(sql one.db "SELECT content_digest FROM claimants WHERE id = 1")" != "$(sql full.db "SELECT content_digest FROM claimants WHERE id = 1")" ] ||
+        fail "content digest after the update of $field"
+done
+# The same submission corrected and then sent as before, in one file: both rows update (the
+# digest loaded at the start no longer holds after the first).
+printf '%s\n%s\n%s\n' "$full_header" "${row_a/1730 RZ/1731 RZ}" "$row_a" > twice.csv
+cp full.db twice.db
+run --db twice.db import-csv twice.csv
+expect_status 0
+expect_err "claimreg: 2 rows read: 0 imported, 0 linked, 2 updated, 0 unchanged, 0 duplicates, 0 rejected, 0 erased"
+expect_eq "$(sql twice.db "SELECT postcode || '|' || content_digest FROM claimants WHERE id = 1")" \
+    "$(sql full.db "SELECT postcode || '|' || content_digest FROM claimants WHERE id = 1")" "sent as before: as before, content digest too"
+# The state comes with the digest: a withdrawn claimant sent as active is reactivated, an
+# opted-out one is refused; withdrawn and then active in one file is active again.
+printf '%s,state\n%s,withdrawn\n%s,opted-out\n' "$full_header" "$row_a" "$row_b" > full-states.csv
+cp full.db states.db
+run --db states.db import-csv full-states.csv
+expect_status 0
+expect_err "claimreg: 2 rows read: 0 imported, 0 linked, 2 updated, 0 unchanged, 0 duplicates, 0 rejected, 0 erased"
+run --db states.db import-csv full-states.csv
+expect_err "claimreg: 2 rows read: 0 imported, 0 linked, 0 updated, 2 unchanged, 2 duplicates, 0 rejected, 0 erased"
+printf '%s,state\n%s,active\n%s,active\n' "$full_header" "$row_a" "$row_b" > full-active.csv
+run --db states.db import-csv full-active.csv
+expect_status 0
+expect_err "claimreg: line 3: claimant 2 opted out: not made active again (the opt-out is final)
+claimreg: 2 rows read: 0 imported, 0 linked, 1 updated, 1 unchanged, 1 duplicates, 0 rejected, 0 erased"
+expect_eq "$(sql states.db "SELECT group_concat(id || '|' || state, ' ') FROM claimants")" "1|active 2|opted-out" "states after the active dump"
+printf '%s,state\n%s,withdrawn\n%s,active\n' "$full_header" "$row_a" "$row_a" > back-and-forth.csv
+run --db states.db import-csv back-and-forth.csv
+expect_status 0
+expect_err "claimreg: 2 rows read: 0 imported, 0 linked, 2 updated, 0 unchanged, 0 duplicates, 0 rejected, 0 erased"
+expect_eq "$(sql states.db "SELECT state FROM claimants WHERE id = 1")" "active" "withdrawn and active again in one file"
 finish

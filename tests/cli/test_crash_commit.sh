@@ -45,11 +45,13 @@ snapshot() {
 # dump_hash DB: SHA-256 of DB's dump. content_hash DB: the same with every UTC timestamp blanked,
 # to compare imports of the same file made at different seconds.
 dump_hash() { sqlite3 -batch "$1" .dump | sha256sum | cut -d' ' -f1; }
-# The content without times and without the registry's secret (random for every new registry).
+# The content without times, without the registry's secret (random for every new registry) and
+# without the claimants' content digests (keyed by it).
 content_hash() {
     sqlite3 -batch "$1" .dump |
         sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z/T/g' |
         sed -E "s/^INSERT INTO secrets VALUES\('erasure',X'[0-9a-fA-F]{64}'\);\$/INSERT INTO secrets (secret)/" |
+        sed -E 's/^(INSERT INTO claimants VALUES\(.*),-?[0-9]+\);$/\1,content_digest);/' |
         sha256sum | cut -d' ' -f1
 }
 integrity() { sqlite3 -batch "$1" 'PRAGMA integrity_check'; }

@@ -67,6 +67,21 @@ expect_eq "$([ -e strict.db ] && echo exists || echo none)" none "strict import 
 run --db openpyxl.db import-xlsx "$fixtures/openpyxl.xlsx" --json
 expect_status 0
 expect_out '{"rows_read":2,"imported":0,"linked":0,"updated":0,"unchanged":2,"duplicates":2,"rejected":0,"erased":0}'
+# The same workbook with one cell corrected (4-A's postcode): that row updates, the other not.
+"$PY" - "$fixtures/openpyxl.xlsx" corrected.xlsx <<'PY'
+import sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb.active
+assert ws['A4'].value == '4-A' and ws['E4'].value == '1012 AB'
+ws['E4'] = '3511 AX'
+wb.save(sys.argv[2])
+PY
+run --db openpyxl.db import-xlsx corrected.xlsx
+expect_status 0
+expect_err "claimreg: sheet 'Registrations': 2 rows read: 0 imported, 0 linked, 1 updated, 1 unchanged, 1 duplicates, 0 rejected, 0 erased"
+expect_eq "$(sql openpyxl.db "SELECT group_concat(external_ref || '|' || postcode, ' ') FROM (SELECT * FROM claimants ORDER BY id)")" \
+    "00123|1012 AB 4-A|3511 AX" "postcodes after the corrected workbook"
+expect_eq "$(sql openpyxl.db "SELECT claimant_id || '|' || detail FROM audit WHERE action = 'updated'")" "2|fields=postcode" "the update audited"
 
 # Hand-made sheets: cells without references and out of order, inline and formula strings, ISO
 # date cells, the fictitious 29 February 1900 (serial 60), an error value, a cell beyond the

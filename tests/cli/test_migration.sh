@@ -23,6 +23,8 @@ expect_status 0
 expect_err "claimreg: registry v1.db migrated from schema version 1 to 7"
 expect_eq "$(sql v1.db "SELECT length(value) FROM secrets WHERE name = 'erasure'")" "32" "schema 7: a random secret made by the migration"
 expect_eq "$(sql v1.db "SELECT count(*) FROM erased_keys")" "0" "schema 7: no erased keys yet"
+expect_eq "$(sql v1.db "SELECT count(DISTINCT content_digest) FROM claimants WHERE content_digest != 0")" "3" "schema 7: every claimant's content digest filled in"
+filled=$(sql v1.db "SELECT content_digest FROM claimants WHERE id = 102")
 run --db v1.db migrate
 expect_status 0
 expect_err "claimreg: registry v1.db is at schema version 7: nothing to do"
@@ -58,6 +60,15 @@ expect_status 0
 run --db v1.db show 102
 expect_status 0
 expect_out_contains "withdrawn"
+
+# The digest filled in is the one claimreg stores: a claimant corrected and corrected back has it again.
+run --db v1.db update 102 --house-number 8
+expect_status 0
+expect_out "house_number"
+[ "$(sql v1.db "SELECT content_digest FROM claimants WHERE id = 102")" != "$filled" ] || fail "content digest after an update"
+run --db v1.db update 102 --house-number 7a
+expect_status 0
+expect_eq "$(sql v1.db "SELECT content_digest FROM claimants WHERE id = 102")" "$filled" "content digest corrected back"
 
 # A migration that cannot take its lock leaves the registry as it was: 75, still version 1.
 sqlite3 v1b.db < "$SRC_DIR/tests/fixtures/registry-v1.sql"
