@@ -11,6 +11,10 @@
 #   BENCH_DIR   work directory (default $BUILD/bench-work); the generated CSV is kept there and
 #               reused while its row count (and seed) stays the same
 #   BENCH_SEED  generator seed (default 1)
+#   BENCH_CASES the cases to measure, separated by commas or spaces (default: all), such as
+#               `reimport-full,reimport-changed`; a peak RSS row goes with its case. The others
+#               are not run, but for import-fresh: it builds the registry later cases use, so
+#               it still runs once, untimed
 #
 # Prints medians, ratios claimreg/baseline and the goals from the issues. Exit status: 0 whether
 # goals are met or missed (it reports; it is not a test); 1 when a measured command failed (the
@@ -143,6 +147,7 @@ add_row() { ROWS_OUT+=("$1|$2|$3|$4|$5|$6|$7"); }
 add_rss_row() {
   local name=$1 kib mib
   shift
+  wanted "${name% peak RSS}" || return 0
   kib=$(printf '%s\n' "$@" | grep -E '^[0-9]+$' | sort -n | tail -n 1 || true)
   if [[ -z $kib ]]; then
     add_row "$name" "n/a" "-" "-" "-" "<= 100 MiB" "n/a"
@@ -151,6 +156,14 @@ add_rss_row() {
   mib=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
   add_row "$name" "${mib} MiB" "-" "-" "-" "<= 100 MiB" \
     "$(awk -v m="$mib" 'BEGIN { print (m + 0 <= 100) ? "PASS" : "MISS" }')"
+}
+
+# wanted NAME: whether BENCH_CASES asks for case NAME (every case when it is empty).
+wanted() {
+  [[ -z ${BENCH_CASES:-} ]] && return 0
+  local c
+  for c in ${BENCH_CASES//,/ }; do [[ $c == "$1" ]] && return 0; done
+  return 1
 }
 
 # case_pair NAME GOAL_RATIO BASELINE_NAME PREP_C CMD_C PREP_B CMD_B
@@ -162,6 +175,14 @@ case_pair() {
   local -a tc=() tb=()
   local i s rss rc first
   RSS_C=()
+  if ! wanted "$name"; then
+    if [[ $name == import-fresh ]]; then   # the registry and database the later cases use
+      printf '  %s (untimed: not in BENCH_CASES)\n' "$name" >&2
+      eval "$prep_c"; bash -c "$cmd_c" >logs/$name.claimreg.out 2>logs/$name.claimreg.err || check "claimreg ($name)" $? logs/$name.claimreg.err
+      eval "$prep_b"; bash -c "$cmd_b" >logs/$name.baseline.out 2>logs/$name.baseline.err || check "$bname ($name)" $? logs/$name.baseline.err
+    fi
+    return 0
+  fi
   printf '  %s\n' "$name" >&2
   for ((i = 1; i <= REPEAT; i++)); do
     # odd repetitions: claimreg first; even: the baseline first
@@ -283,7 +304,9 @@ if [[ -e fresh.db && -e raw.db ]]; then
 
   # 4b. export --encrypt-to (OpenPGP to a throwaway key in a keyring of its own) vs the plain
   # export --output of the same registry
-  if command -v gpg >/dev/null 2>&1 && command -v gpgconf >/dev/null 2>&1; then
+  if ! wanted export-encrypted; then
+    :
+  elif command -v gpg >/dev/null 2>&1 && command -v gpgconf >/dev/null 2>&1; then
     export GNUPGHOME=$DIR/gnupg
     [[ -d $GNUPGHOME ]] && { gpgconf --kill all 2>/dev/null || true; }
     rm -rf "$GNUPGHOME" && mkdir -m 700 "$GNUPGHOME"
@@ -311,7 +334,9 @@ if [[ -e fresh.db && -e raw.db ]]; then
 
   # 4c. export --format xlsx vs libxlsxwriter alone writing the same cells (from the CSV export,
   # made untimed), both in constant-memory mode; and claimreg's peak RSS
-  if [[ -x $XLSX_BASE ]]; then
+  if ! wanted export-xlsx && ! wanted import-xlsx; then
+    :
+  elif [[ -x $XLSX_BASE ]]; then
     "$CLAIMREG" --db full.db export --output xlsx-in.csv
     case_pair export-xlsx 1.2 "libxlsxwriter alone" \
       'rm -f out.xlsx' \
@@ -352,17 +377,20 @@ if [[ -e fresh.db && -e raw.db ]]; then
 
   # 6. report: the HTML page of every figure (tallies plus one scan), against an absolute goal
   declare -a tr=()
-  printf '  report\n' >&2
+  wanted report && printf '  report\n' >&2
   for ((i = 1; i <= REPEAT; i++)); do
+    wanted report || break
     rc=0
     run_timed "#$i claimreg" s rss logs/report.claimreg.out logs/report.claimreg.err \
       "$CLAIMREG" --db full.db report --output report.html || rc=$?
     check "claimreg (report)" "$rc" logs/report.claimreg.err
     tr+=("$s")
   done
-  mr=$(median "${tr[@]}")
-  add_row "report" "$mr" "-" "-" "-" "<= 2 s" \
-    "$(awk -v m="$mr" 'BEGIN { print (m + 0 <= 2) ? "PASS" : "MISS" }')"
+  if wanted report; then
+    mr=$(median "${tr[@]}")
+    add_row "report" "$mr" "-" "-" "-" "<= 2 s" \
+      "$(awk -v m="$mr" 'BEGIN { print (m + 0 <= 2) ? "PASS" : "MISS" }')"
+  fi
   rm -f report.html
 fi
 
