@@ -172,7 +172,8 @@ std::uint64_t siphash24(const DigestKey& key, std::string_view data) {
     // The last 0 to 7 bytes, and the length's low byte on top.
     std::uint64_t last = static_cast<std::uint64_t>(data.size() & 0xff) << 56;
     for (std::size_t i = whole; i < data.size(); ++i) {
-        last |= static_cast<std::uint64_t>(static_cast<unsigned char>(data[i])) << (8 * (i - whole));
+        const auto byte = static_cast<std::uint64_t>(static_cast<unsigned char>(data[i]));
+        last |= byte << (8 * (i - whole));
     }
     s.absorb(last);
     s.v2 ^= 0xff;

@@ -426,7 +426,9 @@ std::int64_t content_digest(const DigestKey& key,
     buffer.clear();
     for (const std::string_view field : fields) {
         const auto n = static_cast<std::uint32_t>(field.size());
-        for (int shift = 0; shift < 32; shift += 8) buffer.push_back(static_cast<char>((n >> shift) & 0xff));
+        for (int shift = 0; shift < 32; shift += 8) {
+            buffer.push_back(static_cast<char>((n >> shift) & 0xff));
+        }
         buffer.append(field);
     }
     const auto digest = static_cast<std::int64_t>(siphash24(key, buffer));
@@ -472,7 +474,8 @@ void fill_content_digests(SQLite::Database& db) {
         std::array<std::string_view, field_count> fields;
         while (st.step()) {
             for (std::size_t f = 0; f < field_count; ++f) fields[f] = st.text(static_cast<int>(f));
-            digests.emplace_back(st.integer(static_cast<int>(field_count)), content_digest(key, fields));
+            const std::int64_t id = st.integer(static_cast<int>(field_count));
+            digests.emplace_back(id, content_digest(key, fields));
         }
     }
     SQLite::Statement update(db, "UPDATE claimants SET content_digest = ? WHERE id = ?");
@@ -964,7 +967,7 @@ void Registrar::begin_bulk(std::uint64_t expected_rows) {
     // an unchanged same submission costs no read of its row (same_content). Read through
     // SQLite's own calls: SQLiteCpp's Column objects cost an allocation each.
     stored_content_.clear();
-    stored_content_.reserve(static_cast<std::size_t>(claimants) + 1);
+    stored_content_.reserve(static_cast<std::size_t>(next_id_)); // above every stored id
     Scan stored(db, "SELECT id, identity_digest, external_ref, content_digest, state "
                     "FROM claimants ORDER BY id");
     while (stored.step()) {
@@ -1186,7 +1189,9 @@ std::string_view stored_text(const Registration& r, const Registrar::Row& row, F
 std::array<std::string_view, field_count> stored_fields(const Registration& r,
                                                         const Registrar::Row& row) {
     std::array<std::string_view, field_count> fields;
-    for (std::size_t f = 0; f < field_count; ++f) fields[f] = stored_text(r, row, static_cast<Field>(f));
+    for (std::size_t f = 0; f < field_count; ++f) {
+        fields[f] = stored_text(r, row, static_cast<Field>(f));
+    }
     return fields;
 }
 
@@ -1248,7 +1253,8 @@ bool Registrar::same_content(std::int64_t id, const Row& row, State& state) cons
         return false;
     }
     const std::uint64_t stored = stored_content_[static_cast<std::size_t>(id)];
-    if (stored == 0 || ((stored ^ static_cast<std::uint64_t>(row.content)) & ~std::uint64_t{3}) != 0) {
+    const auto differing = (stored ^ static_cast<std::uint64_t>(row.content)) & ~std::uint64_t{3};
+    if (stored == 0 || differing != 0) {
         return false;
     }
     state = static_cast<State>((stored & 3) - 1);
@@ -1538,7 +1544,8 @@ void Registrar::flush() {
         st.bind(first + 23, p.check_id);
         st.bindNoCopy(first + 24, now_);
         st.bind(first + 25, p.id);
-        st.bind(first + 26, row.content != 0 ? row.content : content_digest(content_key_, stored_fields(r, row)));
+        st.bind(first + 26, row.content != 0 ? row.content
+                                             : content_digest(content_key_, stored_fields(r, row)));
         first += claimant_params;
     }
     pending_.clear(); // nothing bound points into it; a failed write leaves nothing waiting
