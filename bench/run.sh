@@ -299,7 +299,7 @@ if [[ -e fresh.db && -e raw.db ]]; then
     '"$CLAIMREG_BIN" --db full.db export --output out.csv' \
     'rm -f out2.csv' \
     '"$SQLITE3_BIN" -csv -header raw.db "select * from claimants" > out2.csv'
-  export_lines=$(wc -l <out.csv 2>/dev/null || echo '?')
+  wanted export && export_lines=$(wc -l <out.csv 2>/dev/null || echo '?')
   rm -f out.csv out2.csv
 
   # 4b. export --encrypt-to (OpenPGP to a throwaway key in a keyring of its own) vs the plain
