@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <iterator>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -83,12 +84,12 @@ class XmlHandler {
     virtual void text(std::string_view) {}
 };
 
-// One zip entry streamed through expat, with the bounds of XlsxReadOptions.
-class XmlPart {
+// One zip entry inflated with the bounds of XlsxReadOptions: its size limit and the zip bomb
+// ratio, checked on what it inflates to, not on what it declares.
+class EntryStream {
   public:
-    XmlPart(zip_t* archive, std::string name, std::uint64_t limit, const XlsxReadOptions& options,
-            XmlHandler& handler)
-        : name_(std::move(name)), limit_(limit), options_(options), handler_(handler) {
+    EntryStream(zip_t* archive, std::string name, std::uint64_t limit, const XlsxReadOptions& options)
+        : name_(std::move(name)), limit_(limit), options_(options) {
         zip_stat_t st;
         zip_stat_init(&st);
         const zip_int64_t index = zip_name_locate(archive, name_.c_str(), 0);
@@ -97,28 +98,19 @@ class XmlPart {
             damaged(name_, "unreadable entry");
         }
         compressed_ = (st.valid & ZIP_STAT_COMP_SIZE) ? st.comp_size : 0;
+        declared_ = (st.valid & ZIP_STAT_SIZE) ? st.size : 0;
         file_ = zip_fopen_index(archive, static_cast<zip_uint64_t>(index), 0);
         if (file_ == nullptr) damaged(name_, zip_error_strerror(zip_get_error(archive)));
-        parser_ = XML_ParserCreate(nullptr);
-        if (parser_ == nullptr) throw std::bad_alloc();
-        XML_SetUserData(parser_, this);
-        XML_SetElementHandler(parser_, on_start, on_end);
-        XML_SetCharacterDataHandler(parser_, on_text);
-        // A workbook part never has a DTD: refusing one leaves no room for entity expansion.
-        XML_SetStartDoctypeDeclHandler(parser_, on_doctype);
     }
-    ~XmlPart() {
-        if (parser_ != nullptr) XML_ParserFree(parser_);
+    ~EntryStream() {
         if (file_ != nullptr) zip_fclose(file_);
     }
-    XmlPart(const XmlPart&) = delete;
-    XmlPart& operator=(const XmlPart&) = delete;
+    EntryStream(const EntryStream&) = delete;
+    EntryStream& operator=(const EntryStream&) = delete;
 
-    // Feeds the next chunk; false once the part has been read to its end.
-    bool feed() {
-        if (done_) return false;
-        std::vector<char>& buf = buffer_;
-        const zip_int64_t n = zip_fread(file_, buf.data(), buf.size());
+    // Inflates up to `size` bytes into `into`; 0 at the end of the entry.
+    std::size_t read(char* into, std::size_t size) {
+        const zip_int64_t n = zip_fread(file_, into, size);
         if (n < 0) damaged(name_, zip_error_strerror(zip_file_get_error(file_)));
         const auto got = static_cast<std::uint64_t>(n);
         inflated_ += got;
@@ -128,29 +120,54 @@ class XmlPart {
             damaged(name_, fmt::format("inflates more than {} times its compressed size (a zip bomb)",
                                        options_.max_inflate_ratio));
         }
-        since_event_ += got;
-        const bool last = n == 0;
-        if (XML_Parse(parser_, buf.data(), static_cast<int>(n), last ? XML_TRUE : XML_FALSE) !=
+        return static_cast<std::size_t>(got);
+    }
+
+    std::uint64_t inflated() const { return inflated_; }
+    // The size the archive declares (for progress only: a zip bomb declares a small one).
+    std::uint64_t declared() const { return declared_; }
+
+  private:
+    std::string name_;
+    std::uint64_t limit_;
+    const XlsxReadOptions& options_;
+    zip_file_t* file_ = nullptr;
+    std::uint64_t compressed_ = 0;
+    std::uint64_t declared_ = 0;
+    std::uint64_t inflated_ = 0;
+};
+
+// A part's XML through expat, fed piece by piece, its events to a handler.
+class XmlStream {
+  public:
+    XmlStream(std::string name, XmlHandler& handler) : name_(std::move(name)), handler_(handler) {
+        parser_ = XML_ParserCreate(nullptr);
+        if (parser_ == nullptr) throw std::bad_alloc();
+        XML_SetUserData(parser_, this);
+        XML_SetElementHandler(parser_, on_start, on_end);
+        XML_SetCharacterDataHandler(parser_, on_text);
+        // A workbook part never has a DTD: refusing one leaves no room for entity expansion.
+        XML_SetStartDoctypeDeclHandler(parser_, on_doctype);
+    }
+    ~XmlStream() { XML_ParserFree(parser_); }
+    XmlStream(const XmlStream&) = delete;
+    XmlStream& operator=(const XmlStream&) = delete;
+
+    // Parses the next `size` bytes; `last` after the end of the part.
+    void parse(const char* data, std::size_t size, bool last) {
+        since_event_ += size;
+        if (XML_Parse(parser_, data, static_cast<int>(size), last ? XML_TRUE : XML_FALSE) !=
             XML_STATUS_OK) {
             if (error_) std::rethrow_exception(error_);
             damaged(name_, fmt::format("XML error at line {}: {}", XML_GetCurrentLineNumber(parser_),
                                        XML_ErrorString(XML_GetErrorCode(parser_))));
         }
         if (since_event_ > max_token_bytes) damaged(name_, "an XML token too large");
-        done_ = last;
-        return !done_;
     }
-
-    void read_all() {
-        while (feed()) {
-        }
-    }
-
-    std::uint64_t inflated() const { return inflated_; }
 
   private:
     template <typename F> static void guarded(void* self, F&& f) {
-        auto* part = static_cast<XmlPart*>(self);
+        auto* part = static_cast<XmlStream*>(self);
         if (part->error_) return;
         part->since_event_ = 0;
         try {
@@ -161,31 +178,37 @@ class XmlPart {
         }
     }
     static void on_start(void* self, const XML_Char* name, const XML_Char** atts) {
-        guarded(self, [&](XmlPart& p) { p.handler_.start(local_name(name), atts); });
+        guarded(self, [&](XmlStream& p) { p.handler_.start(local_name(name), atts); });
     }
     static void on_end(void* self, const XML_Char* name) {
-        guarded(self, [&](XmlPart& p) { p.handler_.end(local_name(name)); });
+        guarded(self, [&](XmlStream& p) { p.handler_.end(local_name(name)); });
     }
     static void on_text(void* self, const XML_Char* s, int len) {
-        guarded(self, [&](XmlPart& p) { p.handler_.text({s, static_cast<std::size_t>(len)}); });
+        guarded(self, [&](XmlStream& p) { p.handler_.text({s, static_cast<std::size_t>(len)}); });
     }
     static void on_doctype(void* self, const XML_Char*, const XML_Char*, const XML_Char*, int) {
-        guarded(self, [](XmlPart& p) { damaged(p.name_, "a document type declaration"); });
+        guarded(self, [](XmlStream& p) { damaged(p.name_, "a document type declaration"); });
     }
 
     std::string name_;
-    std::uint64_t limit_;
-    const XlsxReadOptions& options_;
     XmlHandler& handler_;
-    zip_file_t* file_ = nullptr;
     XML_Parser parser_ = nullptr;
-    std::uint64_t compressed_ = 0;
-    std::uint64_t inflated_ = 0;
     std::uint64_t since_event_ = 0;
     std::exception_ptr error_;
-    std::vector<char> buffer_ = std::vector<char>(chunk_bytes);
-    bool done_ = false;
 };
+
+// Reads a whole (small) part into `handler`.
+void read_part(zip_t* archive, const std::string& name, std::uint64_t limit,
+               const XlsxReadOptions& options, XmlHandler& handler) {
+    EntryStream entry(archive, name, limit, options);
+    XmlStream xml(name, handler);
+    std::vector<char> buffer(chunk_bytes);
+    for (;;) {
+        const std::size_t n = entry.read(buffer.data(), buffer.size());
+        xml.parse(buffer.data(), n, n == 0);
+        if (n == 0) return;
+    }
+}
 
 // `_rels/*.rels`: relationship id -> target, and targets by type.
 struct Relationships final : XmlHandler {
@@ -295,10 +318,12 @@ struct SharedStringsPart final : XmlHandler {
     void text(std::string_view s) override {
         if (in_t > 0 && in_phonetic == 0 && !offsets.empty()) all += s;
     }
-    std::optional<std::string_view> at(std::uint64_t i) const {
+    // String `i`'s offset and size in `all`, or nullopt.
+    std::optional<std::pair<std::size_t, std::size_t>> locate(std::uint64_t i) const {
         if (i >= offsets.size()) return std::nullopt;
         const std::uint64_t end = i + 1 < offsets.size() ? offsets[i + 1] : all.size();
-        return std::string_view(all).substr(offsets[i], end - offsets[i]);
+        return std::pair<std::size_t, std::size_t>(static_cast<std::size_t>(offsets[i]),
+                                                   static_cast<std::size_t>(end - offsets[i]));
     }
 };
 
@@ -332,21 +357,67 @@ std::string directory_of(std::string_view part) {
     return slash == std::string_view::npos ? std::string() : std::string(part.substr(0, slash + 1));
 }
 
+// Appends the text of general_number_text(value) to `out`.
+void append_general_number(std::string& out, double value) {
+    if (value == 0) {
+        out += '0';
+    } else if (std::fabs(value) < 1e15 && value == std::trunc(value)) {
+        fmt::format_to(std::back_inserter(out), "{}", static_cast<long long>(value));
+    } else {
+        fmt::format_to(std::back_inserter(out), "{:.15g}", value);
+    }
+}
+
 } // namespace
 
-// The worksheet stream: cells gathered per row, finished rows queued for next().
+// The worksheet stream. Three stages, each on a thread of its own, with bounded queues between
+// them: inflating the sheet's XML (zlib) in chunks, parsing it (expat) into batches of rows, and
+// next() handing out the rows of a batch. A batch keeps every cell's text in one buffer; the
+// text of a shared string stays in the shared strings and is only referred to. Chunks and
+// batches go back to their producer once used, so after the first few nothing is allocated.
 struct XlsxSource::Impl final : XmlHandler {
+    enum class CellType : std::uint8_t { number, shared, inline_string, string, boolean, error, date };
     struct Cell {
-        std::size_t column = 0;
+        std::uint32_t column = 0;
         CellKind kind = CellKind::text;
-        std::string value;
         RowProblem problem = RowProblem::none;
+        bool shared = false;    // the text is a shared string's, not the batch's
+        std::size_t offset = 0; // of the text, in the batch's (or the shared strings') buffer
+        std::size_t size = 0;
     };
     struct Row {
         std::uint64_t number = 0;
-        std::vector<Cell> cells;
+        std::size_t first = 0; // its cells in the batch
+        std::size_t count = 0;
         bool too_long = false;
     };
+    struct Batch {
+        std::string text;
+        std::vector<Cell> cells;
+        std::vector<Row> rows;
+        std::uint64_t bytes = 0; // inflated so far
+        bool last = false;
+        std::exception_ptr error;
+        void clear() {
+            text.clear();
+            cells.clear();
+            rows.clear();
+            bytes = 0;
+            last = false;
+            error = nullptr;
+        }
+    };
+    struct Chunk {
+        std::vector<char> data = std::vector<char>(sheet_chunk_bytes);
+        std::size_t size = 0;
+        std::uint64_t inflated = 0;
+        bool last = false;
+        std::exception_ptr error;
+    };
+    static constexpr std::size_t sheet_chunk_bytes = 1 << 20;
+    static constexpr std::size_t queued_chunks = 4;
+    static constexpr std::size_t batch_rows = 256;
+    static constexpr std::size_t queued_batches = 8;
 
     XlsxReadOptions options;
     zip_t* archive = nullptr;
@@ -355,103 +426,175 @@ struct XlsxSource::Impl final : XmlHandler {
     bool date1904 = false;
     std::vector<bool> date_style;
     SharedStringsPart shared;
-    std::unique_ptr<XmlPart> sheet;
+    std::unique_ptr<EntryStream> sheet;
+    std::uint64_t sheet_declared = 0;
 
-    // Parsing state.
-    std::deque<Row> finished;
-    Row row;
+    // Parsing state (the parsing thread's).
+    Batch* filling = nullptr;
     bool in_row = false;
     bool in_cell = false;
     std::uint64_t last_row = 0;
     std::size_t next_column = 0;
     std::size_t row_bytes = 0;
+    std::size_t row_first_cell = 0;
+    std::size_t cell_start = 0; // where the cell's text starts in filling->text
+    std::size_t row_text_start = 0;
+    Row row;
     Cell cell;
-    std::string cell_type;
+    CellType cell_type = CellType::number;
     std::size_t cell_style = 0;
     std::string v_text;
-    std::string is_text;
     int capture_v = 0;
     int capture_t = 0;
     int in_phonetic = 0;
 
-    // The record handed out last, and its width (the header's).
-    std::vector<std::string> values;
+    // The consumer's side: its header's width.
     std::size_t width = 0;
     bool header_seen = false;
 
-    // Parsing (inflate and XML, most of the work) runs on a thread of its own, a bounded queue
-    // of row batches ahead of next().
-    struct Batch {
-        std::vector<Row> rows;
-        std::uint64_t bytes = 0; // inflated so far
-        bool last = false;
-        std::exception_ptr error;
-    };
-    static constexpr std::size_t batch_rows = 256;
-    static constexpr std::size_t queued_batches = 8;
+    std::thread inflating;
     std::thread parsing;
     std::mutex mutex;
     std::condition_variable changed;
-    std::deque<Batch> batches;
+    std::deque<std::unique_ptr<Chunk>> chunks, spare_chunks;
+    std::deque<std::unique_ptr<Batch>> batches, spare_batches;
     bool stopping = false;
-    Batch current;           // the consumer's batch
-    std::size_t taken = 0;   // rows of `current` handed out
+    std::unique_ptr<Batch> current; // the consumer's batch
+    std::size_t taken = 0;          // rows of `current` handed out
     bool ended = false;
     std::uint64_t bytes_seen = 0;
 
     ~Impl() override {
-        if (parsing.joinable()) {
-            {
-                const std::lock_guard lock(mutex);
-                stopping = true;
-            }
-            changed.notify_all();
-            parsing.join();
+        {
+            const std::lock_guard lock(mutex);
+            stopping = true;
         }
+        changed.notify_all();
+        if (parsing.joinable()) parsing.join();
+        if (inflating.joinable()) inflating.join();
         sheet.reset();
         if (archive != nullptr) zip_discard(archive);
     }
 
+    // Waits until `ready` or stopping (then false); the lock is held on return.
+    template <typename Ready> bool wait_for(std::unique_lock<std::mutex>& lock, Ready ready) {
+        changed.wait(lock, [&] { return stopping || ready(); });
+        return !stopping;
+    }
+
+    // The inflating thread: chunks of the sheet's XML until its end, an error or stopping.
+    void inflate() {
+        for (bool last = false; !last;) {
+            std::unique_ptr<Chunk> chunk;
+            {
+                std::unique_lock lock(mutex);
+                if (!wait_for(lock, [&] { return chunks.size() < queued_chunks; })) return;
+                if (!spare_chunks.empty()) {
+                    chunk = std::move(spare_chunks.front());
+                    spare_chunks.pop_front();
+                }
+            }
+            if (!chunk) chunk = std::make_unique<Chunk>();
+            try {
+                chunk->size = sheet->read(chunk->data.data(), chunk->data.size());
+                chunk->inflated = sheet->inflated();
+                chunk->last = chunk->size == 0;
+            } catch (...) {
+                chunk->error = std::current_exception();
+                chunk->last = true;
+            }
+            last = chunk->last;
+            {
+                const std::lock_guard lock(mutex);
+                chunks.push_back(std::move(chunk));
+            }
+            changed.notify_all();
+        }
+    }
+
     // The parsing thread: batches of non-empty rows until the end, an error or stopping.
     void parse() {
-        Batch batch;
-        const auto hand_over = [&](Batch& b) {
-            std::unique_lock lock(mutex);
-            changed.wait(lock, [&] { return batches.size() < queued_batches || stopping; });
-            if (stopping) return false;
-            batches.push_back(std::move(b));
+        std::unique_ptr<Batch> batch = std::make_unique<Batch>();
+        // Queues the batch and starts the next; a row begun in it moves on to the next.
+        const auto hand_over = [&] {
+            std::unique_ptr<Batch> next;
+            {
+                std::unique_lock lock(mutex);
+                if (!wait_for(lock, [&] { return batches.size() < queued_batches; })) return false;
+                if (!spare_batches.empty()) {
+                    next = std::move(spare_batches.front());
+                    spare_batches.pop_front();
+                }
+            }
+            if (next) next->clear();
+            else next = std::make_unique<Batch>();
+            if (in_row) carry_row(*batch, *next);
+            {
+                const std::lock_guard lock(mutex);
+                batches.push_back(std::move(batch));
+            }
             changed.notify_all();
+            batch = std::move(next);
+            filling = batch.get();
             return true;
         };
         try {
-            for (bool more = true; more;) {
-                more = sheet->feed();
-                for (auto& r : finished) {
-                    if (!r.cells.empty() || r.too_long) batch.rows.push_back(std::move(r));
+            XmlStream xml(sheet_part, *this);
+            for (bool last = false; !last;) {
+                std::unique_ptr<Chunk> chunk;
+                {
+                    std::unique_lock lock(mutex);
+                    if (!wait_for(lock, [&] { return !chunks.empty(); })) return;
+                    chunk = std::move(chunks.front());
+                    chunks.pop_front();
                 }
-                finished.clear();
-                if (batch.rows.size() >= batch_rows) {
-                    batch.bytes = sheet->inflated();
-                    if (!hand_over(batch)) return;
-                    batch = Batch();
+                changed.notify_all();
+                if (chunk->error) std::rethrow_exception(chunk->error);
+                last = chunk->last;
+                filling = batch.get();
+                xml.parse(chunk->data.data(), chunk->size, last);
+                batch->bytes = chunk->inflated;
+                {
+                    const std::lock_guard lock(mutex);
+                    spare_chunks.push_back(std::move(chunk));
                 }
+                changed.notify_all();
+                if (batch->rows.size() >= batch_rows && !last && !hand_over()) return;
             }
-            batch.bytes = sheet->inflated();
         } catch (...) {
-            batch.error = std::current_exception();
+            batch->error = std::current_exception();
         }
-        batch.last = true;
-        hand_over(batch);
+        batch->last = true;
+        hand_over();
+    }
+
+    std::string& text() { return filling->text; }
+
+    // Moves the cells and text of the row being parsed from `from` (handed over without it) to `to`.
+    void carry_row(Batch& from, Batch& to) {
+        const std::size_t text_start = row_text_start;
+        to.text.append(from.text, text_start);
+        for (std::size_t i = row.first; i < from.cells.size(); ++i) {
+            Cell c = from.cells[i];
+            if (!c.shared) c.offset -= text_start;
+            to.cells.push_back(c);
+        }
+        from.text.resize(text_start);
+        from.cells.resize(row.first);
+        row.first = 0;
+        row_text_start = 0;
+        cell_start -= std::min(cell_start, text_start);
     }
 
     void start(std::string_view name, const XML_Char** atts) override {
         if (name == "row") {
             in_row = true;
-            row = Row();
             const auto* r = attribute(atts, "r");
             const auto number = r != nullptr ? parse_unsigned(r) : std::optional<std::uint64_t>();
+            row = Row();
             row.number = number.value_or(last_row + 1);
-            row.cells.reserve(32);
+            row.first = filling->cells.size();
+            row_text_start = filling->text.size();
             last_row = row.number;
             next_column = 0;
             row_bytes = 0;
@@ -463,7 +606,15 @@ struct XlsxSource::Impl final : XmlHandler {
             const XML_Char* t = nullptr;
             const XML_Char* s = nullptr;
             for (std::size_t i = 0; atts[i] != nullptr; i += 2) {
-                const std::string_view attr = local_name(atts[i]);
+                const XML_Char* a = atts[i];
+                // The names a producer writes without a prefix first, the general case after.
+                if (a[0] != '\0' && a[1] == '\0') {
+                    if (a[0] == 'r') r = atts[i + 1];
+                    else if (a[0] == 't') t = atts[i + 1];
+                    else if (a[0] == 's') s = atts[i + 1];
+                    continue;
+                }
+                const std::string_view attr = local_name(a);
                 if (attr == "r") r = atts[i + 1];
                 else if (attr == "t") t = atts[i + 1];
                 else if (attr == "s") s = atts[i + 1];
@@ -471,12 +622,12 @@ struct XlsxSource::Impl final : XmlHandler {
             std::optional<std::size_t> column =
                 r != nullptr ? reference_column(r) : std::optional<std::size_t>(next_column);
             if (!column || *column >= max_columns) damaged(sheet_part, "a cell reference out of range");
-            cell.column = *column;
+            cell.column = static_cast<std::uint32_t>(*column);
             next_column = *column + 1;
-            cell_type = t != nullptr ? t : "n";
+            cell_type = type_of(t);
             cell_style = static_cast<std::size_t>(s != nullptr ? parse_unsigned(s).value_or(0) : 0);
+            cell_start = text().size();
             v_text.clear();
-            is_text.clear();
         } else if (in_cell) {
             if (name == "v") ++capture_v;
             else if (name == "t") ++capture_t;
@@ -484,25 +635,42 @@ struct XlsxSource::Impl final : XmlHandler {
         }
     }
 
+    static CellType type_of(const XML_Char* t) {
+        if (t == nullptr) return CellType::number;
+        const std::string_view v(t);
+        if (v == "s") return CellType::shared;
+        if (v == "inlineStr") return CellType::inline_string;
+        if (v == "str") return CellType::string;
+        if (v == "b") return CellType::boolean;
+        if (v == "e") return CellType::error;
+        if (v == "d") return CellType::date;
+        return CellType::number;
+    }
+
+    // Counts `size` more bytes of the row's text; false once the row is too long.
+    bool count(std::size_t size) {
+        row_bytes += size;
+        if (row_bytes > options.max_row_bytes) row.too_long = true;
+        return !row.too_long;
+    }
+
     void text(std::string_view s) override {
-        if (!in_cell) return;
-        std::string* into = capture_v > 0 ? &v_text : (capture_t > 0 && in_phonetic == 0) ? &is_text : nullptr;
+        if (!in_cell || row.too_long) return;
+        std::string* into = capture_v > 0 ? &v_text : (capture_t > 0 && in_phonetic == 0) ? &text() : nullptr;
         if (into == nullptr) return;
-        row_bytes += s.size();
-        if (row_bytes > options.max_row_bytes) {
-            row.too_long = true;
-            return;
-        }
-        *into += s;
+        if (!count(s.size())) return;
+        into->append(s);
     }
 
     void end(std::string_view name) override {
         if (name == "c" && in_cell) {
             in_cell = false;
             if (!row.too_long) finish_cell();
+            if (row.too_long) text().resize(cell_start);
         } else if (name == "row" && in_row) {
             in_row = false;
-            finished.push_back(std::move(row));
+            row.count = filling->cells.size() - row.first;
+            if (row.count > 0 || row.too_long) filling->rows.push_back(row);
         } else if (in_cell) {
             if (name == "v") --capture_v;
             else if (name == "t") --capture_t;
@@ -511,31 +679,39 @@ struct XlsxSource::Impl final : XmlHandler {
     }
 
     void finish_cell() {
-        if (cell_type == "s") {
+        std::string& out = text();
+        if (cell_type != CellType::inline_string) out.resize(cell_start); // only is/t text counts
+        switch (cell_type) {
+        case CellType::shared: {
             const auto index = parse_unsigned(v_text);
             if (!index) {
                 if (v_text.empty()) return;
                 damaged(sheet_part, "a shared string reference that is not a number");
             }
-            const auto s = shared.at(*index);
+            const auto s = shared.locate(*index);
             if (!s) damaged(sheet_part, "a shared string reference out of range");
-            cell.value.assign(*s);
-        } else if (cell_type == "inlineStr") {
-            cell.value = std::move(is_text);
-        } else if (cell_type == "str") {
-            cell.value = std::move(v_text);
-        } else if (cell_type == "b") {
+            if (!count(s->second)) return;
+            cell.shared = true;
+            cell.offset = s->first;
+            cell.size = s->second;
+            break;
+        }
+        case CellType::inline_string: break;
+        case CellType::string: out += v_text; break;
+        case CellType::boolean:
             if (v_text.empty()) return;
             cell.kind = CellKind::boolean;
-            cell.value = v_text == "1" || v_text == "true" ? "true" : "false";
-        } else if (cell_type == "e") {
-            cell.problem = RowProblem::error_value;
-        } else if (cell_type == "d") {
+            out += v_text == "1" || v_text == "true" ? "true" : "false";
+            break;
+        case CellType::error: cell.problem = RowProblem::error_value; break;
+        case CellType::date:
             if (v_text.empty()) return;
             cell.kind = CellKind::date;
             // ISO 8601: a date, or a date-time whose midnight is left out.
-            cell.value = v_text.ends_with("T00:00:00") ? v_text.substr(0, v_text.size() - 9) : v_text;
-        } else { // a number
+            out += std::string_view(v_text).substr(
+                0, v_text.ends_with("T00:00:00") ? v_text.size() - 9 : v_text.size());
+            break;
+        case CellType::number: {
             if (v_text.empty()) return;
             double number = 0;
             const auto r = std::from_chars(v_text.data(), v_text.data() + v_text.size(), number);
@@ -544,37 +720,52 @@ struct XlsxSource::Impl final : XmlHandler {
             }
             if (cell_style < date_style.size() && date_style[cell_style]) {
                 cell.kind = CellKind::date;
-                cell.value = serial_date_text(number, date1904);
+                out += serial_date_text(number, date1904);
             } else {
                 cell.kind = CellKind::number;
-                cell.value = general_number_text(number);
+                append_general_number(out, number);
             }
+            break;
         }
-        if (cell.value.empty() && cell.problem == RowProblem::none) return;
-        row.cells.push_back(std::move(cell));
+        }
+        if (!cell.shared) {
+            cell.offset = cell_start;
+            cell.size = out.size() - cell_start;
+        }
+        if (cell.size == 0 && cell.problem == RowProblem::none) return;
+        filling->cells.push_back(cell);
     }
 
-    // The next non-empty row, or nullopt at the end of the sheet.
-    std::optional<Row> next_row() {
-        if (!parsing.joinable()) parsing = std::thread([this] { parse(); });
+    // The next non-empty row (in `current`), or nullptr at the end of the sheet.
+    Row* next_row() {
+        if (!parsing.joinable()) {
+            inflating = std::thread([this] { inflate(); });
+            parsing = std::thread([this] { parse(); });
+        }
         for (;;) {
-            if (taken < current.rows.size()) return std::move(current.rows[taken++]);
-            if (ended) return std::nullopt;
+            if (current && taken < current->rows.size()) return &current->rows[taken++];
+            if (ended) return nullptr;
             {
                 std::unique_lock lock(mutex);
                 changed.wait(lock, [&] { return !batches.empty(); });
+                if (current) spare_batches.push_back(std::move(current));
                 current = std::move(batches.front());
                 batches.pop_front();
             }
             changed.notify_all();
             taken = 0;
-            bytes_seen = current.bytes;
-            if (current.error) {
+            bytes_seen = current->bytes;
+            if (current->error) {
                 ended = true;
-                std::rethrow_exception(current.error);
+                std::rethrow_exception(current->error);
             }
-            ended = current.last;
+            ended = current->last;
         }
+    }
+
+    std::string_view text_of(const Cell& c) const {
+        return c.shared ? std::string_view(shared.all).substr(c.offset, c.size)
+                        : std::string_view(current->text).substr(c.offset, c.size);
     }
 
     void open(int fd) {
@@ -597,7 +788,7 @@ struct XlsxSource::Impl final : XmlHandler {
         Relationships package;
         std::string workbook = "xl/workbook.xml";
         if (zip_name_locate(archive, "_rels/.rels", 0) >= 0) {
-            XmlPart(archive, "_rels/.rels", options.max_part_bytes, options, package).read_all();
+            read_part(archive, "_rels/.rels", options.max_part_bytes, options, package);
             const std::string target = package.of_type("officeDocument");
             if (!target.empty()) workbook = resolve("", target);
         }
@@ -605,12 +796,12 @@ struct XlsxSource::Impl final : XmlHandler {
             throw DataError("not an xlsx workbook (no workbook part)");
         }
         WorkbookPart book;
-        XmlPart(archive, workbook, options.max_part_bytes, options, book).read_all();
+        read_part(archive, workbook, options.max_part_bytes, options, book);
         date1904 = book.date1904;
         const std::string dir = directory_of(workbook);
         const std::string rels_name = dir + "_rels/" + workbook.substr(dir.size()) + ".rels";
         Relationships rels;
-        XmlPart(archive, rels_name, options.max_part_bytes, options, rels).read_all();
+        read_part(archive, rels_name, options.max_part_bytes, options, rels);
         if (book.sheets.empty()) damaged(workbook, "no worksheet");
 
         const WorkbookPart::Sheet* chosen = nullptr;
@@ -637,14 +828,14 @@ struct XlsxSource::Impl final : XmlHandler {
 
         if (const std::string styles = rels.of_type("styles"); !styles.empty()) {
             StylesPart part;
-            XmlPart(archive, resolve(dir, styles), options.max_part_bytes, options, part).read_all();
+            read_part(archive, resolve(dir, styles), options.max_part_bytes, options, part);
             date_style = part.date_styles();
         }
         if (const std::string strings = rels.of_type("sharedStrings"); !strings.empty()) {
-            XmlPart(archive, resolve(dir, strings), options.max_shared_strings_bytes, options, shared)
-                .read_all();
+            read_part(archive, resolve(dir, strings), options.max_shared_strings_bytes, options, shared);
         }
-        sheet = std::make_unique<XmlPart>(archive, sheet_part, options.max_sheet_bytes, options, *this);
+        sheet = std::make_unique<EntryStream>(archive, sheet_part, options.max_sheet_bytes, options);
+        sheet_declared = sheet->declared();
     }
 };
 
@@ -659,43 +850,46 @@ XlsxSource::~XlsxSource() = default;
 const std::string& XlsxSource::sheet_name() const { return impl_->sheet_name; }
 
 bool XlsxSource::next(CsvRecord& out) {
-    auto row = impl_->next_row();
-    if (!row) return false;
     Impl& m = *impl_;
+    const Impl::Row* row = m.next_row();
+    if (row == nullptr) return false;
     out.line = row->number;
     out.problem = RowProblem::none;
     out.problem_column = CsvRecord::no_column;
     if (row->too_long) out.problem = RowProblem::too_long;
-    std::stable_sort(row->cells.begin(), row->cells.end(),
-                     [](const Impl::Cell& a, const Impl::Cell& b) { return a.column < b.column; });
+    const auto first = m.current->cells.begin() + static_cast<std::ptrdiff_t>(row->first);
+    const auto last = first + static_cast<std::ptrdiff_t>(row->count);
+    const auto by_column = [](const Impl::Cell& a, const Impl::Cell& b) { return a.column < b.column; };
+    if (!std::is_sorted(first, last, by_column)) std::stable_sort(first, last, by_column);
     if (!m.header_seen) {
         m.header_seen = true;
-        m.width = row->cells.empty() ? 0 : row->cells.back().column + 1;
+        m.width = first == last ? 0 : std::prev(last)->column + std::size_t{1};
     }
-    m.values.assign(m.width, std::string());
+    out.fields.assign(m.width, std::string_view());
     out.kinds.assign(m.width, CellKind::text);
     std::size_t previous = CsvRecord::no_column;
-    for (auto& c : row->cells) {
+    for (auto c = first; c != last; ++c) {
         const auto flag = [&](RowProblem p) {
             if (out.problem != RowProblem::none) return;
             out.problem = p;
-            out.problem_column = c.column;
+            out.problem_column = c->column;
         };
-        if (c.column == previous) flag(RowProblem::cell_twice);
-        previous = c.column;
-        if (c.problem != RowProblem::none) flag(c.problem);
-        if (c.column >= m.width) {
+        if (c->column == previous) flag(RowProblem::cell_twice);
+        previous = c->column;
+        if (c->problem != RowProblem::none) flag(c->problem);
+        if (c->column >= m.width) {
             flag(RowProblem::beyond_header);
             continue;
         }
-        m.values[c.column] = std::move(c.value);
-        out.kinds[c.column] = c.kind;
+        out.fields[c->column] = m.text_of(*c);
+        out.kinds[c->column] = c->kind;
     }
-    out.fields.assign(m.values.begin(), m.values.end());
     return true;
 }
 
 std::uint64_t XlsxSource::bytes_read() const { return impl_->bytes_seen; }
+
+std::uint64_t XlsxSource::sheet_size() const { return impl_->sheet_declared; }
 
 std::string XlsxSource::column_name(std::size_t index) const { return column_letters(index); }
 
@@ -774,11 +968,8 @@ bool is_date_format(unsigned id, std::string_view code) {
 }
 
 std::string general_number_text(double value) {
-    if (value == 0) return "0";
-    if (std::fabs(value) < 1e15 && value == std::trunc(value)) {
-        return fmt::format("{}", static_cast<long long>(value));
-    }
-    std::string text = fmt::format("{:.15g}", value);
+    std::string text;
+    append_general_number(text, value);
     return text;
 }
 
