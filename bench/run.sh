@@ -11,10 +11,8 @@
 #   BENCH_DIR   work directory (default $BUILD/bench-work); the generated CSV is kept there and
 #               reused while its row count (and seed) stays the same
 #   BENCH_SEED  generator seed (default 1)
-#   BENCH_CASES the cases to measure, separated by commas or spaces (default: all), such as
-#               `reimport-full,reimport-changed`; a peak RSS row goes with its case. The others
-#               are not run, but for import-fresh: it builds the registry later cases use, so
-#               it still runs once, untimed
+#   BENCH_CASES the cases to run, by name, separated by commas or spaces (default: all), e.g.
+#               BENCH_CASES=import-xlsx; a case that needs the full registry gets it untimed
 #
 # Prints medians, ratios claimreg/baseline and the goals from the issues. Exit status: 0 whether
 # goals are met or missed (it reports; it is not a test); 1 when a measured command failed (the
@@ -26,11 +24,24 @@ ROWS=${BENCH_ROWS:-1500000}
 REPEAT=${REPEAT:-3}
 SEED=${BENCH_SEED:-1}
 DIR=${BENCH_DIR:-$BUILD/bench-work}
+CASES=${BENCH_CASES:-}
 
 die() { printf 'bench: %s\n' "$*" >&2; exit 2; }
 
 [[ $ROWS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROWS must be a positive integer (got '$ROWS')"
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive integer (got '$REPEAT')"
+ALL_CASES="import-fresh import-pipe reimport-full reimport-changed check-eligibility check-eligibility-new-date export export-encrypted export-xlsx import-xlsx stats-birth-year report"
+CASES=${CASES//,/ }
+for c in $CASES; do
+  [[ " $ALL_CASES " == *" $c "* ]] || die "BENCH_CASES: no case '$c' (cases: $ALL_CASES)"
+done
+# want CASE: whether CASE is to run (all of them without BENCH_CASES)
+want() { [[ -z ${CASES// /} || " $CASES " == *" $1 "* ]]; }
+# The cases that run on the full registry (and the raw sqlite3 import beside it).
+needs_full=0
+for c in reimport-full reimport-changed check-eligibility check-eligibility-new-date export export-encrypted export-xlsx stats-birth-year report; do
+  want "$c" && needs_full=1
+done
 
 abspath() { (cd "$1" && pwd -P); }
 [[ -d $BUILD ]] || die "no build directory '$BUILD' (run: make build)"
@@ -147,7 +158,6 @@ add_row() { ROWS_OUT+=("$1|$2|$3|$4|$5|$6|$7"); }
 add_rss_row() {
   local name=$1 kib mib
   shift
-  wanted "${name% peak RSS}" || return 0
   kib=$(printf '%s\n' "$@" | grep -E '^[0-9]+$' | sort -n | tail -n 1 || true)
   if [[ -z $kib ]]; then
     add_row "$name" "n/a" "-" "-" "-" "<= 100 MiB" "n/a"
@@ -156,14 +166,6 @@ add_rss_row() {
   mib=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
   add_row "$name" "${mib} MiB" "-" "-" "-" "<= 100 MiB" \
     "$(awk -v m="$mib" 'BEGIN { print (m + 0 <= 100) ? "PASS" : "MISS" }')"
-}
-
-# wanted NAME: whether BENCH_CASES asks for case NAME (every case when it is empty).
-wanted() {
-  [[ -z ${BENCH_CASES:-} ]] && return 0
-  local c
-  for c in ${BENCH_CASES//,/ }; do [[ $c == "$1" ]] && return 0; done
-  return 1
 }
 
 # case_pair NAME GOAL_RATIO BASELINE_NAME PREP_C CMD_C PREP_B CMD_B
@@ -175,14 +177,6 @@ case_pair() {
   local -a tc=() tb=()
   local i s rss rc first
   RSS_C=()
-  if ! wanted "$name"; then
-    if [[ $name == import-fresh ]]; then   # the registry and database the later cases use
-      printf '  %s (untimed: not in BENCH_CASES)\n' "$name" >&2
-      eval "$prep_c"; bash -c "$cmd_c" >logs/$name.claimreg.out 2>logs/$name.claimreg.err || check "claimreg ($name)" $? logs/$name.claimreg.err
-      eval "$prep_b"; bash -c "$cmd_b" >logs/$name.baseline.out 2>logs/$name.baseline.err || check "$bname ($name)" $? logs/$name.baseline.err
-    fi
-    return 0
-  fi
   printf '  %s\n' "$name" >&2
   for ((i = 1; i <= REPEAT; i++)); do
     # odd repetitions: claimreg first; even: the baseline first
@@ -232,42 +226,55 @@ printf '  timing:   wall clock (date +%%s.%%N); peak RSS by %s\n\n' "${GNU_TIME:
 # ------------------------------------------------------------------------------------------------
 # 1. Import into a fresh registry vs sqlite3 .import into a fresh database
 
-case_pair import-fresh 1.0 "sqlite3 .import" \
-  'rm_db fresh.db' \
-  '"$CLAIMREG_BIN" --db fresh.db import-csv "$CSV"' \
-  'rm_db raw.db' \
-  '"$SQLITE3_BIN" raw.db -cmd ".mode csv" ".import $CSV claimants"'
-IMPORT_RSS=("${RSS_C[@]}")
-SUMMARY=$(grep -E 'rows read' logs/import-fresh.claimreg.err | tail -n 1 | sed 's/^claimreg: //' || true)
-[[ -e fresh.db ]] || { note "claimreg import left no registry; later cases cannot run"; FAILED=1; }
-[[ -e raw.db ]] || { note "sqlite3 .import left no database; later cases cannot run"; FAILED=1; }
-
-add_rss_row "import-fresh peak RSS" "${IMPORT_RSS[@]}"
+if want import-fresh; then
+  case_pair import-fresh 1.0 "sqlite3 .import" \
+    'rm_db fresh.db' \
+    '"$CLAIMREG_BIN" --db fresh.db import-csv "$CSV"' \
+    'rm_db raw.db' \
+    '"$SQLITE3_BIN" raw.db -cmd ".mode csv" ".import $CSV claimants"'
+  IMPORT_RSS=("${RSS_C[@]}")
+  SUMMARY=$(grep -E 'rows read' logs/import-fresh.claimreg.err | tail -n 1 | sed 's/^claimreg: //' || true)
+  add_rss_row "import-fresh peak RSS" "${IMPORT_RSS[@]}"
+elif ((needs_full)); then
+  printf '  (the full registry, untimed)\n' >&2
+  rm_db fresh.db; rm_db raw.db
+  "$CLAIMREG" -q --db fresh.db import-csv "$CSV" || true
+  "$SQLITE3" raw.db -cmd ".mode csv" ".import $CSV claimants"
+fi
+if want import-fresh || ((needs_full)); then
+  [[ -e fresh.db ]] || { note "claimreg import left no registry; later cases cannot run"; FAILED=1; }
+  [[ -e raw.db ]] || { note "sqlite3 .import left no database; later cases cannot run"; FAILED=1; }
+fi
 
 # 1b. The same import from a pipe: no file size to size the key index by, so it grows as rows
 # come (segment by segment, never the whole index twice).
-case_pair import-pipe 1.0 "sqlite3 .import" \
-  'rm_db pipe.db' \
-  'cat "$CSV" | "$CLAIMREG_BIN" --db pipe.db import-csv -' \
-  'rm_db raw3.db' \
-  '"$SQLITE3_BIN" raw3.db -cmd ".mode csv" ".import $CSV claimants"'
-add_rss_row "import-pipe peak RSS" "${RSS_C[@]}"
-rm_db pipe.db; rm_db raw3.db
+if want import-pipe; then
+  case_pair import-pipe 1.0 "sqlite3 .import" \
+    'rm_db pipe.db' \
+    'cat "$CSV" | "$CLAIMREG_BIN" --db pipe.db import-csv -' \
+    'rm_db raw3.db' \
+    '"$SQLITE3_BIN" raw3.db -cmd ".mode csv" ".import $CSV claimants"'
+  add_rss_row "import-pipe peak RSS" "${RSS_C[@]}"
+  rm_db pipe.db; rm_db raw3.db
+fi
 
-if [[ -e fresh.db && -e raw.db ]]; then
+if ((needs_full)) && [[ -e fresh.db && -e raw.db ]]; then
   mv_db fresh.db full.db   # the full registry for the cases below
   rows_raw=$("$SQLITE3" raw.db 'select count(*) from claimants')
   claimants=$("$CLAIMREG" --db full.db stats --count 2>/dev/null || echo '?')
 
   # 2. Re-import of the same file into the full registry (a copy of it before every run)
+  if want reimport-full; then
   case_pair reimport-full 1.0 "sqlite3 .import" \
     'cp_db full.db reimp.db' \
     '"$CLAIMREG_BIN" --db reimp.db import-csv "$CSV"' \
     'rm_db raw2.db' \
     '"$SQLITE3_BIN" raw2.db -cmd ".mode csv" ".import $CSV claimants"'
   rm_db reimp.db; rm_db raw2.db
+  fi
 
   # 2b. The nightly dump after corrections (1% of the submissions changed) into the full registry
+  if want reimport-changed; then
   case_pair reimport-changed 1.0 "sqlite3 .import" \
     'cp_db full.db reimp.db' \
     '"$CLAIMREG_BIN" --db reimp.db import-csv "$CHANGED"' \
@@ -275,16 +282,20 @@ if [[ -e fresh.db && -e raw.db ]]; then
     '"$SQLITE3_BIN" raw2.db -cmd ".mode csv" ".import $CHANGED claimants"'
   CHANGED_SUMMARY=$(grep -E 'rows read' logs/reimport-changed.claimreg.err | tail -n 1 | sed 's/^claimreg: //' || true)
   rm_db reimp.db; rm_db raw2.db
+  fi
 
   # 3. check-eligibility --all vs an UPDATE of every row (copies, so every run starts equal)
+  if want check-eligibility; then
   case_pair check-eligibility 1.5 "sqlite3 UPDATE" \
     'cp_db full.db elig.db' \
     '"$CLAIMREG_BIN" --db elig.db check-eligibility --all' \
     'cp_db raw.db upd.db' \
     '"$SQLITE3_BIN" upd.db "UPDATE claimants SET platform = lower(platform)"'
   rm_db elig.db; rm_db upd.db
+  fi
 
   # 3b. the nightly case: a new as-of date, so every claimant is evaluated as of another day
+  if want check-eligibility-new-date; then
   next_day=$(date -d tomorrow +%F)
   case_pair check-eligibility-new-date 1.5 "sqlite3 UPDATE" \
     'cp_db full.db elig.db' \
@@ -292,21 +303,23 @@ if [[ -e fresh.db && -e raw.db ]]; then
     'cp_db raw.db upd.db' \
     '"$SQLITE3_BIN" upd.db "UPDATE claimants SET platform = lower(platform)"'
   rm_db elig.db; rm_db upd.db
+  fi
 
   # 4. export --output vs sqlite3 -csv -header
+  if want export; then
   case_pair export 1.0 "sqlite3 -csv" \
     'rm -f out.csv' \
     '"$CLAIMREG_BIN" --db full.db export --output out.csv' \
     'rm -f out2.csv' \
     '"$SQLITE3_BIN" -csv -header raw.db "select * from claimants" > out2.csv'
-  wanted export && export_lines=$(wc -l <out.csv 2>/dev/null || echo '?')
+  export_lines=$(wc -l <out.csv 2>/dev/null || echo '?')
   rm -f out.csv out2.csv
+  fi
 
   # 4b. export --encrypt-to (OpenPGP to a throwaway key in a keyring of its own) vs the plain
   # export --output of the same registry
-  if ! wanted export-encrypted; then
-    :
-  elif command -v gpg >/dev/null 2>&1 && command -v gpgconf >/dev/null 2>&1; then
+  if want export-encrypted; then
+  if command -v gpg >/dev/null 2>&1 && command -v gpgconf >/dev/null 2>&1; then
     export GNUPGHOME=$DIR/gnupg
     [[ -d $GNUPGHOME ]] && { gpgconf --kill all 2>/dev/null || true; }
     rm -rf "$GNUPGHOME" && mkdir -m 700 "$GNUPGHOME"
@@ -331,12 +344,12 @@ if [[ -e fresh.db && -e raw.db ]]; then
     note "gpg not found: export-encrypted not measured (apt-get install gnupg)"
     add_row export-encrypted n/a "export --output" n/a n/a "<= 1.5" n/a
   fi
+  fi
 
   # 4c. export --format xlsx vs libxlsxwriter alone writing the same cells (from the CSV export,
   # made untimed), both in constant-memory mode; and claimreg's peak RSS
-  if ! wanted export-xlsx && ! wanted import-xlsx; then
-    :
-  elif [[ -x $XLSX_BASE ]]; then
+  if want export-xlsx; then
+  if [[ -x $XLSX_BASE ]]; then
     "$CLAIMREG" --db full.db export --output xlsx-in.csv
     case_pair export-xlsx 1.2 "libxlsxwriter alone" \
       'rm -f out.xlsx' \
@@ -346,52 +359,59 @@ if [[ -e fresh.db && -e raw.db ]]; then
     add_rss_row "export-xlsx peak RSS" "${RSS_C[@]}"
     xlsx_mib_file=$(awk -v b="$(stat -c %s out.xlsx 2>/dev/null || echo 0)" 'BEGIN { printf "%.0f", b / 1048576 }')
     rm -f out.xlsx base.xlsx xlsx-in.csv
-
-    # 4d. import-xlsx of a workbook of XLSX_ROWS rows (default 100,000) vs import-csv of the same
-    # rows; both built untimed from the first rows of the registry
-    XLSX_ROWS=${XLSX_ROWS:-100000}
-    head -n "$((XLSX_ROWS + 1))" "$CSV" > xlsx-rows.csv
-    rm_db xlsx-src.db
-    "$CLAIMREG" -q --db xlsx-src.db import-csv xlsx-rows.csv || true
-    "$CLAIMREG" --db xlsx-src.db export --format xlsx --output rows.xlsx
-    "$CLAIMREG" --db xlsx-src.db export --output rows.csv
-    xlsx_rows=$(($(wc -l < rows.csv) - 1))
-    case_pair import-xlsx 2.0 "import-csv" \
-      'rm_db xin.db' \
-      '"$CLAIMREG_BIN" --db xin.db import-xlsx rows.xlsx' \
-      'rm_db cin.db' \
-      '"$CLAIMREG_BIN" --db cin.db import-csv rows.csv'
-    xlsx_rate=$(awk -v n="$xlsx_rows" -v t="$(printf '%s\n' "${ROWS_OUT[@]}" | awk -F'|' '$1 == "import-xlsx" { print $2 }')" \
-      'BEGIN { if (t > 0) printf "%.0f", n / t; else print "n/a" }')
-    rm_db xin.db; rm_db cin.db; rm_db xlsx-src.db; rm -f rows.xlsx rows.csv xlsx-rows.csv
   else
-    note "missing $XLSX_BASE: export-xlsx and import-xlsx not measured"
+    note "missing $XLSX_BASE: export-xlsx not measured"
+  fi
   fi
 
   # 5. stats --by birth-year vs GROUP BY
+  if want stats-birth-year; then
   case_pair stats-birth-year 0.5 "sqlite3 GROUP BY" \
     ':' \
     '"$CLAIMREG_BIN" --db full.db stats --by birth-year > /dev/null' \
     ':' \
     '"$SQLITE3_BIN" raw.db "select substr(child_birth_date,1,4), count(*) from claimants group by 1" > /dev/null'
+  fi
 
   # 6. report: the HTML page of every figure (tallies plus one scan), against an absolute goal
+  if want report; then
   declare -a tr=()
-  wanted report && printf '  report\n' >&2
+  printf '  report\n' >&2
   for ((i = 1; i <= REPEAT; i++)); do
-    wanted report || break
     rc=0
     run_timed "#$i claimreg" s rss logs/report.claimreg.out logs/report.claimreg.err \
       "$CLAIMREG" --db full.db report --output report.html || rc=$?
     check "claimreg (report)" "$rc" logs/report.claimreg.err
     tr+=("$s")
   done
-  if wanted report; then
-    mr=$(median "${tr[@]}")
-    add_row "report" "$mr" "-" "-" "-" "<= 2 s" \
-      "$(awk -v m="$mr" 'BEGIN { print (m + 0 <= 2) ? "PASS" : "MISS" }')"
-  fi
+  mr=$(median "${tr[@]}")
+  add_row "report" "$mr" "-" "-" "-" "<= 2 s" \
+    "$(awk -v m="$mr" 'BEGIN { print (m + 0 <= 2) ? "PASS" : "MISS" }')"
   rm -f report.html
+  fi
+fi
+
+
+# 7. import-xlsx of a workbook of XLSX_ROWS rows (default 100,000) vs import-csv of the same
+# rows; both built untimed from the first rows of the generated data (no full registry needed);
+# and claimreg's peak RSS
+if want import-xlsx; then
+  XLSX_ROWS=${XLSX_ROWS:-100000}
+  head -n "$((XLSX_ROWS + 1))" "$CSV" > xlsx-rows.csv
+  rm_db xlsx-src.db
+  "$CLAIMREG" -q --db xlsx-src.db import-csv xlsx-rows.csv || true
+  "$CLAIMREG" --db xlsx-src.db export --format xlsx --output rows.xlsx
+  "$CLAIMREG" --db xlsx-src.db export --output rows.csv
+  xlsx_rows=$(($(wc -l < rows.csv) - 1))
+  case_pair import-xlsx 2.0 "import-csv" \
+    'rm_db xin.db' \
+    '"$CLAIMREG_BIN" --db xin.db import-xlsx rows.xlsx' \
+    'rm_db cin.db' \
+    '"$CLAIMREG_BIN" --db cin.db import-csv rows.csv'
+  add_rss_row "import-xlsx peak RSS" "${RSS_C[@]}"
+  xlsx_rate=$(awk -v n="$xlsx_rows" -v t="$(printf '%s\n' "${ROWS_OUT[@]}" | awk -F'|' '$1 == "import-xlsx" { print $2 }')" \
+    'BEGIN { if (t > 0) printf "%.0f", n / t; else print "n/a" }')
+  rm_db xin.db; rm_db cin.db; rm_db xlsx-src.db; rm -f rows.xlsx rows.csv xlsx-rows.csv
 fi
 
 # ------------------------------------------------------------------------------------------------

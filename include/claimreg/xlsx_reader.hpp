@@ -43,7 +43,11 @@ class XlsxSource final : public RecordSource {
     const std::string& sheet_name() const;
 
     bool next(CsvRecord& out) override;
+    /// Bytes of the worksheet's XML inflated so far (for progress).
     std::uint64_t bytes_read() const override;
+    /// The size the workbook declares for the worksheet's XML, 0 if none: what bytes_read()
+    /// grows to (for progress only; what is read is bounded by the options, not by this).
+    std::uint64_t sheet_size() const;
     char rejects_delimiter() const override { return ','; }
     std::string column_name(std::size_t index) const override;
     std::string row_name(std::uint64_t line) const override;

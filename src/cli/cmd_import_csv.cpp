@@ -3,8 +3,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <optional>
 #include <string>
@@ -25,63 +23,6 @@ namespace {
 struct ImportCsvOptions : ImportCliOptions {
     std::string delimiter;
     std::string encoding;
-};
-
-// Progress on a terminal: rows, MiB and rows/s; with the input's size (a regular file) also the
-// share read and an estimate of the time left, as pv(1) and rsync(1) show them.
-class ProgressLine {
-  public:
-    explicit ProgressLine(std::uint64_t total_bytes)
-        : total_bytes_(total_bytes), started_(std::chrono::steady_clock::now()) {}
-
-    void update(const ImportReport& r) {
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-        const double rate = seconds > 0 ? static_cast<double>(r.rows_read) / seconds : 0.0;
-        const double mib = static_cast<double>(r.bytes_read) / (1024.0 * 1024.0);
-        if (total_bytes_ == 0) {
-            show(fmt::format("{} rows, {} updated, {:.1f} MiB ({:.0f} rows/s)", r.rows_read,
-                             r.updated, mib, rate));
-            return;
-        }
-        const std::uint64_t read = std::min(r.bytes_read, total_bytes_);
-        const double share = static_cast<double>(read) / static_cast<double>(total_bytes_);
-        const double left = share > 0 ? seconds * (1 - share) / share : 0.0;
-        show(fmt::format("{} rows, {} updated, {:.1f} of {:.1f} MiB ({}%), {:.0f} rows/s, ETA {}",
-                         r.rows_read, r.updated, mib, static_cast<double>(total_bytes_) / (1024.0 * 1024.0),
-                         static_cast<int>(share * 100), rate, duration(left)));
-    }
-
-    /// The last line, for the pause while the indexes are rebuilt (after a progress line only:
-    /// a small import finishes at once).
-    void finishing(const ImportReport& r) {
-        if (!shown_) return;
-        show(fmt::format("{} rows{}, finishing: building indexes", r.rows_read,
-                         total_bytes_ > 0 ? " (100%)" : ""));
-    }
-
-    /// Clears the line for what follows.
-    void clear() const {
-        if (shown_) fmt::print(stderr, "\r\033[K");
-    }
-
-  private:
-    void show(const std::string& text) {
-        fmt::print(stderr, "\r\033[Kclaimreg: {}", text);
-        std::fflush(stderr);
-        shown_ = true;
-    }
-
-    // `m:ss`, or `h:mm:ss` from an hour.
-    static std::string duration(double seconds) {
-        const auto s = static_cast<long long>(seconds + 0.5);
-        if (s >= 3600) return fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
-        return fmt::format("{}:{:02}", s / 60, s % 60);
-    }
-
-    std::uint64_t total_bytes_;
-    std::chrono::steady_clock::time_point started_;
-    bool shown_ = false;
 };
 
 ExitStatus run_import_csv(const ImportCsvOptions& opt, const GlobalOptions& global) {

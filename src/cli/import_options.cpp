@@ -1,5 +1,8 @@
 #include "import_options.hpp"
 
+#include <algorithm>
+#include <cstdio>
+
 #include <fmt/format.h>
 
 #include "output.hpp"
@@ -37,6 +40,55 @@ void print_import_summary(const ImportReport& r, const ImportCliOptions& opt, bo
            "rejected, {} erased{}",
            where, r.rows_read, r.imported, r.linked, r.updated, r.unchanged, r.duplicates,
            r.rejected, r.erased, note);
+}
+
+namespace {
+
+// `m:ss`, or `h:mm:ss` from an hour.
+std::string duration(double seconds) {
+    const auto s = static_cast<long long>(seconds + 0.5);
+    if (s >= 3600) return fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+    return fmt::format("{}:{:02}", s / 60, s % 60);
+}
+
+} // namespace
+
+ProgressLine::ProgressLine(std::uint64_t total_bytes)
+    : total_bytes_(total_bytes), started_(std::chrono::steady_clock::now()) {}
+
+void ProgressLine::update(const ImportReport& r) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+    const double rate = seconds > 0 ? static_cast<double>(r.rows_read) / seconds : 0.0;
+    const double mib = static_cast<double>(r.bytes_read) / (1024.0 * 1024.0);
+    if (total_bytes_ == 0) {
+        show(fmt::format("{} rows, {} updated, {:.1f} MiB ({:.0f} rows/s)", r.rows_read, r.updated,
+                         mib, rate));
+        return;
+    }
+    const std::uint64_t read = std::min(r.bytes_read, total_bytes_);
+    const double share = static_cast<double>(read) / static_cast<double>(total_bytes_);
+    const double left = share > 0 ? seconds * (1 - share) / share : 0.0;
+    show(fmt::format("{} rows, {} updated, {:.1f} of {:.1f} MiB ({}%), {:.0f} rows/s, ETA {}",
+                     r.rows_read, r.updated, std::min(mib, static_cast<double>(total_bytes_) / (1024.0 * 1024.0)),
+                     static_cast<double>(total_bytes_) / (1024.0 * 1024.0),
+                     static_cast<int>(share * 100), rate, duration(left)));
+}
+
+void ProgressLine::finishing(const ImportReport& r) {
+    if (!shown_) return;
+    show(fmt::format("{} rows{}, finishing: building indexes", r.rows_read,
+                     total_bytes_ > 0 ? " (100%)" : ""));
+}
+
+void ProgressLine::clear() const {
+    if (shown_) fmt::print(stderr, "\r\033[K");
+}
+
+void ProgressLine::show(const std::string& text) {
+    fmt::print(stderr, "\r\033[Kclaimreg: {}", text);
+    std::fflush(stderr);
+    shown_ = true;
 }
 
 } // namespace claimreg::cli

@@ -1,6 +1,8 @@
 #pragma once
 // What the import commands (import-csv, import-xlsx) share on the command line.
 
+#include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -27,5 +29,30 @@ void add_import_options(CLI::App& cmd, ImportCliOptions& opt);
 /// (unless quiet) that starts with `where` (e.g. `sheet 'Aanmeldingen': `).
 void print_import_summary(const ImportReport& r, const ImportCliOptions& opt, bool quiet,
                           std::string_view where = "");
+
+/// Progress on a terminal: rows, MiB and rows/s; with the input's size (a regular file, or a
+/// worksheet's XML) also the share read and an estimate of the time left, as pv(1) and rsync(1)
+/// show them. One line, rewritten.
+class ProgressLine {
+  public:
+    /// `total_bytes`: what ImportReport::bytes_read grows to; 0 when unknown (a pipe).
+    explicit ProgressLine(std::uint64_t total_bytes);
+
+    void update(const ImportReport& r);
+
+    /// The last line, for the pause while the indexes are rebuilt (after a progress line only:
+    /// a small import finishes at once).
+    void finishing(const ImportReport& r);
+
+    /// Clears the line for what follows.
+    void clear() const;
+
+  private:
+    void show(const std::string& text);
+
+    std::uint64_t total_bytes_;
+    std::chrono::steady_clock::time_point started_;
+    bool shown_ = false;
+};
 
 } // namespace claimreg::cli

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# import-csv's progress on a terminal (run under script(1), a pseudo-terminal): for a regular file
-# the percentage and an ETA, for a pipe rows and MiB; then a last line for the index build. Not
-# shown when stderr is no terminal, nor with -q.
+# import-csv's and import-xlsx's progress on a terminal (run under script(1), a pseudo-terminal):
+# for a regular file (or a worksheet) the percentage and an ETA, for a pipe rows and MiB; then a
+# last line for the index build. Not shown when stderr is no terminal, nor with -q.
 . "$SRC_DIR/tests/cli/lib.sh"
 set -o pipefail
 command -v script >/dev/null || { fail "script(1) (util-linux) is not installed"; finish; }
@@ -44,6 +44,27 @@ expect_eq "$status" 0 "exit status from a pipe"
 expect_eq "$(grep -cE '^claimreg: (50000|100000) rows, 0 updated, [0-9.]+ MiB \([0-9]+ rows/s\)$' <<<"$screen")" 2 "progress from a pipe [$screen]"
 expect_eq "$(tail -n 2 <<<"$screen")" "claimreg: $rows rows, finishing: building indexes
 $summary" "the last lines from a pipe"
+
+# A workbook: the share of the worksheet's XML read (its size as the workbook gives it).
+run --db file.db export --format xlsx --output big.xlsx
+expect_status 0
+on_terminal "'$CLAIMREG' --db xlsx.db import-xlsx big.xlsx"
+expect_eq "$status" 0 "exit status of import-xlsx on a terminal"
+sheet_size=$(/usr/bin/python3 -c 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).getinfo("xl/worksheets/sheet1.xml").file_size)' big.xlsx)
+total=$(awk -v s="$sheet_size" 'BEGIN { printf "%.1f", s / 1048576 }')
+progress=$(grep -c "^claimreg: [0-9]* rows, 0 updated, [0-9.]* of $total MiB ([0-9]*%), [0-9]* rows/s, ETA [0-9]*:[0-5][0-9]\$" <<<"$screen")
+expect_eq "$progress" 2 "import-xlsx progress lines at 50000 and 100000 rows [$screen]"
+expect_eq "$(tail -n 2 <<<"$screen")" "claimreg: $rows rows (100%), finishing: building indexes
+claimreg: sheet 'claimants': ${summary#claimreg: }" "the last lines of import-xlsx on a terminal"
+percent=$(sed -nE 's/^claimreg: 50000 rows, .*\(([0-9]+)%\).*/\1/p' <<<"$screen")
+expect_eq "$([ "${percent:-0}" -ge 30 ] && [ "${percent:-0}" -le 50 ] && echo ok)" ok "50000 of $rows rows is about 40% of the sheet ($percent%)"
+expect_eq "$(sql xlsx.db 'SELECT count(*) FROM claimants')" "$rows" "claimants imported from the workbook"
+on_terminal "'$CLAIMREG' -q --db xlsx-quiet.db import-xlsx big.xlsx"
+expect_eq "$status" 0 "exit status of import-xlsx with -q"
+expect_eq "$screen" "" "import-xlsx -q on a terminal"
+run --db xlsx-plain.db import-xlsx big.xlsx
+expect_status 0
+expect_err "claimreg: sheet 'claimants': ${summary#claimreg: }"
 
 # -q: nothing at all on a terminal.
 on_terminal "'$CLAIMREG' -q --db quiet.db import-csv big.csv"

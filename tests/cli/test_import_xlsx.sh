@@ -117,6 +117,24 @@ elif cmd == 'bomb':
     book('bomb.xlsx', '', extra=bomb)
 elif cmd == 'laughs':
     book('laughs.xlsx', header.replace('child_first_name', '&lol9;'), doctype='<!DOCTYPE worksheet [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;"><!ENTITY lol9 "&lol2;&lol2;&lol2;">]>')
+elif cmd in ('many', 'commented', 'broken'):
+    # 8,000 rows over several megabytes of XML, one a line; every third row and all from 3000 on
+    # without their numbers;
+    # two bad rows far in. 'commented': after every row a long comment that starts with a row
+    # (not a row: where the sheet is cut into pieces, it is often in one of these);
+    # 'broken': a mismatched tag in row 7000.
+    rows = []
+    for r in range(2, 8002):
+        birth = '<c r="C%d" s="1"><v>60</v></c>' if r == 5000 else '<c r="C%d" t="e"><v>#N/A</v></c>' if r == 6000 else '<c r="C%d" s="1"><v>40000</v></c>'
+        row = ok_row(r, 'Kind%d' % r, birth)
+        if r % 3 == 0 or r >= 3000:
+            row = row.replace('<row r="%d">' % r, '<row>', 1)
+        if r == 7000 and cmd == 'broken':
+            row = row.replace('</t></is>', '</is>', 1)
+        if cmd == 'commented':
+            row += '<!--<row r="%d">%s</row>%s-->' % (r, inline('A%d' % r, 'Fake'), 'x' * 3000)
+        rows.append(row + '\n')
+    book(cmd + '.xlsx', header + '\n' + ''.join(rows), doctype='<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n')
 elif cmd == 'noworkbook':
     with zipfile.ZipFile('nowb.xlsx', 'w') as z:
         z.writestr('content.xml', '<office/>')
@@ -130,6 +148,27 @@ claimreg: sheet 'S' row 6: column J: a value in a column without a header
 claimreg: sheet 'S': 4 rows read: 1 imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 3 rejected, 0 erased"
 expect_eq "$(sql hand.db "SELECT child_first_name || '|' || child_last_name || '|' || child_birth_date || '|' || first_use || '|' || source_line FROM claimants")" \
     "Anna|Bos|2009-07-06|2019-01-01|2" "the row read from out-of-order cells"
+
+# A sheet of several megabytes, read in pieces side by side: every row, in order, numbered
+# right (also those without a number of their own), the same when comments hold rows.
+for f in many commented; do
+    "$PY" make.py "$f"
+    run --db "$f.db" import-xlsx "$f.xlsx"
+    expect_status 65
+    expect_err "claimreg: sheet 'S' row 5000: column C child_birth_date: not a real calendar date
+claimreg: sheet 'S' row 6000: column C child_birth_date: the cell holds an error value, not data
+claimreg: sheet 'S': 8000 rows read: 7998 imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 2 rejected, 0 erased"
+    expect_eq "$(sql "$f.db" "SELECT count(*), sum(source_line), sum(child_first_name = 'Kind' || source_line), sum(registrant_email = 'o' || source_line || '@example.nl') FROM claimants")" \
+        "7998|32001000|7998|7998" "rows of $f.xlsx by their numbers"
+done
+# An XML error far into the sheet: its line in the sheet (after the rows before it were checked).
+"$PY" make.py broken
+run --db broken.db import-xlsx broken.xlsx
+expect_status 65
+expect_err "claimreg: sheet 'S' row 5000: column C child_birth_date: not a real calendar date
+claimreg: sheet 'S' row 6000: column C child_birth_date: the cell holds an error value, not data
+claimreg: not a readable xlsx workbook: xl/worksheets/sheet1.xml: XML error at line 7001: mismatched tag"
+expect_eq "$([ -e broken.db ] && echo exists || echo none)" none "no registry from a broken sheet"
 
 # Bad input: 65, and said what is wrong without values.
 "$PY" make.py bomb
