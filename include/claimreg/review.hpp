@@ -57,11 +57,11 @@ struct ResolveError {
 
 /// What resolve_decisions() did, or would have done.
 struct ResolveReport {
-    std::uint64_t rows = 0;     ///< data rows read
-    std::uint64_t linked = 0;   ///< `same`: claimants linked into another
-    std::uint64_t distinct = 0; ///< `distinct`: pairs recorded
-    std::uint64_t skipped = 0;  ///< empty decision: not reviewed yet
-    std::uint64_t already = 0;  ///< decided that way before: nothing to do
+    std::uint64_t rows = 0;           ///< data rows read
+    std::uint64_t linked = 0;         ///< `same`: claimants linked into another
+    std::uint64_t distinct = 0;       ///< `distinct`: pairs recorded
+    std::uint64_t skipped = 0;        ///< empty decision: not reviewed yet
+    std::uint64_t already = 0;        ///< decided that way before: nothing to do
     std::vector<ResolveError> errors; ///< when not empty, nothing was applied
 };
 

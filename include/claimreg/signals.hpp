@@ -15,7 +15,8 @@ namespace claimreg {
 /// What a signal found, in the order signals are listed.
 enum class SignalKind {
     burst,           ///< many registrations of one source within a minute (registered_at)
-    crowded_address, ///< more active children at one address (postcode + house number) than a family has
+    crowded_address, ///< more active children at one address (postcode + house number) than a
+                     ///< family has
     shared_contact,  ///< one registrant e-mail or phone behind children of several families
 };
 

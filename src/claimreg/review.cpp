@@ -5,8 +5,8 @@
 #include <map>
 #include <utility>
 
-#include <fmt/format.h>
 #include <SQLiteCpp/Statement.h>
+#include <fmt/format.h>
 
 #include "claimreg/error.hpp"
 #include "claimreg/lifecycle.hpp"
@@ -40,7 +40,9 @@ StoredState require_state(Registry& registry, std::int64_t id) {
     throw no_such_claimant(registry, id);
 }
 
-bool is_linked(const StoredState& s) { return s.state == to_string(State::linked); }
+bool is_linked(const StoredState& s) {
+    return s.state == to_string(State::linked);
+}
 
 // The claimant at the end of `id`'s links (`id` itself when not linked).
 std::int64_t root_of(Registry& registry, std::int64_t id) {
@@ -54,7 +56,8 @@ std::int64_t root_of(Registry& registry, std::int64_t id) {
 }
 
 std::optional<std::string> stored_decision(Registry& registry, std::int64_t a, std::int64_t b) {
-    SQLite::Statement st(registry.db(), "SELECT decision FROM pair_decisions WHERE a = ? AND b = ?");
+    SQLite::Statement st(registry.db(),
+                         "SELECT decision FROM pair_decisions WHERE a = ? AND b = ?");
     st.bind(1, std::min(a, b));
     st.bind(2, std::max(a, b));
     if (!st.executeStep()) return std::nullopt;
@@ -63,10 +66,11 @@ std::optional<std::string> stored_decision(Registry& registry, std::int64_t a, s
 
 void record_decision(Registry& registry, std::int64_t a, std::int64_t b, std::string_view decision,
                      const std::string& now) {
-    SQLite::Statement st(registry.db(),
-                         "INSERT INTO pair_decisions (a, b, decision, decided_at) VALUES (?, ?, ?, ?) "
-                         "ON CONFLICT (a, b) DO UPDATE SET decision = excluded.decision, "
-                         "decided_at = excluded.decided_at");
+    SQLite::Statement st(
+        registry.db(),
+        "INSERT INTO pair_decisions (a, b, decision, decided_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (a, b) DO UPDATE SET decision = excluded.decision, "
+        "decided_at = excluded.decided_at");
     st.bind(1, std::min(a, b));
     st.bind(2, std::max(a, b));
     st.bind(3, std::string(decision));
@@ -108,7 +112,8 @@ std::string not_linkable(std::int64_t id, const StoredState& s, Registry& regist
 // link_claimants() inside the caller's transaction.
 void link_in(Registry& registry, std::int64_t keep, std::int64_t other, const std::string& now,
              std::string_view by) {
-    if (keep == other) throw DataError(fmt::format("claimant {} cannot be linked into itself", keep));
+    if (keep == other)
+        throw DataError(fmt::format("claimant {} cannot be linked into itself", keep));
     const StoredState k = require_state(registry, keep);
     const StoredState o = require_state(registry, other);
     for (const auto& [id, s] : {std::pair{keep, &k}, std::pair{other, &o}}) {
@@ -133,7 +138,8 @@ void link_in(Registry& registry, std::int64_t keep, std::int64_t other, const st
 // mark_distinct() inside the caller's transaction; false when recorded before.
 bool distinct_in(Registry& registry, std::int64_t a, std::int64_t b, const std::string& now,
                  std::string_view by) {
-    if (a == b) throw DataError(fmt::format("claimant {} is one child: not distinct from itself", a));
+    if (a == b)
+        throw DataError(fmt::format("claimant {} is one child: not distinct from itself", a));
     require_state(registry, a);
     require_state(registry, b);
     const std::int64_t ra = root_of(registry, a);
@@ -165,8 +171,10 @@ Decision parse_decision(std::string_view text) {
 
 // A claimant id cell: a positive whole number; throws RuleError otherwise.
 std::int64_t parse_id(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
+        text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
+        text.remove_suffix(1);
     std::int64_t id = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
     if (text.empty() || ec != std::errc() || end != text.data() + text.size() || id <= 0) {
@@ -218,10 +226,10 @@ DataError linked_claimant_error(std::int64_t id, std::int64_t keep) {
 
 std::vector<std::int64_t> claimants_linked_into(Registry& registry, std::int64_t id) {
     std::vector<std::int64_t> ids;
-    SQLite::Statement st(registry.db(),
-                         "SELECT id FROM claimants WHERE linked_to = ? ORDER BY id");
+    SQLite::Statement st(registry.db(), "SELECT id FROM claimants WHERE linked_to = ? ORDER BY id");
     st.bind(1, id);
-    while (st.executeStep()) ids.push_back(st.getColumn(0).getInt64());
+    while (st.executeStep())
+        ids.push_back(st.getColumn(0).getInt64());
     return ids;
 }
 
@@ -246,9 +254,9 @@ std::int64_t unlink_claimant(Registry& registry, std::int64_t id, const std::str
                                     id));
     }
     const std::int64_t keep = *s.linked_to;
-    SQLite::Statement st(registry.db(),
-                         "UPDATE claimants SET state = ?1, linked_to = NULL, state_changed_at = ?2, "
-                         "changed_at = ?2 WHERE id = ?3");
+    SQLite::Statement st(
+        registry.db(), "UPDATE claimants SET state = ?1, linked_to = NULL, state_changed_at = ?2, "
+                       "changed_at = ?2 WHERE id = ?3");
     st.bind(1, std::string(to_string(State::active)));
     st.bind(2, now);
     st.bind(3, id);
@@ -272,7 +280,8 @@ ResolveReport resolve_decisions(Registry& registry, std::FILE* in, const CsvRead
     CsvRecord record;
     if (!reader.next(record)) throw DataError("empty input: no header row");
     if (record.problem != RowProblem::none) {
-        throw DataError(fmt::format("line {}: header row: {}", record.line, to_string(record.problem)));
+        throw DataError(
+            fmt::format("line {}: header row: {}", record.line, to_string(record.problem)));
     }
     const std::array<std::string_view, 3> names = {"a", "b", "decision"};
     std::array<std::optional<std::size_t>, 3> column;
@@ -281,7 +290,8 @@ ResolveReport resolve_decisions(Registry& registry, std::FILE* in, const CsvRead
         for (std::size_t n = 0; n < names.size(); ++n) {
             if (name != names[n]) continue;
             if (column[n]) {
-                throw DataError(fmt::format("line {}: column {} appears twice", record.line, names[n]));
+                throw DataError(
+                    fmt::format("line {}: column {} appears twice", record.line, names[n]));
             }
             column[n] = i;
         }
@@ -309,7 +319,8 @@ ResolveReport resolve_decisions(Registry& registry, std::FILE* in, const CsvRead
         row.line = record.line;
         bool bad = false;
         const auto cell = [&](std::size_t n) -> std::string_view {
-            return *column[n] < record.fields.size() ? record.fields[*column[n]] : std::string_view();
+            return *column[n] < record.fields.size() ? record.fields[*column[n]]
+                                                     : std::string_view();
         };
         try {
             row.decision = parse_decision(cell(2));
@@ -371,8 +382,9 @@ ResolveReport resolve_decisions(Registry& registry, std::FILE* in, const CsvRead
                 bad = true;
             }
         }
-        if (!bad && (stored_decision(registry, r.a, r.b) == std::optional<std::string>("distinct") ||
-                     stored_decision(registry, ra, rb) == std::optional<std::string>("distinct"))) {
+        if (!bad &&
+            (stored_decision(registry, r.a, r.b) == std::optional<std::string>("distinct") ||
+             stored_decision(registry, ra, rb) == std::optional<std::string>("distinct"))) {
             error(r.line, "decision", "the pair was recorded as distinct children before");
             bad = true;
         }

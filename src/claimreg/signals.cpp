@@ -67,16 +67,17 @@ bool digits(std::string_view s, std::size_t at, std::size_t n, int& value) {
 // bare date (no minute to compare) or what does not read as one.
 std::optional<std::int64_t> registered_seconds(std::string_view s) {
     int y = 0, mo = 0, d = 0, hh = 0, mm = 0, ss = 0;
-    if (s.size() < 16 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-        !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') || !digits(s, 11, 2, hh) ||
-        s[13] != ':' || !digits(s, 14, 2, mm)) {
+    if (s.size() < 16 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) ||
+        s[7] != '-' || !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') ||
+        !digits(s, 11, 2, hh) || s[13] != ':' || !digits(s, 14, 2, mm)) {
         return std::nullopt;
     }
     std::size_t i = 16;
     if (i < s.size() && s[i] == ':' && digits(s, i + 1, 2, ss)) i += 3;
     if (i < s.size() && s[i] == '.') {
         ++i;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+        while (i < s.size() && s[i] >= '0' && s[i] <= '9')
+            ++i;
     }
     std::int64_t offset = 0;
     if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
@@ -86,7 +87,8 @@ std::optional<std::int64_t> registered_seconds(std::string_view s) {
             offset = (s[i] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
         }
     }
-    const std::chrono::year_month_day date{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(mo)),
+    const std::chrono::year_month_day date{std::chrono::year(y),
+                                           std::chrono::month(static_cast<unsigned>(mo)),
                                            std::chrono::day(static_cast<unsigned>(d))};
     if (!date.ok()) return std::nullopt;
     const std::int64_t days = std::chrono::sys_days(date).time_since_epoch().count();
@@ -125,21 +127,24 @@ struct Keyed {
     std::uint64_t key;
     std::uint32_t family;  ///< digest of the folded prefix and last name
     std::uint32_t address; ///< digest of the address (0: none)
-    std::int64_t id;
+    std::uint32_t id;      ///< ids fit 32 bits, as in KeyIndex
 };
 
 // Runs of equal keys in `rows` (sorted by key, then id) that `qualifies`, as signals of `kind`.
 template <typename Qualifies>
-void runs(std::vector<Keyed>& rows, SignalKind kind, std::vector<Signal>& out, Qualifies qualifies) {
+void runs(std::vector<Keyed>& rows, SignalKind kind, std::vector<Signal>& out,
+          Qualifies qualifies) {
     std::sort(rows.begin(), rows.end(), [](const Keyed& a, const Keyed& b) {
         return a.key != b.key ? a.key < b.key : a.id < b.id;
     });
     for (std::size_t i = 0; i < rows.size();) {
         std::size_t j = i + 1;
-        while (j < rows.size() && rows[j].key == rows[i].key) ++j;
+        while (j < rows.size() && rows[j].key == rows[i].key)
+            ++j;
         if (j - i > 1 && qualifies(rows.data() + i, rows.data() + j)) {
             Signal s{kind, {}};
-            for (std::size_t k = i; k < j; ++k) s.ids.push_back(rows[k].id);
+            for (std::size_t k = i; k < j; ++k)
+                s.ids.push_back(rows[k].id);
             s.ids.erase(std::unique(s.ids.begin(), s.ids.end()), s.ids.end());
             if (s.ids.size() > 1) out.push_back(std::move(s));
         }
@@ -151,9 +156,12 @@ void runs(std::vector<Keyed>& rows, SignalKind kind, std::vector<Signal>& out, Q
 
 std::string_view to_string(SignalKind kind) {
     switch (kind) {
-    case SignalKind::burst: return "burst";
-    case SignalKind::crowded_address: return "crowded_address";
-    case SignalKind::shared_contact: return "shared_contact";
+    case SignalKind::burst:
+        return "burst";
+    case SignalKind::crowded_address:
+        return "crowded_address";
+    case SignalKind::shared_contact:
+        return "shared_contact";
     }
     return "unknown";
 }
@@ -166,20 +174,27 @@ std::vector<Signal> find_signals(Registry& registry, const SignalThresholds& thr
     std::vector<Keyed> contacts;  // key: e-mail or phone (tagged), one per registration
     std::vector<Keyed> addresses; // key: address
     struct Timed {
-        std::int64_t source;
         std::int64_t seconds;
-        std::int64_t id;
+        std::uint32_t source, id; // ids fit 32 bits, as in KeyIndex
     };
     std::vector<Timed> times;
     // Per claimant, what the linked registrations need: its family and address.
     struct Child {
-        std::int64_t id;
-        std::uint32_t family, address;
+        std::uint32_t id, family, address;
     };
     std::vector<Child> children;
+    {
+        // Sized once (growing would hold two copies): the active count is in the tallies.
+        SQLite::Statement n(db, "SELECT coalesce(sum(n), 0) FROM tallies WHERE state = ?");
+        n.bind(1, active);
+        const auto rows = static_cast<std::size_t>(n.executeStep() ? n.getColumn(0).getInt64() : 0);
+        contacts.reserve(rows + rows / 2);
+        addresses.reserve(rows);
+        times.reserve(rows);
+        children.reserve(rows);
+    }
     constexpr std::uint64_t email_tag = 0x8000000000000000ULL;
-    const auto contact = [](std::string_view email, std::string_view phone,
-                            auto&& add) {
+    const auto contact = [](std::string_view email, std::string_view phone, auto&& add) {
         if (!email.empty()) add(fnv_lower(email) | email_tag);
         if (!phone.empty()) add(fnv(phone) & ~email_tag);
     };
@@ -199,13 +214,17 @@ std::vector<Signal> find_signals(Registry& registry, const SignalThresholds& thr
             const std::uint64_t address = address_key(column_text(s, 3), column_text(s, 4));
             const auto address32 = static_cast<std::uint32_t>(address ? (address >> 32) | 1 : 0);
             contact(column_text(s, 5), column_text(s, 6), [&](std::uint64_t key) {
-                contacts.push_back({key, family_key, address32, id});
+                contacts.push_back({key, family_key, address32, static_cast<std::uint32_t>(id)});
             });
-            if (address != 0) addresses.push_back({address, family_key, address32, id});
-            if (const auto seconds = registered_seconds(column_text(s, 7))) {
-                times.push_back({sqlite3_column_int64(s, 8), *seconds, id});
+            if (address != 0) {
+                addresses.push_back(
+                    {address, family_key, address32, static_cast<std::uint32_t>(id)});
             }
-            children.push_back({id, family_key, address32});
+            if (const auto seconds = registered_seconds(column_text(s, 7))) {
+                times.push_back({*seconds, static_cast<std::uint32_t>(sqlite3_column_int64(s, 8)),
+                                 static_cast<std::uint32_t>(id)});
+            }
+            children.push_back({static_cast<std::uint32_t>(id), family_key, address32});
         }
     }
     {
@@ -217,11 +236,12 @@ std::vector<Signal> find_signals(Registry& registry, const SignalThresholds& thr
         while (st.step()) {
             sqlite3_stmt* s = st.get();
             const std::int64_t id = sqlite3_column_int64(s, 0);
-            const auto child = std::lower_bound(children.begin(), children.end(), id,
-                                                [](const Child& c, std::int64_t v) { return c.id < v; });
+            const auto child =
+                std::lower_bound(children.begin(), children.end(), id,
+                                 [](const Child& c, std::int64_t v) { return c.id < v; });
             if (child == children.end() || child->id != id) continue;
             contact(column_text(s, 1), column_text(s, 2), [&](std::uint64_t key) {
-                contacts.push_back({key, child->family, child->address, id});
+                contacts.push_back({key, child->family, child->address, child->id});
             });
         }
     }
@@ -243,9 +263,10 @@ std::vector<Signal> find_signals(Registry& registry, const SignalThresholds& thr
         return families && places;
     });
     std::vector<Keyed>().swap(contacts);
-    runs(addresses, SignalKind::crowded_address, signals, [&](const Keyed* first, const Keyed* last) {
-        return static_cast<std::uint64_t>(last - first) > thresholds.max_children_per_address;
-    });
+    runs(addresses, SignalKind::crowded_address, signals,
+         [&](const Keyed* first, const Keyed* last) {
+             return static_cast<std::uint64_t>(last - first) > thresholds.max_children_per_address;
+         });
     std::vector<Keyed>().swap(addresses);
 
     // Bursts: per source, the registrations in windows of one minute that hold at least the
@@ -260,7 +281,8 @@ std::vector<Signal> find_signals(Registry& registry, const SignalThresholds& thr
     const auto close_burst = [&] {
         if (burst_end <= burst_begin) return;
         Signal s{SignalKind::burst, {}};
-        for (std::size_t k = burst_begin; k < burst_end; ++k) s.ids.push_back(times[k].id);
+        for (std::size_t k = burst_begin; k < burst_end; ++k)
+            s.ids.push_back(times[k].id);
         std::sort(s.ids.begin(), s.ids.end());
         s.ids.erase(std::unique(s.ids.begin(), s.ids.end()), s.ids.end());
         signals.push_back(std::move(s));
@@ -274,7 +296,8 @@ std::vector<Signal> find_signals(Registry& registry, const SignalThresholds& thr
         }
         if (j - i < need) continue;
         // [i, j) is a window of one minute with enough registrations.
-        if (burst_end > burst_begin && (i >= burst_end || times[i].source != times[burst_begin].source)) {
+        if (burst_end > burst_begin &&
+            (i >= burst_end || times[i].source != times[burst_begin].source)) {
             close_burst();
         }
         if (burst_end <= burst_begin) burst_begin = i;

@@ -21,7 +21,8 @@ struct ResolveOptions {
 ExitStatus run_resolve(const ResolveOptions& opt, const GlobalOptions& global) {
     CsvReadOptions csv;
     if (!opt.delimiter.empty()) csv.delimiter = parse_delimiter(opt.delimiter);
-    if (!opt.encoding.empty()) csv.encoding = parse_option("--encoding", opt.encoding, parse_encoding);
+    if (!opt.encoding.empty())
+        csv.encoding = parse_option("--encoding", opt.encoding, parse_encoding);
     FilePtr input = open_input(opt.file);
     Registry registry(global.db, OpenMode::update, global.registry_options());
     const ResolveReport r = resolve_decisions(registry, input.get(), csv, now_utc());
@@ -44,7 +45,8 @@ ExitStatus run_resolve(const ResolveOptions& opt, const GlobalOptions& global) {
 void setup_resolve(CLI::App& app, const GlobalOptions& global, Outcome& out) {
     auto opt = std::make_shared<ResolveOptions>();
     auto* cmd = app.add_subcommand(
-        "resolve", "Apply a reviewed duplicates CSV (a,b,decision) in one transaction (- for stdin)");
+        "resolve",
+        "Apply a reviewed duplicates CSV (a,b,decision) in one transaction (- for stdin)");
     cmd->add_option("FILE", opt->file, "The reviewed CSV file, or - for standard input")
         ->required()
         ->type_name("");

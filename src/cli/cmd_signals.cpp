@@ -29,7 +29,8 @@ ExitStatus run_signals(const SignalsOptions& opt, const GlobalOptions& global) {
     std::string out;
     for (const Signal& s : signals) {
         std::string ids;
-        for (const std::int64_t id : s.ids) fmt::format_to(std::back_inserter(ids), "{}{}", ids.empty() ? "" : ",", id);
+        for (const std::int64_t id : s.ids)
+            fmt::format_to(std::back_inserter(ids), "{}{}", ids.empty() ? "" : ",", id);
         if (opt.json) {
             out += fmt::format("{{\"kind\":\"{}\",\"count\":{},\"ids\":[{}]}}\n", to_string(s.kind),
                                s.count(), ids);
@@ -61,8 +62,10 @@ CLI::Validator count_validator() {
 void setup_signals(CLI::App& app, const GlobalOptions& global, Outcome& out) {
     auto opt = std::make_shared<SignalsOptions>();
     auto* cmd = app.add_subcommand(
-        "signals", "List patterns among active claimants that point at bulk or fraudulent registration");
-    cmd->add_flag("--json", opt->json, "One JSON object per line: {\"kind\":...,\"count\":N,\"ids\":[...]}");
+        "signals",
+        "List patterns among active claimants that point at bulk or fraudulent registration");
+    cmd->add_flag("--json", opt->json,
+                  "One JSON object per line: {\"kind\":...,\"count\":N,\"ids\":[...]}");
     cmd->add_option("--max-children", opt->max_children,
                     "crowded_address: more active children than this at one address (default 6)")
         ->type_name("N")
