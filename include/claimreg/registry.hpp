@@ -196,7 +196,8 @@ enum class AddOutcome {
     linked,            ///< the same child registered by someone else: kept as a linked registration
     updated,           ///< the same submission with corrected fields: the stored one took them
     differs,           ///< the same submission with other values, kept as stored (updates reported)
-    identity_conflict, ///< an update would make the child the same as another claimant: not applied
+    identity_conflict, ///< an update would make the child the same as another claimant (not one
+                       ///< it is linked with, review.hpp): not applied
     erased,            ///< a child erased before (same reference or identity key): not stored again
 };
 

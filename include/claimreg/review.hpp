@@ -44,7 +44,8 @@ void mark_distinct(Registry& registry, std::int64_t a, std::int64_t b, const std
 /// Undoes the link of `id` in one transaction: it is an active claimant again with its own
 /// data and verdict, linked_to cleared, the `same` decision of the pair deleted, changed_at of
 /// both set to `now`, and an `unlinked` audit row for each. Returns the claimant it was linked
-/// to. Throws NotFoundError (unknown id), DataError (not linked).
+/// to. Throws NotFoundError (unknown id), DataError (not linked, or a correction from the
+/// source made its identity key that of the claimant it is linked to: one child for good).
 std::int64_t unlink_claimant(Registry& registry, std::int64_t id, const std::string& now);
 
 /// A row of a reviewed file that cannot be applied: its 1-based line, the column (`a`, `b`,

@@ -1251,7 +1251,12 @@ AddResult Registrar::update(const Match& match, const Registration& r, const Row
                                            field_bit(Field::child_last_name) |
                                            field_bit(Field::child_birth_date) |
                                            field_bit(Field::postcode))) != 0)) {
-        if (const auto other = other_with_identity(id, key, digest)) {
+        const auto child_of = [&](std::int64_t c) { // review.hpp: linked into another claimant
+            const std::int64_t keep = linked_into(c);
+            return keep != 0 ? keep : c;
+        };
+        const auto other = other_with_identity(id, key, digest);
+        if (other && child_of(*other) != child_of(id)) { // one child by a person's decision: fine
             AddResult conflict = result(AddOutcome::identity_conflict, changed);
             conflict.other_id = *other;
             return conflict;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "claimreg/error.hpp"
+#include "claimreg/identity.hpp"
 #include "claimreg/lifecycle.hpp"
 #include "claimreg/record.hpp"
 
@@ -42,6 +43,22 @@ StoredState require_state(Registry& registry, std::int64_t id) {
 
 bool is_linked(const StoredState& s) {
     return s.state == to_string(State::linked);
+}
+
+// The identity key of stored claimant `id` (identity.hpp).
+std::string identity_of(Registry& registry, std::int64_t id) {
+    SQLite::Statement st(registry.db(),
+                         "SELECT child_first_name, child_name_prefix, child_last_name, "
+                         "child_birth_date, postcode FROM claimants WHERE id = ?");
+    st.bind(1, id);
+    if (!st.executeStep()) throw no_such_claimant(registry, id);
+    Registration r;
+    r.child_first_name = st.getColumn(0).getString();
+    r.child_name_prefix = st.getColumn(1).getString();
+    r.child_last_name = st.getColumn(2).getString();
+    r.child_birth_date = parse_date(st.getColumn(3).getString());
+    r.postcode = st.getColumn(4).getString();
+    return identity_key(r);
 }
 
 // The claimant at the end of `id`'s links (`id` itself when not linked).
@@ -254,6 +271,13 @@ std::int64_t unlink_claimant(Registry& registry, std::int64_t id, const std::str
                                     id));
     }
     const std::int64_t keep = *s.linked_to;
+    // A correction from the source may have made it the very child of `keep` (its identity key
+    // now the same): two claimants would then be one child.
+    if (identity_of(registry, id) == identity_of(registry, keep)) {
+        throw DataError(fmt::format("claimant {} is now the same child as claimant {} (the same "
+                                    "names, birth date and postcode): not unlinked",
+                                    id, keep));
+    }
     SQLite::Statement st(
         registry.db(), "UPDATE claimants SET state = ?1, linked_to = NULL, state_changed_at = ?2, "
                        "changed_at = ?2 WHERE id = ?3");

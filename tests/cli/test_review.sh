@@ -148,6 +148,20 @@ expect_status 0
 expect_out "1"
 expect_eq "$(count)" "5" "count after add of OTHER's child"
 
+# OTHER's row corrected to KEEP's very names: applied (no identity_conflict), and unlink refused.
+printf '%s\n%s\n' "$header" "REF-2,Sem,de,Vries,2012-04-05,1234 AB,7a,tiktok,2019-06-01,Ouder Twee,ouder2@example.nl,parent,ja,2024-01-16T10:00:00Z" > same.csv
+run import-csv same.csv
+expect_status 0
+expect_err "claimreg: 1 rows read: 0 imported, 0 linked, 1 updated, 0 unchanged, 0 duplicates, 0 rejected, 0 erased"
+expect_eq "$(count)" "5" "count after OTHER became KEEP's very child"
+run unlink 2
+expect_status 65
+expect_err "claimreg: claimant 2 is now the same child as claimant 1 (the same names, birth date and postcode): not unlinked"
+keep
+run import-csv other.csv # back to Semm
+expect_status 0
+expect_eq "$(sql claimreg.db "SELECT child_first_name || ' ' || state FROM claimants WHERE id = 2")" "Semm linked" "OTHER corrected back"
+
 # ---- unlink --------------------------------------------------------------------------------
 before=$(last_audit)
 run unlink 2
