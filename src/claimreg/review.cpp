@@ -438,7 +438,7 @@ ResolveReport resolve_decisions(Registry& registry, std::FILE* in, const CsvRead
         }
     }
     if (!report.errors.empty()) {
-        std::sort(report.errors.begin(), report.errors.end(),
+        std::stable_sort(report.errors.begin(), report.errors.end(),
                   [](const ResolveError& x, const ResolveError& y) { return x.line < y.line; });
         return report; // nothing applied: the transaction rolls back
     }

@@ -26,13 +26,16 @@ ExitStatus run_resolve(const ResolveOptions& opt, const GlobalOptions& global) {
     FilePtr input = open_input(opt.file);
     Registry registry(global.db, OpenMode::update, global.registry_options());
     const ResolveReport r = resolve_decisions(registry, input.get(), csv, now_utc());
-    for (const ResolveError& e : r.errors) {
+    std::size_t bad_rows = 0; // errors come in line order, a row's together
+    for (std::size_t i = 0; i < r.errors.size(); ++i) {
+        const ResolveError& e = r.errors[i];
+        if (i == 0 || r.errors[i - 1].line != e.line) ++bad_rows;
         fmt::print(stderr, "claimreg: line {}: {}{}{}\n", e.line, e.column,
                    e.column.empty() ? "" : ": ", e.reason);
     }
     if (!r.errors.empty()) {
-        throw DataError(fmt::format("{} bad row{}: nothing applied", r.errors.size(),
-                                    r.errors.size() == 1 ? "" : "s"));
+        throw DataError(
+            fmt::format("{} bad row{}: nothing applied", bad_rows, bad_rows == 1 ? "" : "s"));
     }
     notice(global.quiet,
            "{} rows read: {} linked, {} distinct, {} skipped (no decision), {} decided before",

@@ -26,19 +26,24 @@ ExitStatus run_signals(const SignalsOptions& opt, const GlobalOptions& global) {
     thresholds.max_children_per_address = opt.max_children;
     thresholds.burst_registrations = opt.burst;
     const std::vector<Signal> signals = find_signals(registry, thresholds);
-    std::string out;
-    for (const Signal& s : signals) {
-        std::string ids;
-        for (const std::int64_t id : s.ids)
-            fmt::format_to(std::back_inserter(ids), "{}{}", ids.empty() ? "" : ",", id);
-        if (opt.json) {
-            out += fmt::format("{{\"kind\":\"{}\",\"count\":{},\"ids\":[{}]}}\n", to_string(s.kind),
-                               s.count(), ids);
-        } else {
-            out += fmt::format("{}\t{}\t{}\n", to_string(s.kind), s.count(), ids);
+    // Line by line: many signals (a large registry) are never held as one text.
+    std::string line;
+    const auto write = [&] {
+        if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size()) {
+            throw IoError(fmt::format("cannot write to standard output: {}", errno_text(errno)));
         }
+    };
+    for (const Signal& s : signals) {
+        line = opt.json ? fmt::format("{{\"kind\":\"{}\",\"count\":{},\"ids\":[", to_string(s.kind),
+                                      s.count())
+                        : fmt::format("{}\t{}\t", to_string(s.kind), s.count());
+        for (std::size_t i = 0; i < s.ids.size(); ++i) {
+            fmt::format_to(std::back_inserter(line), "{}{}", i == 0 ? "" : ",", s.ids[i]);
+        }
+        line += opt.json ? "]}\n" : "\n";
+        write();
     }
-    if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
+    if (std::fflush(stdout) != 0) {
         throw IoError(fmt::format("cannot write to standard output: {}", errno_text(errno)));
     }
     return ExitStatus::ok;

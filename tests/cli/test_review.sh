@@ -198,7 +198,7 @@ expect_eq "$(count)" "6" "distinct changes no count"
 # Bad files apply nothing: each bad row by line and column, 65.
 state_before=$(sql claimreg.db "SELECT id, state, coalesce(linked_to, '') FROM claimants ORDER BY id; SELECT * FROM pair_decisions")
 audit_before=$(last_audit)
-printf 'a;b;decision\r\n1;2;same\r\n1;99;same\r\nx;3;same\r\n3;4;maybe\r\n5;6;zelfde\r\n3;3;same\r\n' > bad.csv
+printf 'a;b;decision\r\n1;2;same\r\n1;99;same\r\nx;3;same\r\n3;4;maybe\r\n5;6;zelfde\r\n3;3;same\r\n0;-1;distinct\r\n' > bad.csv
 run resolve bad.csv
 expect_status 65
 expect_err "claimreg: line 3: b: no claimant with id 99
@@ -206,7 +206,9 @@ claimreg: line 4: a: not a claimant id (a positive whole number)
 claimreg: line 5: decision: not same, distinct, zelfde or verschillend
 claimreg: line 6: decision: the pair was recorded as distinct children before
 claimreg: line 7: b: the same claimant as a
-claimreg: 5 bad rows: nothing applied"
+claimreg: line 8: a: not a claimant id (a positive whole number)
+claimreg: line 8: b: not a claimant id (a positive whole number)
+claimreg: 6 bad rows: nothing applied"
 keep
 printf 'a,b,decision\n1,3,same\n3,1,distinct\n2,4,same\n4,1,same\n2,1,verschillend\n' > contradiction.csv
 run resolve contradiction.csv

@@ -107,6 +107,13 @@ for value in example agent 0612345678 +31612345678 '1234 AB' 3333 '11-a' Jansen 
     expect_not_contains "$text$json" "$value"
 done
 
+# A failed write is an I/O error.
+if [ -w /dev/full ]; then
+    "$CLAIMREG" signals > /dev/full 2> full.err
+    expect_eq "$?" "74" "signals into a full device"
+    expect_eq "$(cat full.err)" "claimreg: cannot write to standard output: No space left on device" "its message"
+fi
+
 # An empty registry has no signals.
 run --db empty.db import-csv --json - <<<"$header"
 run --db empty.db signals
