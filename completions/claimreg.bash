@@ -3,7 +3,7 @@
 # Installed as .../bash-completion/completions/claimreg, or sourced from ~/.bashrc.
 # Uses the bash-completion package's helpers when they are loaded; works without them.
 
-_claimreg_commands='add import-csv import-xlsx check-eligibility export stats report show update withdraw erase migrate'
+_claimreg_commands='add import-csv import-xlsx check-eligibility export stats report show update withdraw erase link distinct unlink resolve signals migrate'
 _claimreg_global_opts='-h --help --version --db -q --quiet --busy-timeout'
 # Global options that take a value.
 _claimreg_global_args='--db --busy-timeout'
@@ -52,6 +52,12 @@ _claimreg_opts() {
     erase)
         echo '-f --force'
         ;;
+    resolve)
+        echo '--delimiter --encoding'
+        ;;
+    signals)
+        echo '--json --max-children --burst'
+        ;;
     esac
 }
 
@@ -71,6 +77,7 @@ _claimreg_takes_arg() {
     export:--since | export:--encrypt-to | export:--trust-key) return 0 ;;
     stats:--by | stats:--verdict | stats:--format) return 0 ;;
     report:-o | report:--output | report:--rules | report:--as-of | report:--min-count) return 0 ;;
+    resolve:--delimiter | resolve:--encoding | signals:--max-children | signals:--burst) return 0 ;;
     esac
     return 1
 }
@@ -207,7 +214,7 @@ _claimreg() {
         return
     fi
     case $command in
-    import-csv | import-xlsx) _claimreg_files ;;
+    import-csv | import-xlsx | resolve) _claimreg_files ;;
     esac
 }
 

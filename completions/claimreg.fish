@@ -1,7 +1,7 @@
 # fish completion for claimreg. Installed into a fish completions directory
 # (e.g. /usr/share/fish/vendor_completions.d).
 
-set -l commands add import-csv import-xlsx check-eligibility export stats report show update withdraw erase migrate
+set -l commands add import-csv import-xlsx check-eligibility export stats report show update withdraw erase link distinct unlink resolve signals migrate
 set -l no_command "not __fish_seen_subcommand_from $commands"
 
 complete -c claimreg -f
@@ -31,6 +31,11 @@ complete -c claimreg -n $no_command -a show -d "Print one claimant's record"
 complete -c claimreg -n $no_command -a update -d "Correct a claimant's fields"
 complete -c claimreg -n $no_command -a withdraw -d 'Withdraw a claimant, or record its opt-out'
 complete -c claimreg -n $no_command -a erase -d 'Erase a claimant for good (GDPR Art. 17)'
+complete -c claimreg -n $no_command -a link -d 'Decide two claimants are one child (KEEP OTHER)'
+complete -c claimreg -n $no_command -a distinct -d 'Decide two claimants are different children'
+complete -c claimreg -n $no_command -a unlink -d 'Undo a link: the claimant is active again'
+complete -c claimreg -n $no_command -a resolve -d 'Apply a reviewed duplicates CSV in one transaction'
+complete -c claimreg -n $no_command -a signals -d 'List patterns that point at bulk or fraudulent registration'
 complete -c claimreg -n $no_command -a migrate -d 'Bring an existing registry to this schema version'
 
 # add
@@ -152,6 +157,23 @@ complete -c claimreg -n $c -l opt-out -d 'The formal WAMCA opt-out instead of a 
 # erase
 set -l c '__fish_seen_subcommand_from erase'
 complete -c claimreg -n $c -s f -l force -d 'Do not ask (required when stdin is not a terminal)'
+
+# link, distinct, unlink (global options only)
+set -l c '__fish_seen_subcommand_from link'
+set -l c '__fish_seen_subcommand_from distinct'
+set -l c '__fish_seen_subcommand_from unlink'
+
+# resolve
+set -l c '__fish_seen_subcommand_from resolve'
+complete -c claimreg -n $c -F -d 'Reviewed CSV file (- for stdin)'
+complete -c claimreg -n $c -l delimiter -x -a ', \; tab' -d 'Field delimiter (default: detect)'
+complete -c claimreg -n $c -l encoding -x -a 'utf-8 windows-1252' -d 'Encoding (default: detect)'
+
+# signals
+set -l c '__fish_seen_subcommand_from signals'
+complete -c claimreg -n $c -l json -d 'One JSON object per line'
+complete -c claimreg -n $c -l max-children -x -d 'crowded_address: more active children than this at one address (default 6)'
+complete -c claimreg -n $c -l burst -x -d 'burst: this many registrations of one source within a minute (default 20)'
 
 # migrate (global options only)
 set -l c '__fish_seen_subcommand_from migrate'

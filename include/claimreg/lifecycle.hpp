@@ -30,10 +30,14 @@ enum class AuditAction {
     updated,   ///< a stored registration took corrected values (detail: `fields=` and their
                ///< names, `registration=N` first for a linked one; never the values)
     reactivated, ///< a withdrawn claimant became active again (a source's `state` column)
+    linked,      ///< review.hpp: a claimant linked into another (one row for each; detail
+                 ///< `keep=K other=O`)
+    unlinked,    ///< review.hpp: a link undone (one row for each; detail `keep=K other=O`)
+    distinct,    ///< review.hpp: two claimants recorded as different children (detail `a=A b=B`)
 };
 
 /// Stored spellings: `imported`, `added`, `withdrawn`, `opted-out`, `erased`, `updated`,
-/// `reactivated`.
+/// `reactivated`, `linked`, `unlinked`, `distinct`.
 std::string_view to_string(AuditAction action);
 
 /// One audit row.
@@ -71,7 +75,11 @@ struct ClaimantRecord {
     /// The canonical record fields as stored (Field order); consent is `yes` or `no`, absent
     /// optional values are empty.
     std::array<std::string, field_count> fields;
-    std::string state;            ///< `active`, `withdrawn`, `opted-out`
+    std::string state;            ///< `active`, `withdrawn`, `opted-out`, `linked`
+    /// State `linked`: the claimant it is linked into (following links).
+    std::optional<std::int64_t> linked_to;
+    /// The claimants linked into this one (review.hpp), ascending.
+    std::vector<std::int64_t> linked_claimants;
     std::string state_changed_at; ///< empty while never changed
     std::string verdict;
     std::string reasons;          ///< comma-separated codes, empty when none
@@ -86,13 +94,17 @@ struct ClaimantRecord {
     const std::string& field(Field f) const { return fields[static_cast<std::size_t>(f)]; }
 };
 
+/// The NotFoundError for an unknown claimant `id`, saying so when it was erased.
+NotFoundError no_such_claimant(Registry& registry, std::int64_t id);
+
 /// Reads claimant `id` with its linked registrations and audit events, in one snapshot.
 /// Throws NotFoundError when there is no such claimant (saying so when it was erased).
 ClaimantRecord show_claimant(Registry& registry, std::int64_t id);
 
 /// Stores one registration (`add`): a new claimant with `verdict`, a registration linked to
 /// the same child's claimant, or nothing (the same submission again), with an `added` audit
-/// row when something was stored; one transaction.
+/// row when something was stored; one transaction. The same child as a claimant linked into
+/// another gives the one it is linked into.
 AddResult add_registration(Registry& registry, const Registration& r, const StoredVerdict& verdict,
                            const Source& source);
 
@@ -102,7 +114,7 @@ AddResult add_registration(Registry& registry, const Registration& r, const Stor
 /// and an `updated` audit row written with the changed field names, in one transaction.
 /// Returns the changed fields (none: nothing written). Throws NotFoundError (no such
 /// claimant), FieldError (a value breaks a rule) and DataError (the child would be the same as
-/// another claimant, whose id it names).
+/// another claimant, whose id it names; a claimant linked into another, naming it).
 FieldSet update_claimant(Registry& registry, std::int64_t id, const RawRecord& values,
                          FieldSet given, Date today, const std::string& now);
 
@@ -123,7 +135,8 @@ struct WithdrawResult {
 
 /// The state change of withdraw_claimant() inside the caller's transaction, for a source's
 /// `state` column too: `target` active makes a withdrawn claimant active again, and is refused
-/// (`refused`, nothing written) for an opted-out one. Throws NotFoundError.
+/// (`refused`, nothing written) for an opted-out one. Throws NotFoundError, and DataError for
+/// a claimant linked into another (naming it).
 WithdrawResult change_state(Registry& registry, std::int64_t id, State target, Date as_of,
                             const std::string& now);
 
@@ -143,11 +156,15 @@ std::int64_t linked_registration_count(Registry& registry, std::int64_t id);
 /// What erase_claimant() did.
 struct EraseResult {
     std::int64_t linked = 0;   ///< linked registrations erased with the claimant
+    /// Claimants linked into it (review.hpp: the same child) erased with it, with theirs.
+    std::int64_t linked_claimants = 0;
     bool wal_truncated = true; ///< false: another process kept old pages in the WAL
 };
 
-/// Erases claimant `id` and its linked registrations for good: deleted with secure_delete
-/// (freed space zeroed) plus an `erased` audit row (id and count only) in one transaction,
+/// Erases claimant `id` and its linked registrations for good, with the claimants linked into
+/// it (the same child) and theirs; claimants linked into a linked `id` are linked on to the one
+/// it was linked into. Deleted with secure_delete (freed space zeroed) plus an `erased` audit
+/// row (ids and counts only: detail `linked=N`, and `claimants=ID,...`) in one transaction,
 /// then `PRAGMA wal_checkpoint(TRUNCATE)` so no old copy stays in the write-ahead log.
 /// Throws NotFoundError.
 EraseResult erase_claimant(Registry& registry, std::int64_t id, const std::string& now);

@@ -58,11 +58,12 @@ std::optional<Field> field_from_header(std::string_view header);
 enum class Platform { tiktok, musically };
 /// Who registered the child.
 enum class Relation { parent, guardian, self };
-/// A claimant's lifecycle state.
-enum class State { active, withdrawn, opted_out };
+/// A claimant's lifecycle state. `linked`: decided to be the same child as another claimant
+/// (review.hpp), no longer a claimant of its own.
+enum class State { active, withdrawn, opted_out, linked };
 
 /// Stored spellings: `tiktok`, `musical.ly`; `parent`, `guardian`, `self`;
-/// `active`, `withdrawn`, `opted-out`.
+/// `active`, `withdrawn`, `opted-out`, `linked`.
 std::string_view to_string(Platform p);
 std::string_view to_string(Relation r);
 std::string_view to_string(State s);

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -53,7 +54,7 @@ struct RegistryOptions {
 class Registry {
   public:
     /// The schema version this build writes (`PRAGMA user_version`).
-    static constexpr int schema_version = 7;
+    static constexpr int schema_version = 8;
     /// The page size of a new registry file.
     static constexpr int page_size = 16384;
     /// `PRAGMA application_id` of a claimreg registry ("CLRG").
@@ -195,7 +196,8 @@ enum class AddOutcome {
     linked,            ///< the same child registered by someone else: kept as a linked registration
     updated,           ///< the same submission with corrected fields: the stored one took them
     differs,           ///< the same submission with other values, kept as stored (updates reported)
-    identity_conflict, ///< an update would make the child the same as another claimant: not applied
+    identity_conflict, ///< an update would make the child the same as another claimant (not one
+                       ///< it is linked with, review.hpp): not applied
     erased,            ///< a child erased before (same reference or identity key): not stored again
 };
 
@@ -220,6 +222,9 @@ struct AddResult {
     /// The id of the linked registration the row was the same submission of (0: the
     /// claimant's own registration, or none).
     std::int64_t registration = 0;
+    /// The claimant matched (`id`) is linked into this one (review.hpp: the same child); 0 when
+    /// it is a claimant of its own.
+    std::int64_t linked_to = 0;
     /// Whether the row was a registration of a claimant already stored (same submission,
     /// linked, updated or not).
     bool duplicate() const { return outcome != AddOutcome::added; }
@@ -333,6 +338,9 @@ class Registrar {
             stored_content_[static_cast<std::size_t>(id)] = 0;
         }
     }
+    /// The claimant that matched claimant `id` stands for: the one it is linked into
+    /// (following links), or 0 when it is a claimant of its own.
+    std::int64_t linked_into(std::int64_t id);
     /// Finds the claimant that `r` duplicates, if any (read only, but writes waiting rows).
     std::optional<Match> find_duplicate(const Registration& r, const Row& row);
     /// The same submission again: compares it with what is stored and, as update_mode_ says,
@@ -372,6 +380,8 @@ class Registrar {
     std::vector<std::string> dropped_schema_; ///< CREATE statements of what bulk mode dropped
     UpdateMode update_mode_ = UpdateMode::ignore;
     std::unique_ptr<ErasedKeys> erased_; ///< the digests of erased children
+    /// The claimants of pairs decided `same` (schema 8): only these can be linked into another.
+    std::unordered_set<std::int64_t> decided_same_;
     /// Bulk mode: claimants that moved between `tallies` rows (updates, state changes).
     std::map<std::array<std::string, 4>, std::int64_t> moved_tallies_;
     static constexpr std::size_t band_slots = 4; ///< no age band, or one of three

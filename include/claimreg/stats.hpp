@@ -85,7 +85,8 @@ struct StatsSummary {
     std::array<std::uint64_t, 3> by_verdict{}; ///< active claimants by verdict (index: VerdictKind)
     std::uint64_t withdrawn = 0;
     std::uint64_t opted_out = 0;
-    /// Further registrations of active claimants (the other parent...), not counted above.
+    /// Further registrations of active claimants (the other parent...), not counted above, and
+    /// claimants linked into another (review.hpp).
     std::uint64_t duplicates = 0;
     /// Claimed amount in euros for the eligible active claimants (their bands' amounts).
     std::uint64_t claimed_eur = 0;

@@ -378,7 +378,8 @@ std::span<const Column> select_claimants(Registry& registry, const ExportOptions
     // would match `state = 'active'` and cost a sort plus a random fetch per row.
     std::string sql = options.pseudonymize ? pseudo_select : full_select + std::string(effective_check_sql);
     std::vector<std::string> where;
-    if (!options.include_withdrawn) where.emplace_back("state = 'active'");
+    // Claimants linked into another (review.hpp) are registrations of it, never exported.
+    where.emplace_back(options.include_withdrawn ? "state != 'linked'" : "state = 'active'");
     int next_param = 1;
     if (!options.since.empty()) where.push_back(fmt::format("changed_at >= ?{}", next_param++));
     if (!options.verdicts.empty()) {

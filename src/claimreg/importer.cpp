@@ -389,7 +389,12 @@ class Importer {
         case AddOutcome::same_submission:
         case AddOutcome::updated: break;
         }
-        if (row.state && result.registration != 0) {
+        if (row.state && result.linked_to != 0) {
+            // Decided to be the same child as another claimant: a source does not undo that.
+            notice(row.line, result.id,
+                   fmt::format("claimant {} is linked into claimant {}: its state is not applied",
+                               result.id, result.linked_to));
+        } else if (row.state && result.registration != 0) {
             // The child's state follows its claimant's own registration, not another one's.
             notice(row.line, result.id,
                    fmt::format("a registration linked to claimant {}: its state is not applied",

@@ -1,5 +1,6 @@
 #include "claimreg/lifecycle.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "claimreg/clock.hpp"
 #include "claimreg/erasure.hpp"
 #include "claimreg/error.hpp"
+#include "claimreg/review.hpp"
 
 namespace claimreg {
 
@@ -51,7 +53,9 @@ const std::string claimant_select = fmt::format(
     "LEFT JOIN sources AS s ON s.id = c.source_id WHERE c.id = ?",
     effective_check_sql);
 
-NotFoundError no_claimant(Registry& registry, std::int64_t id) {
+} // namespace
+
+NotFoundError no_such_claimant(Registry& registry, std::int64_t id) {
     SQLite::Statement erased(registry.db(), "SELECT at FROM audit WHERE action = ? AND "
                                             "claimant_id = ? ORDER BY id DESC LIMIT 1");
     erased.bind(1, std::string(to_string(AuditAction::erased)));
@@ -61,6 +65,20 @@ NotFoundError no_claimant(Registry& registry, std::int64_t id) {
             fmt::format("no claimant with id {} (erased at {})", id, text(erased, 0)));
     }
     return NotFoundError(fmt::format("no claimant with id {}", id));
+}
+
+namespace {
+
+NotFoundError no_claimant(Registry& registry, std::int64_t id) { return no_such_claimant(registry, id); }
+
+// Whether claimant `id` was ever part of a link (an audit row says so): only then can claimants
+// be linked into it, and the unindexed search for them is worth its scan.
+bool ever_linked(Registry& registry, std::int64_t id) {
+    SQLite::Statement st(registry.db(), "SELECT 1 FROM audit WHERE action = ? AND claimant_id = ? "
+                                        "LIMIT 1");
+    st.bind(1, std::string(to_string(AuditAction::linked)));
+    st.bind(2, id);
+    return st.executeStep();
 }
 
 } // namespace
@@ -74,6 +92,9 @@ std::string_view to_string(AuditAction action) {
     case AuditAction::erased: return "erased";
     case AuditAction::updated: return "updated";
     case AuditAction::reactivated: return "reactivated";
+    case AuditAction::linked: return "linked";
+    case AuditAction::unlinked: return "unlinked";
+    case AuditAction::distinct: return "distinct";
     }
     return "unknown";
 }
@@ -121,6 +142,8 @@ ClaimantRecord show_claimant(Registry& registry, std::int64_t id) {
         c += 2;
         rec.changed_at = text(st, c);
     }
+    if (rec.state == to_string(State::linked)) rec.linked_to = linked_into(registry, id);
+    if (ever_linked(registry, id)) rec.linked_claimants = claimants_linked_into(registry, id);
     {
         SQLite::Statement st(db, "SELECT r.id, external_ref, registrant_name, registrant_email, "
                                  "registrant_phone, registrant_relation, consent, registered_at, "
@@ -170,6 +193,7 @@ AddResult add_registration(Registry& registry, const Registration& r, const Stor
         Registrar registrar(registry);
         result = registrar.add(r, verdict, source);
     }
+    if (result.linked_to != 0) result.id = result.linked_to; // the child's claimant
     if (result.outcome == AddOutcome::added || result.outcome == AddOutcome::linked) {
         append_audit(registry, AuditAction::added, result.id, 1,
                      result.outcome == AddOutcome::added ? "new claimant" : "linked registration",
@@ -182,6 +206,7 @@ AddResult add_registration(Registry& registry, const Registration& r, const Stor
 FieldSet update_claimant(Registry& registry, std::int64_t id, const RawRecord& values,
                          FieldSet given, Date today, const std::string& now) {
     WriteTransaction tx(registry);
+    if (const auto keep = linked_into(registry, id)) throw linked_claimant_error(id, *keep);
     std::array<std::string, field_count> stored;
     {
         SQLite::Statement st(registry.db(), claimant_select);
@@ -234,6 +259,9 @@ WithdrawResult change_state(Registry& registry, std::int64_t id, State target, D
         st.bind(1, id);
         if (!st.executeStep()) throw no_claimant(registry, id);
         result.previous = parse_state(text(st, 0));
+        if (result.previous == State::linked) {
+            throw linked_claimant_error(id, linked_into(registry, id).value_or(0));
+        }
         result.state = result.previous;
         result.state_changed_at = text(st, 1);
         rule_set = text(st, 2);
@@ -324,16 +352,52 @@ EraseResult erase_claimant(Registry& registry, std::int64_t id, const std::strin
     {
         WriteTransaction tx(registry);
         result.linked = linked_registration_count(registry, id);
-        remember_erased(registry, id); // keyed digests only: the same child is not stored again
-        // secure_delete (set on every connection) zeroes the freed cells and pages.
+        // The same child: the claimants linked into it, and those linked into them.
+        std::vector<std::int64_t> children;
+        const auto linked_keep = linked_into(registry, id);
+        if (!linked_keep && ever_linked(registry, id)) {
+            std::vector<std::int64_t> todo{id};
+            while (!todo.empty()) {
+                const std::int64_t of = todo.back();
+                todo.pop_back();
+                if (of != id && !ever_linked(registry, of)) continue;
+                for (const std::int64_t c : claimants_linked_into(registry, of)) {
+                    children.push_back(c);
+                    todo.push_back(c);
+                }
+            }
+            std::sort(children.begin(), children.end());
+        }
         SQLite::Statement registrations(db, "DELETE FROM registrations WHERE claimant_id = ?");
-        registrations.bind(1, id);
-        registrations.exec();
         SQLite::Statement claimant(db, "DELETE FROM claimants WHERE id = ?");
-        claimant.bind(1, id);
-        claimant.exec();
-        append_audit(registry, AuditAction::erased, id, 1 + result.linked,
-                     fmt::format("linked={}", result.linked), now);
+        // secure_delete (set on every connection) zeroes the freed cells and pages.
+        const auto erase_one = [&](std::int64_t c) {
+            remember_erased(registry, c); // keyed digests only: the same child is not stored again
+            registrations.reset();
+            registrations.bind(1, c);
+            registrations.exec();
+            claimant.reset();
+            claimant.bind(1, c);
+            claimant.exec();
+        };
+        std::string ids;
+        for (const std::int64_t c : children) {
+            result.linked += linked_registration_count(registry, c);
+            erase_one(c);
+            ids += fmt::format("{}{}", ids.empty() ? " claimants=" : ",", c);
+        }
+        const std::string detail = fmt::format("linked={}{}", result.linked, ids);
+        result.linked_claimants = static_cast<std::int64_t>(children.size());
+        if (linked_keep) {
+            // Claimants linked into this one now belong to the one it was linked into.
+            SQLite::Statement relink(db, "UPDATE claimants SET linked_to = ?1 WHERE linked_to = ?2");
+            relink.bind(1, *linked_keep);
+            relink.bind(2, id);
+            relink.exec();
+        }
+        erase_one(id);
+        append_audit(registry, AuditAction::erased, id,
+                     1 + result.linked + result.linked_claimants, detail, now);
         tx.commit();
     }
     // The log still holds the pages as they were before: copy the new ones into the file and

@@ -346,6 +346,7 @@ std::string_view to_string(State s) {
     switch (s) {
     case State::withdrawn: return "withdrawn";
     case State::opted_out: return "opted-out";
+    case State::linked: return "linked";
     case State::active: break;
     }
     return "active";
@@ -355,6 +356,7 @@ State parse_state(std::string_view text) {
     if (text == "active") return State::active;
     if (text == "withdrawn") return State::withdrawn;
     if (text == "opted-out") return State::opted_out;
+    if (text == "linked") return State::linked;
     throw RuleError(kNotState);
 }
 

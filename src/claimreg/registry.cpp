@@ -185,6 +185,20 @@ CREATE TABLE erased_keys (
     digest BLOB PRIMARY KEY
 ) WITHOUT ROWID, STRICT;
 )sql",
+    // 8: review of near-duplicates (duplicates.hpp, review.hpp): a claimant linked into another
+    // (`link KEEP OTHER`) keeps its row, with linked_to = KEEP and state 'linked', so that
+    // `unlink` can restore it; a decided pair is never proposed again.
+    R"sql(
+ALTER TABLE claimants ADD COLUMN linked_to INTEGER;
+CREATE TABLE pair_decisions (
+    a INTEGER NOT NULL,
+    b INTEGER NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('same', 'distinct')),
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (a, b),
+    CHECK (a < b)
+) WITHOUT ROWID, STRICT;
+)sql",
 };
 
 // ---- the registry file is untrusted input -------------------------------------------------
@@ -812,6 +826,7 @@ struct Registrar::Statements {
     SQLite::Statement insert_audit;
     SQLite::Statement confirm_claimant_ref;
     SQLite::Statement confirm_linked_ref;
+    SQLite::Statement load_link;
 
     explicit Statements(SQLite::Database& db)
         : find_ref(db, "SELECT id, 0 FROM claimants WHERE external_ref = ?1 "
@@ -850,7 +865,8 @@ struct Registrar::Statements {
           confirm_claimant_ref(db, fmt::format("{} WHERE id = ?1 AND external_ref = ?2",
                                                stored_claimant_select)),
           confirm_linked_ref(db, "SELECT id FROM registrations WHERE claimant_id = ?1 AND "
-                                 "external_ref = ?2 LIMIT 1") {}
+                                 "external_ref = ?2 LIMIT 1"),
+          load_link(db, "SELECT linked_to FROM claimants WHERE id = ? AND state = 'linked'") {}
 
     // Finishes every statement: DDL (dropping an index) fails while one is still running.
     void reset_all() {
@@ -858,7 +874,7 @@ struct Registrar::Statements {
              {&find_ref, &find_identity, &load_identity, &find_linked_email,
               &insert_linked, &touch_claimant, &load_claimant, &load_registration,
               &update_claimant, &update_registration, &insert_audit, &confirm_claimant_ref,
-              &confirm_linked_ref}) {
+              &confirm_linked_ref, &load_link}) {
             st->reset();
         }
     }
@@ -950,6 +966,25 @@ Registrar::Registrar(Registry& registry)
     first_id_ = next_id_;
     erased_ = std::make_unique<ErasedKeys>(registry);
     content_key_ = content_digest_key(registry.db());
+    SQLite::Statement same(registry.db(), "SELECT a, b FROM pair_decisions WHERE decision = 'same'");
+    while (same.executeStep()) {
+        decided_same_.insert(same.getColumn(0).getInt64());
+        decided_same_.insert(same.getColumn(1).getInt64());
+    }
+}
+
+std::int64_t Registrar::linked_into(std::int64_t id) {
+    if (decided_same_.count(id) == 0) return 0; // never linked: no query
+    auto& st = st_->load_link;
+    std::int64_t at = id;
+    for (int depth = 0; depth < 64; ++depth) { // a link needs an active claimant: no cycle
+        st.reset();
+        st.bind(1, at);
+        if (!st.executeStep() || st.getColumn(0).isNull()) break;
+        at = st.getColumn(0).getInt64();
+    }
+    st.reset();
+    return at == id ? 0 : at;
 }
 
 Registrar::~Registrar() = default;
@@ -977,7 +1012,8 @@ void Registrar::begin_bulk(std::uint64_t expected_rows) {
         const auto content = static_cast<std::uint64_t>(stored.integer(3));
         const State state = parse_state(stored.text(4));
         stored_content_.resize(static_cast<std::size_t>(id) + 1, 0);
-        if (content != 0) {
+        // A claimant linked into another takes the slow path, which keeps it linked.
+        if (content != 0 && state != State::linked) {
             stored_content_.back() = (content & ~std::uint64_t{3}) |
                                      (static_cast<std::uint64_t>(state) + 1);
         }
@@ -1349,7 +1385,12 @@ AddResult Registrar::update(const Match& match, const Registration& r, const Row
                                            field_bit(Field::child_last_name) |
                                            field_bit(Field::child_birth_date) |
                                            field_bit(Field::postcode))) != 0)) {
-        if (const auto other = other_with_identity(id, key, digest)) {
+        const auto child_of = [&](std::int64_t c) { // review.hpp: linked into another claimant
+            const std::int64_t keep = linked_into(c);
+            return keep != 0 ? keep : c;
+        };
+        const auto other = other_with_identity(id, key, digest);
+        if (other && child_of(*other) != child_of(id)) { // one child by a person's decision: fine
             AddResult conflict = result(AddOutcome::identity_conflict, changed);
             conflict.other_id = *other;
             return conflict;
@@ -1477,19 +1518,24 @@ AddResult Registrar::add(const Registration& r, const Row& row, const StoredVerd
         return AddResult{0, AddOutcome::erased};
     }
     if (const auto dup = find_duplicate(r, row)) {
+        // A claimant linked into another (review.hpp) stays linked: a new registration of its
+        // child goes to the one it is linked into; its own submission updates its own row.
+        const std::int64_t keep = linked_into(dup->claimant);
         if (dup->outcome == AddOutcome::linked) {
-            add_linked(dup->claimant, r, source, row);
-            return AddResult{dup->claimant, AddOutcome::linked};
+            const std::int64_t claimant = keep != 0 ? keep : dup->claimant;
+            add_linked(claimant, r, source, row);
+            return AddResult{claimant, AddOutcome::linked};
         }
         if (dup->unchanged) {
             AddResult same{dup->claimant, AddOutcome::same_submission};
             same.state = dup->unchanged;
             return same;
         }
-        if (update_mode_ == UpdateMode::ignore || !dup->comparable) {
-            return AddResult{dup->claimant, AddOutcome::same_submission};
-        }
-        return update(*dup, r, row, verdict);
+        AddResult result = update_mode_ == UpdateMode::ignore || !dup->comparable
+                               ? AddResult{dup->claimant, AddOutcome::same_submission}
+                               : update(*dup, r, row, verdict);
+        result.linked_to = keep;
+        return result;
     }
     if (keys_ && !indexes_dropped_ && ++inserted_ > drop_indexes_after_) {
         // Many new rows: building the indexes once at the end is cheaper than maintaining them.

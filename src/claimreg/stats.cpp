@@ -197,7 +197,9 @@ StatsTable count_claimants(Registry& registry, const StatsQuery& query) {
         add_column(amount + " ELSE 0 END ELSE 0 END)");
     }
     std::vector<std::string> conditions;
-    if (!all_states) conditions.push_back(fmt::format("state = {}", param(active)));
+    // Claimants linked into another (review.hpp) are registrations of it: never counted.
+    conditions.push_back(all_states ? fmt::format("state != {}", param(std::string(to_string(State::linked))))
+                                    : fmt::format("state = {}", param(active)));
     if (!verdicts.empty()) {
         std::string in;
         for (const VerdictKind v : verdicts) {
@@ -299,6 +301,10 @@ StatsSummary summarize(Registry& registry) {
                               "ON c.id = r.claimant_id WHERE c.state = ?");
     dup.bind(1, std::string(to_string(State::active)));
     if (dup.executeStep()) s.duplicates = static_cast<std::uint64_t>(dup.getColumn(0).getInt64());
+    // Claimants linked into another by a person's decision (review.hpp) are registrations too.
+    SQLite::Statement linked(db, "SELECT coalesce(sum(n), 0) FROM tallies WHERE state = ?");
+    linked.bind(1, std::string(to_string(State::linked)));
+    if (linked.executeStep()) s.duplicates += static_cast<std::uint64_t>(linked.getColumn(0).getInt64());
     s.erased = erased_count(registry);
     snapshot.commit();
     return s;

@@ -10,6 +10,7 @@
 
 #include "claimreg/clock.hpp"
 #include "claimreg/error.hpp"
+#include "claimreg/review.hpp"
 
 namespace claimreg {
 
@@ -133,7 +134,7 @@ void evaluate_and_store(Registry& registry, EvalContext& context, std::string_vi
 std::vector<ClaimantVerdict> check_claimants(Registry& registry, std::span<const std::int64_t> ids,
                                              const RuleSet& rules, Date as_of) {
     WriteTransaction tx(registry);
-    SQLite::Statement exists(registry.db(), "SELECT 1 FROM claimants WHERE id = ?");
+    SQLite::Statement exists(registry.db(), "SELECT state FROM claimants WHERE id = ?");
     SQLite::Statement record(registry.db(), "UPDATE claimants SET check_id = ?1 WHERE id = ?2");
     const std::int64_t check = record_check(registry, rules, as_of, CheckScope::rows);
     std::vector<ClaimantVerdict> results;
@@ -141,7 +142,9 @@ std::vector<ClaimantVerdict> check_claimants(Registry& registry, std::span<const
         exists.reset();
         exists.bind(1, id);
         if (!exists.executeStep()) throw NotFoundError(fmt::format("no claimant with id {}", id));
+        const bool linked = exists.getColumn(0).getString() == to_string(State::linked);
         exists.reset();
+        if (linked) throw linked_claimant_error(id, linked_into(registry, id).value_or(0));
         EvalContext context{&rules, as_of, {}, {}, {}};
         evaluate_and_store(registry, context, "id = ?1", [id](SQLite::Statement& st) { st.bind(1, id); });
         record.reset();
@@ -159,7 +162,8 @@ VerdictCounts check_all_claimants(Registry& registry, const RuleSet& rules, Date
     WriteTransaction tx(registry);
     // One `checks` row stands for every claimant's rule set and as-of date.
     record_check(registry, rules, as_of, CheckScope::all);
-    evaluate_and_store(registry, context, "1", [](SQLite::Statement&) {});
+    // Claimants linked into another (review.hpp) are no claimants of their own.
+    evaluate_and_store(registry, context, "state != 'linked'", [](SQLite::Statement&) {});
     tx.commit();
     return context.counts;
 }

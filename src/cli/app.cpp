@@ -338,6 +338,11 @@ ExitStatus run(int argc, char** argv) {
     setup_update(app, global, outcome);
     setup_withdraw(app, global, outcome);
     setup_erase(app, global, outcome);
+    setup_link(app, global, outcome);
+    setup_distinct(app, global, outcome);
+    setup_unlink(app, global, outcome);
+    setup_resolve(app, global, outcome);
+    setup_signals(app, global, outcome);
     setup_migrate(app, global, outcome);
 
     try {

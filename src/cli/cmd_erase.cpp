@@ -58,8 +58,12 @@ ExitStatus run_erase(const EraseOptions& opt, const GlobalOptions& global) {
             "process to close the registry, does one)",
             opt.id, global.db));
     }
-    notice(global.quiet, "claimant {} erased with {} linked {}", opt.id, r.linked,
-           r.linked == 1 ? "registration" : "registrations");
+    notice(global.quiet, "claimant {} erased with {} linked {}{}", opt.id, r.linked,
+           r.linked == 1 ? "registration" : "registrations",
+           r.linked_claimants == 0
+               ? std::string()
+               : fmt::format(" and {} linked claimant{} (the same child)", r.linked_claimants,
+                             r.linked_claimants == 1 ? "" : "s"));
     return ExitStatus::ok;
 }
 
@@ -76,7 +80,9 @@ void setup_erase(CLI::App& app, const GlobalOptions& global, Outcome& out) {
         ->default_str("");
     cmd->add_flag("-f,--force", opt->force, "Do not ask (required when stdin is not a terminal)");
     cmd->footer(
-        "Deletes the claimant and every registration linked to it, overwriting the freed space\n"
+        "Deletes the claimant and every registration linked to it, with the claimants linked\n"
+        "into it ('claimreg link': the same child; a linked claimant alone is erased alone),\n"
+        "overwriting the freed space\n"
         "(secure_delete) and emptying the write-ahead log, so no copy of the data stays in the\n"
         "registry files. What remains is an audit row with the id, the number of registrations\n"
         "erased and the time: 'stats' counts it as erased, and the id is never given again.\n"

@@ -58,6 +58,7 @@ std::string human(const ClaimantRecord& c) {
     main.add("id", std::to_string(c.id));
     for (std::size_t f = 0; f < field_count; ++f) main.add(field_name(static_cast<Field>(f)), c.fields[f]);
     main.add("state", c.state);
+    if (c.linked_to) main.add("linked_to", std::to_string(*c.linked_to));
     main.add("state_changed_at", c.state_changed_at);
     main.add("verdict", c.verdict);
     main.add("reasons", c.reasons);
@@ -82,6 +83,12 @@ std::string human(const ClaimantRecord& c) {
         block.add("source", r.source);
         block.add("added_at", r.added_at);
         block.render(out, "  - ");
+    }
+
+    if (!c.linked_claimants.empty()) {
+        std::string ids;
+        for (const std::int64_t id : c.linked_claimants) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+        out += fmt::format("\nlinked claimants: {}\n", ids);
     }
 
     out += "\naudit:\n";
@@ -131,6 +138,8 @@ std::string json(const ClaimantRecord& c) {
     }
     key("state");
     append_json_string(out, c.state);
+    key("linked_to");
+    out += c.linked_to ? std::to_string(*c.linked_to) : std::string("null");
     key("state_changed_at");
     out += nullable(c.state_changed_at);
     key("verdict");
@@ -159,6 +168,12 @@ std::string json(const ClaimantRecord& c) {
                            json_string(r.registrant_relation), r.consent,
                            json_string(r.registered_at), json_string(r.source),
                            json_string(r.added_at));
+    }
+    out += ']';
+    key("linked_claimants");
+    out += '[';
+    for (std::size_t i = 0; i < c.linked_claimants.size(); ++i) {
+        out += fmt::format("{}{}", i == 0 ? "" : ",", c.linked_claimants[i]);
     }
     out += ']';
     key("audit");
@@ -192,12 +207,14 @@ void setup_show(CLI::App& app, const GlobalOptions& global, Outcome& out) {
         ->check(claimant_id_validator())
         ->default_str("");
     cmd->add_flag("--json", opt->json, "Print one JSON object (keys as in export, plus "
-                                       "state_changed_at, changed_at, registrations, audit)");
+                                       "linked_to, state_changed_at, changed_at, registrations, linked_claimants, audit)");
     cmd->footer(
         "Prints `field: value` lines: the canonical record fields, then state (and when it\n"
         "changed), verdict, reasons, age band, rule set, checked_at, source and changed_at;\n"
         "then the further registrations of the same child (registrant, e-mail, relation,\n"
-        "registered_at, source:line) and the claimant's audit events (what happened when).\n"
+        "registered_at, source:line), the claimants linked into it ('claimreg link'), and the\n"
+        "claimant's audit events (what happened when, links and decisions included). A\n"
+        "claimant linked into another shows state linked and linked_to.\n"
         "This is personal data: mind where the output goes.\n\n"
         "Exit status: 0 ok, 64 usage error, 66 no such claimant or missing registry (none is\n"
         "created), 74 I/O error, 75 registry busy.\n\n"

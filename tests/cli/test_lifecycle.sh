@@ -94,7 +94,7 @@ audit:
 
 run show 2 --json
 expect_status 0
-expect_eq "$(normalise <<<"$out")" '{"id":2,"external_ref":null,"child_first_name":"Daan","child_name_prefix":"","child_last_name":"Jansen","child_birth_date":"2009-05-05","country":"NL","postcode":"3511 AX","house_number":"","platform":"tiktok","first_use":"2019-01-01","last_use":null,"registrant_name":"Piet Jansen","registrant_email":"piet@example.nl","registrant_phone":null,"registrant_relation":"parent","consent":true,"registered_at":"2024-03-01","state":"active","state_changed_at":null,"verdict":"eligible","reasons":[],"age_band":"under-13","rule_set":"ruling-2024","checked_at":"TODAY","source":"import-csv:partner.csv:3","changed_at":"NOW","registrations":[],"audit":[]}' "show 2 --json"
+expect_eq "$(normalise <<<"$out")" '{"id":2,"external_ref":null,"child_first_name":"Daan","child_name_prefix":"","child_last_name":"Jansen","child_birth_date":"2009-05-05","country":"NL","postcode":"3511 AX","house_number":"","platform":"tiktok","first_use":"2019-01-01","last_use":null,"registrant_name":"Piet Jansen","registrant_email":"piet@example.nl","registrant_phone":null,"registrant_relation":"parent","consent":true,"registered_at":"2024-03-01","state":"active","linked_to":null,"state_changed_at":null,"verdict":"eligible","reasons":[],"age_band":"under-13","rule_set":"ruling-2024","checked_at":"TODAY","source":"import-csv:partner.csv:3","changed_at":"NOW","registrations":[],"linked_claimants":[],"audit":[]}' "show 2 --json"
 
 # Unknown ids: 66, naming the id only.
 for cmd in "show 9" "withdraw 9" "withdraw --opt-out 9" "erase --force 9"; do

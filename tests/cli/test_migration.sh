@@ -2,7 +2,8 @@
 # A registry written by schema version 1 (tests/fixtures/registry-v1.sql) is read only once
 # migrated (`claimreg migrate`, or any writing command), keeps every row, and duplicates are still
 # found. Schema 6 (tests/fixtures/registry-v5-invisible.sql): claimants whose names differed only
-# by invisible characters become registrations linked to the oldest, reported, none lost.
+# by invisible characters become registrations linked to the oldest, reported, none lost. Schema 8
+# (tests/fixtures/registry-v7.sql): review decisions, every claimant kept as it was.
 . "$SRC_DIR/tests/cli/lib.sh"
 
 sqlite3 v1.db < "$SRC_DIR/tests/fixtures/registry-v1.sql"
@@ -16,18 +17,18 @@ linked_before=$(sql v1.db "SELECT $linked_columns, source FROM registrations AS 
 # A reading command refuses it and says how to migrate; `migrate` does it and says so.
 run --db v1.db stats --by state --format csv
 expect_status 65
-expect_err "claimreg: registry v1.db has schema version 1; this claimreg reads version 7: run 'claimreg migrate' to upgrade it (reading commands and dry runs never change a registry)"
+expect_err "claimreg: registry v1.db has schema version 1; this claimreg reads version 8: run 'claimreg migrate' to upgrade it (reading commands and dry runs never change a registry)"
 expect_eq "$(sql v1.db 'PRAGMA user_version')" "1" "schema version after a reading command"
 run --db v1.db migrate
 expect_status 0
-expect_err "claimreg: registry v1.db migrated from schema version 1 to 7"
+expect_err "claimreg: registry v1.db migrated from schema version 1 to 8"
 expect_eq "$(sql v1.db "SELECT length(value) FROM secrets WHERE name = 'erasure'")" "32" "schema 7: a random secret made by the migration"
 expect_eq "$(sql v1.db "SELECT count(*) FROM erased_keys")" "0" "schema 7: no erased keys yet"
 expect_eq "$(sql v1.db "SELECT count(DISTINCT content_digest) FROM claimants WHERE content_digest != 0")" "3" "schema 7: every claimant's content digest filled in"
 filled=$(sql v1.db "SELECT content_digest FROM claimants WHERE id = 102")
 run --db v1.db migrate
 expect_status 0
-expect_err "claimreg: registry v1.db is at schema version 7: nothing to do"
+expect_err "claimreg: registry v1.db is at schema version 8: nothing to do"
 run --db v1.db stats --by state --format csv
 expect_status 0
 expect_out "state,count
@@ -95,7 +96,7 @@ expect_err "claimreg: schema 6: claimant 2 is the same child as claimant 1 (thei
 claimreg: schema 6: claimant 3 is the same child as claimant 1 (their names differed only by invisible characters): now a registration linked to 1
 claimreg: schema 6: claimant 4 is the same child as claimant 1 (their names differed only by invisible characters): now a registration linked to 1
 claimreg: schema 6: claimant 5 is the same child as claimant 1 (their names differed only by invisible characters): now a registration linked to 1
-claimreg: registry v5.db migrated from schema version 5 to 7"
+claimreg: registry v5.db migrated from schema version 5 to 8"
 # Sem (1), his look-alike with a Cyrillic letter (6, for review), Lotte (7).
 expect_eq "$(sql v5.db 'SELECT group_concat(id) FROM (SELECT id FROM claimants ORDER BY id)')" "1,6,7" "claimants after schema 6"
 expect_eq "$(sql v5.db 'SELECT hex(child_first_name) FROM claimants WHERE id = 1')" "53656D" "the kept claimant's name"
@@ -114,4 +115,31 @@ expect_out '{"rows_read":2,"imported":0,"linked":1,"updated":0,"unchanged":1,"du
 # New ids stay above the ids linked away.
 run --db v5.db add --child-first-name Noor --child-last-name Jansen --child-birth-date 2013-01-02 --postcode 1234AB --platform tiktok --first-use 2020-01-01 --registrant-name X --registrant-email x@example.nl --registrant-relation parent
 expect_out "8"
+
+# ---- schema 8: review decisions (link, distinct) -----------------------------------------------
+sqlite3 v7.db < "$SRC_DIR/tests/fixtures/registry-v7.sql"
+chmod 600 v7.db
+expect_eq "$(sql v7.db 'PRAGMA user_version')" "7" "fixture schema version 7"
+v7_claimants=$(sql v7.db "SELECT $columns, state_changed_at, changed_at, identity_digest FROM claimants AS c ORDER BY c.id")
+v7_linked=$(sql v7.db "SELECT $linked_columns FROM registrations AS r ORDER BY r.id")
+run --db v7.db stats --count
+expect_status 65
+expect_err "claimreg: registry v7.db has schema version 7; this claimreg reads version 8: run 'claimreg migrate' to upgrade it (reading commands and dry runs never change a registry)"
+run --db v7.db migrate
+expect_status 0
+expect_err "claimreg: registry v7.db migrated from schema version 7 to 8"
+expect_eq "$(sql v7.db 'PRAGMA user_version')" "8" "schema version after migration 8"
+expect_eq "$(sql v7.db "SELECT $columns, state_changed_at, changed_at, identity_digest FROM claimants AS c ORDER BY c.id")" "$v7_claimants" "claimants after migration 8"
+expect_eq "$(sql v7.db "SELECT $linked_columns FROM registrations AS r ORDER BY r.id")" "$v7_linked" "linked registrations after migration 8"
+expect_eq "$(sql v7.db "SELECT count(*) FROM claimants WHERE linked_to IS NOT NULL")" "0" "no claimant linked by the migration"
+expect_eq "$(sql v7.db "SELECT count(*) FROM pair_decisions")" "0" "no decision yet"
+expect_eq "$(sql v7.db 'PRAGMA integrity_check')" "ok" "integrity after migration 8"
+run --db v7.db stats --count
+expect_out "2"
+# The migrated registry takes decisions: Semm (2) is Sem (1).
+run --db v7.db link 1 2
+expect_status 0
+run --db v7.db stats --count
+expect_out "1"
+expect_eq "$(sql v7.db "SELECT a || ' ' || b || ' ' || decision FROM pair_decisions")" "1 2 same" "decision in the migrated registry"
 finish
