@@ -51,7 +51,7 @@ content_hash() {
     sqlite3 -batch "$1" .dump |
         sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z/T/g' |
         sed -E "s/^INSERT INTO secrets VALUES\('erasure',X'[0-9a-fA-F]{64}'\);\$/INSERT INTO secrets (secret)/" |
-        sed -E 's/^(INSERT INTO claimants VALUES\(.*),-?[0-9]+\);$/\1,content_digest);/' |
+        sed -E 's/^(INSERT INTO claimants VALUES\(.*),-?[0-9]+,(NULL|[0-9]+)\);$/\1,content_digest,\2);/' |
         sha256sum | cut -d' ' -f1
 }
 integrity() { sqlite3 -batch "$1" 'PRAGMA integrity_check'; }
