@@ -89,7 +89,7 @@ TEST_CASE("csv: comma, semicolon and tab are detected from the header line") {
     CHECK(rows[1].fields == Cells{"1 2", ";", ","});
 }
 
-TEST_CASE("csv: delimiter detection ignores quoted text; ties and none give a comma") {
+TEST_CASE("csv: delimiter detection ignores quoted text, ties and none give a comma") {
     char d = 0;
     read_all("\"a;b;c\",d,e\n", {}, &d);
     CHECK(d == ',');

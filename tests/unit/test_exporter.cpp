@@ -130,7 +130,7 @@ TEST_CASE("exporter: delimiter and byte order mark") {
                     UsageError);
 }
 
-TEST_CASE("exporter: formulas are neutralised in CSV only; phone numbers stay") {
+TEST_CASE("exporter: formulas are neutralised in CSV only, phone numbers stay") {
     Registry registry = Registry::scratch();
     store(registry, registration({{Field::child_first_name, "=SUM(A1)"},
                                   {Field::registrant_name, "@cmd"},
@@ -272,7 +272,7 @@ TEST_CASE("exporter: filters by verdict, state and change time") {
     CHECK(ids(since) == "4 5");
 }
 
-TEST_CASE("exporter: parse_since gives UTC; bad values are usage errors") {
+TEST_CASE("exporter: parse_since gives UTC, bad values are usage errors") {
     CHECK(parse_since("2024-06-01") == "2024-06-01T00:00:00Z");
     CHECK(parse_since("2024-06-01T10:20:30Z") == "2024-06-01T10:20:30Z");
     CHECK(parse_since("2024-06-01T00:30:00+01:00") == "2024-05-31T23:30:00Z");

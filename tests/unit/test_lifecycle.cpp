@@ -320,7 +320,7 @@ TEST_CASE("lifecycle: the audit table is append-only") {
     CHECK(count(registry, "SELECT count(*) FROM audit") == 2);
 }
 
-TEST_CASE("lifecycle: an import writes one audit row; a re-import that stores nothing none") {
+TEST_CASE("lifecycle: an import writes one audit row, a re-import that stores nothing none") {
     Registry registry = Registry::scratch();
     const std::string csv =
         "child_first_name,child_last_name,child_birth_date,postcode,platform,first_use,"
@@ -339,7 +339,7 @@ TEST_CASE("lifecycle: an import writes one audit row; a re-import that stores no
     CHECK(st.getColumn(2).getInt() == 1);
     CHECK(st.getColumn(3).getInt() == 1);
     CHECK(st.getColumn(4).getString() ==
-          "rows_read=3 duplicates=1 linked=1 rejected=1 file=partner.csv");
+          "rows_read=3 duplicates=1 linked=1 updated=0 rejected=1 file=partner.csv");
     CHECK_FALSE(st.executeStep());
     st.reset();
     import_text(registry, csv);
@@ -398,7 +398,7 @@ TEST_CASE("erasure: an erased child is not stored again, by reference or by iden
           AddOutcome::added);
 }
 
-TEST_CASE("update_claimant: the given fields change, the rest stays; conflicts name the other id") {
+TEST_CASE("update_claimant: the given fields change, the rest stays, conflicts name the other id") {
     Registry registry = Registry::scratch();
     const std::int64_t id = store(registry, registration()).id;
     const std::int64_t sem = store(registry, registration({{Field::child_first_name, "Sem"}})).id;

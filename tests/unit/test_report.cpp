@@ -43,7 +43,7 @@ TEST_CASE("hidden_cells: not a partition hides only the small counts") {
     CHECK(hide({4, 30, 32}, 10, false) == std::vector<bool>{true, false, false});
 }
 
-TEST_CASE("hidden_cells: min_count 0 and 1 hide nothing; the boundary is below min_count") {
+TEST_CASE("hidden_cells: min_count 0 and 1 hide nothing, the boundary is below min_count") {
     CHECK(hide({1, 2}, 0) == std::vector<bool>{false, false});
     CHECK(hide({1, 2}, 1) == std::vector<bool>{false, false});
     CHECK(hide({9, 10, 100}, 10)[0]);
