@@ -53,7 +53,7 @@ struct RegistryOptions {
 class Registry {
   public:
     /// The schema version this build writes (`PRAGMA user_version`).
-    static constexpr int schema_version = 7;
+    static constexpr int schema_version = 8;
     /// The page size of a new registry file.
     static constexpr int page_size = 16384;
     /// `PRAGMA application_id` of a claimreg registry ("CLRG").

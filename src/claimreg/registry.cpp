@@ -181,6 +181,20 @@ CREATE TABLE erased_keys (
     digest BLOB PRIMARY KEY
 ) WITHOUT ROWID, STRICT;
 )sql",
+    // 8: review of near-duplicates (duplicates.hpp, review.hpp): a claimant linked into another
+    // (`link KEEP OTHER`) keeps its row, with linked_to = KEEP and state 'linked', so that
+    // `unlink` can restore it; a decided pair is never proposed again.
+    R"sql(
+ALTER TABLE claimants ADD COLUMN linked_to INTEGER;
+CREATE TABLE pair_decisions (
+    a INTEGER NOT NULL,
+    b INTEGER NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('same', 'distinct')),
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (a, b),
+    CHECK (a < b)
+) WITHOUT ROWID, STRICT;
+)sql",
 };
 
 // ---- the registry file is untrusted input -------------------------------------------------

@@ -38,6 +38,7 @@ void setup_withdraw(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_erase(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_migrate(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_report(CLI::App& app, const GlobalOptions& global, Outcome& out);
+void setup_duplicates(CLI::App& app, const GlobalOptions& global, Outcome& out);
 
 /// Parses the command line and runs the chosen subcommand; prints --help and --version. Throws
 /// claimreg::Error, CLI11's errors included (as usage errors that never hold a typed value);

@@ -15,7 +15,7 @@ expect_err ""
 expect_mode claimreg.db 600
 expect_eq "$(sql claimreg.db 'PRAGMA journal_mode')" "wal" "journal mode"
 expect_eq "$(sql claimreg.db 'PRAGMA application_id')" "1129075271" "application_id"
-expect_eq "$(sql claimreg.db 'PRAGMA user_version')" "7" "schema version"
+expect_eq "$(sql claimreg.db 'PRAGMA user_version')" "8" "schema version"
 for f in claimreg.db-wal claimreg.db-shm; do [ -e "$f" ] && expect_mode "$f" 600; done
 expect_eq "$(sql claimreg.db "SELECT child_first_name, child_birth_date, postcode, platform, registrant_email, registrant_relation, consent, verdict, age_band FROM claimants")" \
     "Zoë|2011-03-14|1012 AB|tiktok|Anna@example.nl|parent|1|eligible|under-13" "stored record"

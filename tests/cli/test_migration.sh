@@ -16,16 +16,18 @@ linked_before=$(sql v1.db "SELECT $linked_columns, source FROM registrations AS 
 # A reading command refuses it and says how to migrate; `migrate` does it and says so.
 run --db v1.db stats --by state --format csv
 expect_status 65
-expect_err "claimreg: registry v1.db has schema version 1; this claimreg reads version 7: run 'claimreg migrate' to upgrade it (reading commands and dry runs never change a registry)"
+expect_err "claimreg: registry v1.db has schema version 1; this claimreg reads version 8: run 'claimreg migrate' to upgrade it (reading commands and dry runs never change a registry)"
 expect_eq "$(sql v1.db 'PRAGMA user_version')" "1" "schema version after a reading command"
 run --db v1.db migrate
 expect_status 0
-expect_err "claimreg: registry v1.db migrated from schema version 1 to 7"
+expect_err "claimreg: registry v1.db migrated from schema version 1 to 8"
 expect_eq "$(sql v1.db "SELECT length(value) FROM secrets WHERE name = 'erasure'")" "32" "schema 7: a random secret made by the migration"
 expect_eq "$(sql v1.db "SELECT count(*) FROM erased_keys")" "0" "schema 7: no erased keys yet"
+expect_eq "$(sql v1.db "SELECT count(*) FROM pair_decisions")" "0" "schema 8: no pair decided yet"
+expect_eq "$(sql v1.db "SELECT count(*) FROM claimants WHERE linked_to IS NOT NULL")" "0" "schema 8: no claimant linked into another"
 run --db v1.db migrate
 expect_status 0
-expect_err "claimreg: registry v1.db is at schema version 7: nothing to do"
+expect_err "claimreg: registry v1.db is at schema version 8: nothing to do"
 run --db v1.db stats --by state --format csv
 expect_status 0
 expect_out "state,count
@@ -84,7 +86,7 @@ expect_err "claimreg: schema 6: claimant 2 is the same child as claimant 1 (thei
 claimreg: schema 6: claimant 3 is the same child as claimant 1 (their names differed only by invisible characters): now a registration linked to 1
 claimreg: schema 6: claimant 4 is the same child as claimant 1 (their names differed only by invisible characters): now a registration linked to 1
 claimreg: schema 6: claimant 5 is the same child as claimant 1 (their names differed only by invisible characters): now a registration linked to 1
-claimreg: registry v5.db migrated from schema version 5 to 7"
+claimreg: registry v5.db migrated from schema version 5 to 8"
 # Sem (1), his look-alike with a Cyrillic letter (6, for review), Lotte (7).
 expect_eq "$(sql v5.db 'SELECT group_concat(id) FROM (SELECT id FROM claimants ORDER BY id)')" "1,6,7" "claimants after schema 6"
 expect_eq "$(sql v5.db 'SELECT hex(child_first_name) FROM claimants WHERE id = 1')" "53656D" "the kept claimant's name"
