@@ -16,17 +16,28 @@
 //   `max_block` records (a very common name, a bulk registrant) is compared only within a
 //   sliding window of `block_window` records.
 // - Comparison levels per field (compare_* below) and a Fellegi-Sunter weight per level,
-//   log2(m/u): u is measured on random pairs of claimants, m is estimated by EM (as Splink
-//   does) over the comparison patterns of the blocked pairs, with a small prior for stability
-//   on small registries. The prior match probability is EM's share of matches among the
-//   blocked pairs spread over all pairs. Exact and variant agreement on a name is adjusted
-//   for that name's frequency: two `Jansen`s agree less than two `Wijnaldum`s.
-// - Siblings: a pair whose family names agree, who share an address or a registrant, and whose
-//   first names differ is taken for two children of one family when the first names are at
-//   level `different` (Fleur/Floor), or at level `typo` with both names established first
-//   names (each borne by at least max(2, claimants / 200,000) active claimants: Sem/Sam). A
-//   typo (`Semm`) is rarely another child's name. Such a pair's score is capped at
-//   sibling_cap, below the default threshold, so twins stay in a wider review band only.
+//   log2(m/u). u is measured on random pairs of claimants (all pairs of a small registry, else
+//   a million, in a fixed sequence). m is estimated by EM as Splink does: one session per
+//   training key (birth date + phonetic first name; birth date + phonetic family name; both
+//   names), each over that key's pairs (a fixed sample of blocks when there are many) with u
+//   held at the random pairs' and the fields the key constrains left out; a field's m is the
+//   mean over the sessions that estimate it, with a small prior for stability on small
+//   registries. Families make EM overrate how often a duplicate has another name or birth date
+//   altogether, so m of `different` for those three is held to at most 5%. The prior match
+//   probability is the most matches a session finds, over all pairs.
+// - The registrant's e-mail and phone are weighed as one comparison (both agree, the e-mail
+//   agrees and a phone is missing, the e-mail agrees but the phones differ, only the phones
+//   agree, nothing agrees); both are still printed as their own levels.
+// - Exact and variant agreement on a name, and agreement on an e-mail address, are adjusted
+//   for that value's frequency (Splink's term frequencies): two `Jansen`s agree less than two
+//   `Wijnaldum`s, and an address many claimants share says less than a parent's own.
+// - Siblings: a pair whose family names agree (or are a typo apart), who share an address or a
+//   registrant, and whose first names differ is taken for two children of one family when the
+//   first names are at level `different` (Fleur/Floor), or at level `typo` with both names
+//   established first names: the rarer borne by at least max(2, claimants / 200,000) active
+//   claimants and by at least a twentieth as many as the other (Sem/Sam; a typo such as `Semm`
+//   is rarely another child's name). Such a pair's score is capped at sibling_cap, below the
+//   default threshold, so twins stay in a wider review band only.
 
 #include <array>
 #include <cstddef>
@@ -74,8 +85,8 @@ std::string_view compared_name(Compared field);
 /// The levels of one pair, indexed by Compared.
 using Levels = std::array<Level, compared_count>;
 
-/// Compares two first names (or two house numbers' worth of text) as given: exact, variant,
-/// typo or different.
+/// Compares two first names as given: exact, variant, typo (names of three letters or more)
+/// or different.
 Level compare_names(std::string_view a, std::string_view b);
 /// Compares two family names given as prefix and last name: exact, variant (also when one has
 /// a prefix the other lacks or has typed into its last name), typo or different.
@@ -119,7 +130,8 @@ struct DuplicatePair {
     Levels levels{};
 };
 
-/// The model's weights, for explanation and tests.
+/// The model's weights, for explanation and tests (registrant_phone weighs nothing on its
+/// own: the registrant's weights are in registrant_email's slots, see above).
 struct DuplicateModel {
     /// m: P(level | same child), u: P(level | two random claimants), per field and level.
     std::array<std::array<double, level_count>, compared_count> m{}, u{};

@@ -260,6 +260,7 @@ struct Claimant {
     std::uint32_t first = 0, whole = 0, house = 0, house_folded = 0, postcode = 0; // offsets
     std::uint32_t first_raw = 0, family_raw = 0, house_raw = 0; // hashes of the text as stored
     std::uint32_t first_count = 0, whole_count = 0, last_count = 0; // name frequencies
+    std::uint32_t email_count = 0; // claimants sharing the registrant's e-mail address
     std::uint16_t year = 0;
     std::uint8_t month = 0, day = 0;
     std::uint8_t first_len = 0, whole_len = 0, prefix_len = 0, house_len = 0, house_folded_len = 0,
@@ -380,7 +381,11 @@ Claimants load(Registry& registry, const std::string& since) {
         ++wholes[all.whole(c)];
         ++lasts[all.last(c)];
     }
+    std::unordered_map<std::uint64_t, std::uint32_t> emails;
+    emails.reserve(all.rows.size());
+    for (const Claimant& c : all.rows) ++emails[c.email];
     for (Claimant& c : all.rows) {
+        c.email_count = emails[c.email];
         c.first_count = firsts[all.first(c)];
         c.whole_count = wholes[all.whole(c)];
         c.last_count = lasts[all.last(c)];
@@ -436,8 +441,24 @@ Comparison compare(const Claimants& all, const Claimant& a, const Claimant& b) {
     return r;
 }
 
+/// The registrant is weighed as one field, e-mail and phone together (a parent's second
+/// registration keeps both; an e-mail shared with another phone is someone else's slip), in
+/// the slots of registrant_email: exact (both agree), variant (the e-mail agrees, a phone is
+/// missing), typo (the e-mail agrees, the phones differ), swapped (only the phones agree),
+/// different (nothing agrees). registrant_phone itself then weighs nothing.
+std::size_t registrant_slot(const Levels& l) {
+    const bool email = l[5] == Level::exact || l[5] == Level::variant;
+    if (email) {
+        if (l[6] == Level::exact) return static_cast<std::size_t>(Level::exact);
+        return static_cast<std::size_t>(l[6] == Level::missing ? Level::variant : Level::typo);
+    }
+    return static_cast<std::size_t>(l[6] == Level::exact ? Level::swapped : Level::different);
+}
+
 std::size_t slot_of(const Comparison& c, std::size_t field) {
     if (field == 1 && c.prefix) return prefix_slot;
+    if (field == 5) return registrant_slot(c.levels);
+    if (field == 6) return static_cast<std::size_t>(Level::missing);
     return static_cast<std::size_t>(c.levels[field]);
 }
 
@@ -483,7 +504,7 @@ Table initial_m() {
     const std::array<double, slots> names = {0.85, 0.05, 0.06, 0.01, 0.02, 1.0, 0.01};
     const std::array<double, slots> date = {0.90, 0.0, 0.05, 0.02, 0.03, 1.0, 0.0};
     const std::array<double, slots> place = {0.80, 0.02, 0.03, 0.0, 0.15, 1.0, 0.0};
-    const std::array<double, slots> contact = {0.50, 0.02, 0.0, 0.0, 0.48, 1.0, 0.0};
+    const std::array<double, slots> contact = {0.30, 0.25, 0.02, 0.03, 0.40, 1.0, 0.0};
     m[0] = names;
     m[1] = names;
     m[2] = date;
@@ -504,8 +525,8 @@ bool possible(std::size_t field, std::size_t slot) {
     case 2: return level != Level::variant && slot != prefix_slot;
     case 3: return level != Level::variant && level != Level::swapped && slot != prefix_slot;
     case 4: return level != Level::swapped && slot != prefix_slot;
-    case 5: return level == Level::exact || level == Level::variant || level == Level::different;
-    default: return level == Level::exact || level == Level::different;
+    case 5: return slot != prefix_slot; // the registrant (registrant_slot)
+    default: return false;              // the phone: weighed with the e-mail
     }
 }
 
@@ -545,15 +566,16 @@ Table measure_u(const Claimants& all, std::uint64_t samples) {
     return u;
 }
 
-/// EM over the pattern counts of the blocked pairs: m and the match share among them (u of
-/// the blocked pairs is estimated too, but only used inside EM: blocked non-matches agree on
-/// the blocking fields far more often than random pairs). `prior_pairs`: the weight of the
-/// starting m as pseudo-counts.
+/// EM over the pattern counts of the pairs of one blocking key (Splink's way): u stays the
+/// random pairs' (the non-matches of a block agree on the fields outside its key about as often
+/// as random pairs do), the fields the key constrains (`excluded`, a bit per field) are left
+/// out, and m of the others is estimated with the match share among the key's pairs.
+/// `prior_pairs`: the weight of the starting m as pseudo-counts (stability on small registries).
 std::pair<Table, double> estimate_m(const std::vector<std::pair<std::uint32_t, double>>& patterns,
-                                    const Table& random_u, double prior_pairs) {
-    Table m = initial_m(), u = random_u;
+                                    const Table& u, unsigned excluded, double prior_pairs) {
     const Table m0 = initial_m();
-    double share = 0.05;
+    Table m = m0;
+    double share = 0.01;
     std::vector<std::array<std::uint8_t, compared_count>> decoded(patterns.size());
     for (std::size_t k = 0; k < patterns.size(); ++k) {
         std::uint32_t p = patterns[k].first;
@@ -562,14 +584,15 @@ std::pair<Table, double> estimate_m(const std::vector<std::pair<std::uint32_t, d
             p /= static_cast<std::uint32_t>(slots);
         }
     }
-    for (int iteration = 0; iteration < 40; ++iteration) {
-        Table mc{}, uc{};
+    const auto used = [&](std::size_t f) { return (excluded >> f & 1u) == 0; };
+    for (int iteration = 0; iteration < 50; ++iteration) {
+        Table mc{};
         double matches = 0, total = 0;
         for (std::size_t k = 0; k < patterns.size(); ++k) {
             double pm = share, pu = 1.0 - share;
             for (std::size_t f = 0; f < compared_count; ++f) {
                 const std::size_t s = decoded[k][f];
-                if (s == static_cast<std::size_t>(Level::missing)) continue;
+                if (!used(f) || s == static_cast<std::size_t>(Level::missing)) continue;
                 pm *= m[f][s];
                 pu *= u[f][s];
             }
@@ -577,29 +600,35 @@ std::pair<Table, double> estimate_m(const std::vector<std::pair<std::uint32_t, d
             const double count = patterns[k].second;
             matches += p * count;
             total += count;
-            for (std::size_t f = 0; f < compared_count; ++f) {
-                mc[f][decoded[k][f]] += p * count;
-                uc[f][decoded[k][f]] += (1 - p) * count;
-            }
+            for (std::size_t f = 0; f < compared_count; ++f) mc[f][decoded[k][f]] += p * count;
         }
         if (total == 0) break;
-        share = std::clamp((matches + 1.0) / (total + 2.0), 1e-9, 0.999);
+        share = std::clamp(matches / total, 1e-9, 0.999);
         for (std::size_t f = 0; f < compared_count; ++f) {
-            double mt = 0, ut = 0;
-            for (std::size_t s = 0; s < slots; ++s) {
-                if (!possible(f, s)) continue;
-                mt += mc[f][s] + prior_pairs * m0[f][s];
-                ut += uc[f][s] + 1.0;
-            }
-            for (std::size_t s = 0; s < slots; ++s) {
-                if (!possible(f, s)) continue;
-                m[f][s] = std::max((mc[f][s] + prior_pairs * m0[f][s]) / mt, 1e-6);
-                u[f][s] = std::max((uc[f][s] + 1.0) / ut, 1e-9);
-            }
+            if (!used(f)) continue;
+            double mt = 0;
+            for (std::size_t s = 0; s < slots; ++s)
+                if (possible(f, s)) mt += mc[f][s] + prior_pairs * m0[f][s];
+            for (std::size_t s = 0; s < slots; ++s)
+                if (possible(f, s)) m[f][s] = std::max((mc[f][s] + prior_pairs * m0[f][s]) / mt, 1e-6);
         }
     }
     return {m, share};
 }
+
+/// The highest m of level `different` for the child's names and birth date (see its use).
+constexpr double max_m_different = 0.05;
+
+/// The keys whose pairs train the model, and the fields each constrains (bits by Compared).
+struct Session {
+    std::size_t key;
+    unsigned excluded;
+};
+constexpr std::array<Session, 3> sessions = {{
+    {1, 1u << 0 | 1u << 2}, // birth date + phonetic first name: m of the others
+    {2, 1u << 1 | 1u << 2}, // birth date + phonetic family name
+    {5, 1u << 0 | 1u << 1}, // first and family name
+}};
 
 // ---- blocks ----------------------------------------------------------------------------------
 
@@ -626,11 +655,12 @@ Blocks make_blocks(const Claimants& all, std::size_t key) {
     return b;
 }
 
-/// Calls visit(i, j) for each pair of a block that this key is the first to propose.
+/// Calls visit(i, j) for each pair of a block (with `dedup`: that this key is the first to
+/// propose; with `only_recent`: with a recent claimant).
 template <typename Visit>
 void for_each_pair(const Claimants& all, const Blocks& b, std::size_t key,
                    std::pair<std::uint32_t, std::uint32_t> range, const DuplicateOptions& options,
-                   bool only_recent, Visit&& visit) {
+                   bool only_recent, bool dedup, Visit&& visit) {
     const std::size_t size = range.second - range.first;
     const std::size_t window = size > options.max_block ? options.block_window : size;
     if (only_recent) {
@@ -649,7 +679,7 @@ void for_each_pair(const Claimants& all, const Blocks& b, std::size_t key,
             const Claimant& cj = all.rows[j];
             if (only_recent && !ci.recent && !cj.recent) continue;
             bool earlier = false;
-            for (std::size_t k = 0; k < key && !earlier; ++k)
+            for (std::size_t k = 0; dedup && k < key && !earlier; ++k)
                 earlier = ci.keys[k] != 0 && ci.keys[k] == cj.keys[k];
             if (earlier) continue;
             visit(i, j);
@@ -682,13 +712,16 @@ template <typename Work> void parallel(unsigned threads, std::size_t n, Work&& w
 
 /// Whether a pair looks like two children of one family (see duplicates.hpp).
 bool siblings(const Model& model, const Claimant& a, const Claimant& b, const Levels& l) {
-    const bool family = l[1] == Level::exact || l[1] == Level::variant;
+    const bool family = l[1] == Level::exact || l[1] == Level::variant || l[1] == Level::typo;
     const bool together = l[3] == Level::exact || l[5] == Level::exact || l[5] == Level::variant ||
                           l[6] == Level::exact;
     if (!family || !together) return false;
     if (l[0] == Level::different) return true;
-    return l[0] == Level::typo && double(a.first_count) >= model.established &&
-           double(b.first_count) >= model.established;
+    // Both are first names, not one a slip of the other: each borne by enough claimants, the
+    // rarer by at least a twentieth as many as the more common (a typo of Emma is rare).
+    const double rare = std::min(a.first_count, b.first_count);
+    const double common = std::max(a.first_count, b.first_count);
+    return l[0] == Level::typo && rare >= model.established && rare * 20 >= common;
 }
 
 double score_pair(const Model& model, const Claimant& a, const Claimant& b, const Comparison& c) {
@@ -707,6 +740,12 @@ double score_pair(const Model& model, const Claimant& a, const Claimant& b, cons
         tf(1, std::max(a.whole_count, b.whole_count));
     else if (c.prefix)
         tf(1, std::max(a.last_count, b.last_count));
+    // The same for a registrant's e-mail address and phone: one shared by many claimants
+    // (an organisation, a bulk registrant) says less than a parent's own.
+    const std::size_t registrant = registrant_slot(c.levels);
+    if (registrant <= static_cast<std::size_t>(Level::typo))
+        w += std::log2(model.u[5][registrant] /
+                       (std::max(double(std::max(a.email_count, b.email_count)), 1.0) / n));
     double p = 1.0 / (1.0 + std::exp2(-w));
     if (siblings(model, a, b, c.levels)) p = std::min(p, sibling_cap);
     const double scale = std::pow(10.0, score_decimals);
@@ -755,58 +794,75 @@ DuplicateReport find_duplicates(Registry& registry, const DuplicateOptions& opti
     std::array<Blocks, key_count> blocks;
     for (std::size_t k = 0; k < key_count; ++k) blocks[k] = make_blocks(all, k);
 
-    // Training: the pattern counts of the blocked pairs, of every block when there are not too
-    // many pairs, else of a fixed sample of blocks (chosen by key, the same for --since).
-    double raw_pairs = 0;
-    for (std::size_t k = 0; k < key_count; ++k)
-        for (const auto& r : blocks[k].ranges) {
-            const double s = r.second - r.first;
-            const double w = s > double(options.max_block) ? double(options.block_window) : s;
-            raw_pairs += s * (w - 1) / 2;
-        }
-    constexpr double training_pairs = 4e6;
-    const std::uint64_t sample_every =
-        raw_pairs > training_pairs ? static_cast<std::uint64_t>(std::ceil(raw_pairs / training_pairs)) : 1;
-    std::vector<std::uint32_t> histogram(pattern_space);
-    double trained_pairs = 0, trained_raw = 0;
-    {
-        std::vector<std::vector<std::uint32_t>> local(threads);
-        std::vector<double> counted(threads), raw(threads);
-        for (std::size_t k = 0; k < key_count; ++k) {
-            const Blocks& b = blocks[k];
-            parallel(threads, b.ranges.size(), [&](unsigned t, std::size_t begin, std::size_t stop) {
-                if (local[t].empty()) local[t].assign(pattern_space, 0);
-                for (std::size_t r = begin; r < stop; ++r) {
-                    const auto range = b.ranges[r];
-                    if (sample_every > 1 && mix64(b.entries[range.first].first) % sample_every != 0)
-                        continue;
-                    const double s = range.second - range.first;
-                    const double w = s > double(options.max_block) ? double(options.block_window) : s;
-                    raw[t] += s * (w - 1) / 2;
-                    for_each_pair(all, b, k, range, options, false, [&](std::uint32_t i, std::uint32_t j) {
-                        ++local[t][pattern_of(compare(all, all.rows[i], all.rows[j]))];
-                        counted[t] += 1;
-                    });
-                }
-            });
-        }
-        for (unsigned t = 0; t < threads; ++t) {
-            trained_pairs += counted[t];
-            trained_raw += raw[t];
-            if (local[t].empty()) continue;
-            for (std::uint32_t p = 0; p < pattern_space; ++p) histogram[p] += local[t][p];
-        }
-    }
-    std::vector<std::pair<std::uint32_t, double>> patterns;
-    for (std::uint32_t p = 0; p < pattern_space; ++p)
-        if (histogram[p] != 0) patterns.emplace_back(p, double(histogram[p]));
-    histogram = {};
-    const auto [m, share] = estimate_m(patterns, model.u, 10.0);
-    model.m = m;
+    // Training, one session per key of `sessions`: the pattern counts of its pairs (of every
+    // block when there are not too many pairs, else of a fixed sample of blocks chosen by key,
+    // the same for --since), then EM. A field's m is the mean of the sessions that estimate it;
+    // the prior is the most matches a session finds, over all pairs.
     const double n = double(all.rows.size());
     const double all_pairs = n * (n - 1) / 2;
-    const double blocked_pairs = trained_raw > 0 ? trained_pairs * raw_pairs / trained_raw : 0;
-    model.prior = all_pairs > 0 ? std::clamp(share * blocked_pairs / all_pairs, 1e-12, 0.5) : 0.5;
+    Table m_sum{};
+    std::array<double, compared_count> m_sessions{};
+    double most_matches = 0;
+    for (const Session& session : sessions) {
+        const Blocks& b = blocks[session.key];
+        const auto pairs_in = [&](std::pair<std::uint32_t, std::uint32_t> r) {
+            const double size = r.second - r.first;
+            const double w = size > double(options.max_block) ? double(options.block_window) : size;
+            return size * (w - 1) / 2;
+        };
+        double raw_pairs = 0;
+        for (const auto& r : b.ranges) raw_pairs += pairs_in(r);
+        constexpr double training_pairs = 2e6;
+        const std::uint64_t every =
+            raw_pairs > training_pairs ? static_cast<std::uint64_t>(std::ceil(raw_pairs / training_pairs)) : 1;
+        std::vector<std::vector<std::uint32_t>> local(threads);
+        std::vector<double> raw(threads);
+        parallel(threads, b.ranges.size(), [&](unsigned t, std::size_t begin, std::size_t stop) {
+            local[t].assign(pattern_space, 0);
+            for (std::size_t r = begin; r < stop; ++r) {
+                const auto range = b.ranges[r];
+                if (every > 1 && mix64(b.entries[range.first].first) % every != 0) continue;
+                raw[t] += pairs_in(range);
+                for_each_pair(all, b, session.key, range, options, false, false,
+                              [&](std::uint32_t i, std::uint32_t j) {
+                                  ++local[t][pattern_of(compare(all, all.rows[i], all.rows[j]))];
+                              });
+            }
+        });
+        std::vector<std::pair<std::uint32_t, double>> patterns;
+        double sampled = 0;
+        for (unsigned t = 0; t < threads; ++t) sampled += raw[t];
+        for (std::uint32_t p = 0; p < pattern_space; ++p) {
+            double count = 0;
+            for (unsigned t = 0; t < threads; ++t)
+                if (!local[t].empty()) count += local[t][p];
+            if (count != 0) patterns.emplace_back(p, count);
+        }
+        const auto [m, share] = estimate_m(patterns, model.u, session.excluded, 10.0);
+        for (std::size_t f = 0; f < compared_count; ++f) {
+            if ((session.excluded >> f & 1u) != 0) continue;
+            for (std::size_t s = 0; s < slots; ++s) m_sum[f][s] += m[f][s];
+            m_sessions[f] += 1;
+        }
+        if (sampled > 0) most_matches = std::max(most_matches, share * sampled * raw_pairs / sampled);
+    }
+    model.m = initial_m();
+    for (std::size_t f = 0; f < compared_count; ++f)
+        if (m_sessions[f] > 0)
+            for (std::size_t s = 0; s < slots; ++s)
+                model.m[f][s] = possible(f, s) ? m_sum[f][s] / m_sessions[f] : 1.0;
+    // A second registration of a child rarely has another name or birth date altogether; EM
+    // over blocks that hold families (siblings agree on all but those) overrates it, so it
+    // is held to max_m_different, the other levels keeping their proportions.
+    for (std::size_t f = 0; f <= 2; ++f) {
+        double& different = model.m[f][static_cast<std::size_t>(Level::different)];
+        if (different <= max_m_different) continue;
+        const double scale = (1.0 - max_m_different) / (1.0 - different);
+        for (std::size_t s = 0; s < slots; ++s)
+            if (possible(f, s) && s != static_cast<std::size_t>(Level::different)) model.m[f][s] *= scale;
+        different = max_m_different;
+    }
+    model.prior = all_pairs > 0 ? std::clamp(most_matches / all_pairs, 1e-12, 0.5) : 0.5;
     model.finish();
 
     // Scoring.
@@ -819,7 +875,7 @@ DuplicateReport find_duplicates(Registry& registry, const DuplicateOptions& opti
             for (std::size_t r = begin; r < stop; ++r) {
                 const auto range = b.ranges[r];
                 if (range.second - range.first > options.max_block) ++capped[t];
-                for_each_pair(all, b, k, range, options, only_recent, [&](std::uint32_t i, std::uint32_t j) {
+                for_each_pair(all, b, k, range, options, only_recent, true, [&](std::uint32_t i, std::uint32_t j) {
                     const Claimant& a = all.rows[i];
                     const Claimant& c = all.rows[j];
                     ++compared[t];

@@ -86,6 +86,9 @@ ExitStatus run_duplicates(const DuplicatesOptions& opt, const GlobalOptions& glo
 
     Registry registry(global.db, OpenMode::read, global.registry_options());
     const DuplicateReport report = find_duplicates(registry, options);
+    // Counts only: how much was looked at, for people and the benchmark.
+    notice(global.quiet, "{} active claimants, {} pairs compared, {} proposed", report.claimants,
+           report.compared, report.pairs.size());
 
     if (format == Format::csv) {
         CsvWriter csv(stdout, ',', true);
@@ -154,7 +157,8 @@ void setup_duplicates(CLI::App& app, const GlobalOptions& global, Outcome& out) 
         "tsv: score<TAB>a<TAB>b<TAB>field=level ...; csv: score,a,b,levels,decision with a\n"
         "header and an empty decision column to fill in (same or distinct); json: one object\n"
         "per line, {\"score\":0.973,\"a\":12,\"b\":873,\"fields\":{\"child_first_name\":\"typo\",...}}.\n"
-        "No names or other personal values unless --show.\n\n"
+        "No names or other personal values unless --show. A summary on stderr (unless -q):\n"
+        "claimants considered, pairs compared and pairs proposed.\n\n"
         "The score is a Fellegi-Sunter model whose weights are estimated from the registry\n"
         "(EM over the blocked pairs, u from random pairs), with name frequencies taken into\n"
         "account. Children of one family (same family name, same address or registrant,\n"

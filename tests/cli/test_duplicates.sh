@@ -30,9 +30,12 @@ expect_status 0
 expect_out "1.000	1	2	$typo_pair
 1.000	3	4	$swap_pair
 1.000	5	6	$van_pair
-0.998	7	8	$moved_pair"
-expect_err ""
+0.940	7	8	$moved_pair"
+expect_err "claimreg: 22 active claimants, 6 pairs compared, 4 proposed"
 default_out=$out
+run -q --db r.db duplicates
+expect_out "$default_out"
+expect_err ""
 
 # Twins are in the wider review band, capped at 0.5; nothing else of the fixture comes close.
 run --db r.db duplicates --min-score 0.5
@@ -61,7 +64,7 @@ expect_eq "$(cat review.csv)" "score,a,b,levels,decision"$'\r'"
 1.000,1,2,$typo_pair,"$'\r'"
 1.000,3,4,$swap_pair,"$'\r'"
 1.000,5,6,$van_pair,"$'\r'"
-0.998,7,8,$moved_pair,"$'\r' "csv for review"
+0.940,7,8,$moved_pair,"$'\r' "csv for review"
 expect_eq "$(python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1], newline=""))); print(len(r), r[3]["a"], r[3]["b"], repr(r[3]["decision"]))' review.csv)" "4 7 8 ''" "csv read back"
 
 # No personal value without --show (names, e-mail, phone, postcodes, house numbers, dates, refs).
@@ -122,10 +125,10 @@ sql r.db "UPDATE claimants SET changed_at = '2024-07-02T08:00:00Z' WHERE id IN (
 run --db r.db duplicates --since 2024-07-01
 expect_status 0
 expect_out "1.000	3	4	$swap_pair
-0.998	7	8	$moved_pair"
+0.940	7	8	$moved_pair"
 run --db r.db duplicates --since 2024-07-02T10:00:00+02:00
 expect_out "1.000	3	4	$swap_pair
-0.998	7	8	$moved_pair"
+0.940	7	8	$moved_pair"
 run --db r.db duplicates --since 2024-07-02T08:00:01Z
 expect_status 0
 expect_out ""
@@ -136,12 +139,12 @@ expect_out "$default_out"
 sql r.db "INSERT INTO pair_decisions VALUES (1, 2, 'distinct', '2024-07-03T00:00:00Z')" || fail "deciding"
 sql r.db "UPDATE claimants SET state = 'linked', linked_to = 5 WHERE id = 6" || fail "linking"
 sql r.db "INSERT INTO pair_decisions VALUES (5, 6, 'same', '2024-07-03T00:00:00Z')" || fail "deciding"
+# (The weights are estimated from the active claimants: with one fewer they move a little.)
 run --db r.db duplicates
 expect_status 0
 expect_out "1.000	3	4	$swap_pair
-0.998	7	8	$moved_pair"
-# A withdrawn claimant is not a candidate either (and the weights, estimated from the active
-# claimants, move a little).
+0.943	7	8	$moved_pair"
+# A withdrawn claimant is not a candidate either.
 "$CLAIMREG" -q --db r.db withdraw 8 || fail "withdraw"
 run --db r.db duplicates
 expect_out "0.999	3	4	$swap_pair"
