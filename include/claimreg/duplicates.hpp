@@ -7,11 +7,12 @@
 // - One scan of the active claimants into compact records: folded names (identity.hpp), the
 //   birth date as integers, the postcode's digits and letters, the house number, 64-bit hashes
 //   of the registrant's e-mail and phone, the source and registration day.
-// - Blocking: six keys put records that could be one child into the same block: the registrant
-//   e-mail; birth date + phonetic first name; birth date + phonetic family name; birth year +
-//   postcode digits + first letter of the first name; the same with the family name's; first
-//   and family name. Between them they catch a typo in one name, a day/month swap or a typo in
-//   the date, a dropped or moved prefix, a move, and another registrant. A pair found in
+// - Blocking: seven keys put records that could be one child into the same block: the
+//   registrant e-mail; birth date + phonetic first name; birth date + phonetic family name;
+//   birth year + postcode digits + first letter of the first name; the same with the family
+//   name's; first and family name + birth year; postcode + house number. Between them they
+//   catch a typo in one name, a day/month swap or a typo in the date, a dropped or moved
+//   prefix, a move, and another registrant, and most pairs of two of these. A pair found in
 //   several blocks is compared once (in the first key's block). A block of more than
 //   `max_block` records (a very common name, a bulk registrant) is compared only within a
 //   sliding window of `block_window` records.

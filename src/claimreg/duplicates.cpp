@@ -249,8 +249,11 @@ namespace {
 
 // ---- the claimants in memory --------------------------------------------------------------
 
-/// Six blocking keys (see the top of duplicates.hpp).
-constexpr std::size_t key_count = 6;
+/// Blocking keys (see the top of duplicates.hpp): the first scoring_keys propose pairs; the
+/// last (both names alone) only trains the model.
+constexpr std::size_t key_count = 8;
+constexpr std::size_t scoring_keys = 7;
+constexpr std::size_t names_key = 7;
 
 /// One active claimant, compact. Strings live in the Claimants arena.
 struct Claimant {
@@ -322,7 +325,11 @@ void compute_keys(const Claimants& all, Claimant& c) {
     c.keys[4] = digits == 0 || last.empty()
                     ? 0
                     : key_of(5, c.year, digits, static_cast<unsigned char>(last[0]));
-    c.keys[5] = key_of(6, hash_text(first), hash_text(last));
+    c.keys[5] = key_of(6, hash_text(first), hash_text(last), c.year);
+    c.keys[6] = c.postcode_len == 0 || c.house_folded_len == 0
+                    ? 0
+                    : key_of(7, hash_text(all.postcode(c)), hash_text(all.house_folded(c)));
+    c.keys[names_key] = key_of(8, hash_text(first), hash_text(last));
 }
 
 Claimants load(Registry& registry, const std::string& since) {
@@ -381,11 +388,22 @@ Claimants load(Registry& registry, const std::string& since) {
         ++wholes[all.whole(c)];
         ++lasts[all.last(c)];
     }
-    std::unordered_map<std::uint64_t, std::uint32_t> emails;
-    emails.reserve(all.rows.size());
-    for (const Claimant& c : all.rows) ++emails[c.email];
+    // Claimants per e-mail address: runs of equal hashes, sorted.
+    {
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> emails;
+        emails.reserve(all.rows.size());
+        for (std::size_t i = 0; i < all.rows.size(); ++i)
+            emails.emplace_back(all.rows[i].email, static_cast<std::uint32_t>(i));
+        std::sort(emails.begin(), emails.end());
+        for (std::size_t i = 0; i < emails.size();) {
+            std::size_t j = i + 1;
+            while (j < emails.size() && emails[j].first == emails[i].first) ++j;
+            for (std::size_t k = i; k < j; ++k)
+                all.rows[emails[k].second].email_count = static_cast<std::uint32_t>(j - i);
+            i = j;
+        }
+    }
     for (Claimant& c : all.rows) {
-        c.email_count = emails[c.email];
         c.first_count = firsts[all.first(c)];
         c.whole_count = wholes[all.whole(c)];
         c.last_count = lasts[all.last(c)];
@@ -627,7 +645,7 @@ struct Session {
 constexpr std::array<Session, 3> sessions = {{
     {1, 1u << 0 | 1u << 2}, // birth date + phonetic first name: m of the others
     {2, 1u << 1 | 1u << 2}, // birth date + phonetic family name
-    {5, 1u << 0 | 1u << 1}, // first and family name
+    {names_key, 1u << 0 | 1u << 1}, // first and family name
 }};
 
 // ---- blocks ----------------------------------------------------------------------------------
@@ -864,12 +882,13 @@ DuplicateReport find_duplicates(Registry& registry, const DuplicateOptions& opti
     }
     model.prior = all_pairs > 0 ? std::clamp(most_matches / all_pairs, 1e-12, 0.5) : 0.5;
     model.finish();
+    blocks[names_key] = {};
 
     // Scoring.
     const bool only_recent = !options.since.empty();
     std::vector<std::vector<DuplicatePair>> found(threads);
     std::vector<std::uint64_t> compared(threads), capped(threads);
-    for (std::size_t k = 0; k < key_count; ++k) {
+    for (std::size_t k = 0; k < scoring_keys; ++k) {
         const Blocks& b = blocks[k];
         parallel(threads, b.ranges.size(), [&](unsigned t, std::size_t begin, std::size_t stop) {
             for (std::size_t r = begin; r < stop; ++r) {
