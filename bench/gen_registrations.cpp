@@ -1,6 +1,7 @@
 // gen_registrations — deterministic generator of realistic Dutch claimant registrations.
 //
 //   gen_registrations --rows N [--seed S] [--duplicates PCT] [--changed PCT]
+//                     [--near-duplicates PCT --truth FILE]
 //
 // Writes CSV (canonical column names, comma, LF, UTF-8, RFC 4180 quoting) on stdout. Every row
 // is valid under SPEC.md. About PCT% (default 2) of the rows are duplicates of an earlier child:
@@ -9,6 +10,16 @@
 // typed differently
 // ("Zoë" -> "Zoe", "van der" -> "Van der", prefix moved into the last-name column).
 // Siblings (same family, address and parent, different first name) are NOT duplicates.
+//
+// --near-duplicates PCT adds, after about PCT% of the rows, a registration that the exact
+// identity key misses: an earlier child again with a typo in the first or the family name, day
+// and month swapped, a digit of the birth date wrong, the prefix dropped, or after a move (new
+// postcode and house number, by the same parent), registered by the same parent or the other
+// one; and, as hard
+// negatives, a twin or a sibling with a look-alike first name (Sem/Sam, Fleur/Floor) registered
+// by the same parent. --truth FILE gets one line `CHILD<TAB>EXTERNAL_REF` for each registration
+// of a child that has a near-duplicate (the rows of one CHILD are one child): the bench maps the
+// references to claimant ids. Without --near-duplicates the output is unchanged.
 //
 // Deterministic: a fixed PRNG (splitmix64 / xoshiro256**) seeded from --seed; same arguments give
 // byte-identical output. Every child is a pure function of (seed, child index, registration row),
@@ -25,6 +36,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace {
@@ -694,6 +706,9 @@ class Generator {
     return "";  // left empty: consent not given
   }
 
+  // The family (its first child's index) of the child last made by make_child.
+  u64 root() const { return root_; }
+
   // The other parent of the family last made by make_child.
   void make_other_parent_of_last(Family& fam) const {
     make_other_parent(cal_.seed, root_, parent_fold_, fam);
@@ -796,7 +811,8 @@ struct Changes {
 
 void write_row(Out& out, const Calendar& cal, u64 submission_row, const Child& ch,
                const Family& fam, const RowNames& names, const Person& registrant,
-               string_view relation, string_view consent, const Changes& changes, u64 seed) {
+               string_view relation, string_view consent, const Changes& changes, u64 seed,
+               string_view ref = {}) {
   string_view state_value;
   const Changes::Kind change = changes.of(seed, submission_row, &state_value);
   std::string moved;
@@ -808,8 +824,12 @@ void write_row(Out& out, const Calendar& cal, u64 submission_row, const Child& c
     const char c = consent.empty() ? 'n' : consent[0];
     consent = (c == 'y' || c == 'Y' || c == 'j' || c == 'J' || c == '1' || c == 't' || c == 'T') ? "nee" : "ja";
   }
-  out.put("TBYP-");
-  out.num(cal.ref(submission_row), 9);
+  if (ref.empty()) {
+    out.put("TBYP-");
+    out.num(cal.ref(submission_row), 9);
+  } else {
+    out.put(ref);
+  }
   out.put(',');
   out.field(names.first);
   out.put(',');
@@ -908,6 +928,137 @@ void vary_names(Rng& rng, RowNames& n) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Near-duplicates (--near-duplicates): registrations the exact key misses, and hard negatives
+
+// Optimal string alignment distance (for look-alike first names).
+std::size_t osa(string_view a, string_view b) {
+  std::vector<std::size_t> d((a.size() + 1) * (b.size() + 1));
+  const auto at = [&](std::size_t i, std::size_t j) -> std::size_t& { return d[i * (b.size() + 1) + j]; };
+  for (std::size_t i = 0; i <= a.size(); ++i) at(i, 0) = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) at(0, j) = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t v = std::min(at(i - 1, j) + 1, at(i, j - 1) + 1);
+      v = std::min(v, at(i - 1, j - 1) + (a[i - 1] == b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) v = std::min(v, at(i - 2, j - 2) + 1);
+      at(i, j) = v;
+    }
+  return at(a.size(), b.size());
+}
+
+// A typing error in an ASCII letter of `s`: a letter replaced by a neighbour on the keyboard,
+// dropped, doubled, or swapped with the next one. Non-ASCII names get their accents stripped
+// first (the folded key would match otherwise).
+std::string typo(Rng& rng, string_view in) {
+  std::string s;
+  translit(in, s, Translit::strip);
+  if (s.size() < 2) return s + "e";
+  static constexpr string_view rows[] = {"qwertyuiop", "asdfghjkl", "zxcvbnm"};
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    std::string t = s;
+    const std::size_t i = 1 + rng.below(static_cast<u32>(t.size() - 1));  // keep the initial
+    const char c = t[i];
+    if (c < 'a' || c > 'z') continue;
+    switch (rng.below(4)) {
+      case 0: {  // a neighbouring key
+        for (string_view row : rows) {
+          const std::size_t k = row.find(c);
+          if (k == string_view::npos) continue;
+          t[i] = k + 1 < row.size() && (k == 0 || rng.chance(0.5)) ? row[k + 1] : row[k - 1];
+        }
+        break;
+      }
+      case 1:
+        if (t.size() <= 3) continue;
+        t.erase(i, 1);
+        break;
+      case 2:
+        t.insert(i, 1, c);
+        break;
+      default:
+        if (i + 1 >= t.size() || t[i + 1] == c) continue;
+        std::swap(t[i], t[i + 1]);
+    }
+    std::string a, b;
+    translit(t, a, Translit::fold);
+    translit(in, b, Translit::fold);
+    if (a != b) return t;
+  }
+  return s + "e";
+}
+
+// Another child's first name that looks like `name` (one or two edits), else any other one.
+std::size_t look_alike(Rng& rng, const std::vector<std::string>& fold, std::size_t name) {
+  std::array<std::size_t, 16> close{};
+  std::size_t n = 0;
+  for (std::size_t k = 0; k < fold.size() && n < close.size(); ++k) {
+    if (fold[k] == fold[name]) continue;
+    const std::size_t d = osa(fold[k], fold[name]);
+    if (d >= 1 && d <= 2 && fold[k][0] == fold[name][0]) close[n++] = k;
+  }
+  if (n > 0) return close[rng.below(static_cast<u32>(n))];
+  return (name + 1 + rng.below(static_cast<u32>(fold.size() - 1))) % fold.size();
+}
+
+// With --near-duplicates, one e-mail address is one person's: the names an address is made of
+// repeat (two parents called M. Jansen), which would make a near-duplicate of two other
+// children; the second owner's address gets a number. `owner`: a family's first parent
+// (root * 4), its second (root * 4 + 1), or a child registering itself (child * 4 + 2).
+class EmailOwners {
+ public:
+  explicit EmailOwners(bool on) : on_(on) {}
+  void own(Person& p, u64 owner) {
+    if (!on_) return;
+    u64 h = 1469598103934665603ULL;
+    for (char c : p.email) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    const auto [it, added] = first_.emplace(h, owner);
+    if (added || it->second == owner) return;
+    const std::size_t at = p.email.find('@');
+    p.email.insert(at, "." + std::to_string(owner % 1000003));
+  }
+
+ private:
+  bool on_;
+  std::unordered_map<u64, u64> first_;
+};
+
+// The kinds of near-duplicate rows, in the order of their weights below.
+enum class Near { first_typo, last_typo, swap, date_typo, no_prefix, moved, twin, sibling };
+constexpr std::array<std::pair<Near, int>, 8> kNearKinds = {{
+    {Near::first_typo, 20}, {Near::last_typo, 15}, {Near::swap, 12}, {Near::date_typo, 12},
+    {Near::no_prefix, 8},   {Near::moved, 13},     {Near::twin, 12}, {Near::sibling, 8},
+}};
+
+Near pick_near(Rng& rng) {
+  int total = 0;
+  for (const auto& k : kNearKinds) total += k.second;
+  int x = static_cast<int>(rng.below(static_cast<u32>(total)));
+  for (const auto& k : kNearKinds) {
+    if (x < k.second) return k.first;
+    x -= k.second;
+  }
+  return Near::first_typo;
+}
+
+// A birth date with one digit wrong (the day's, or two day digits swapped, or the year one
+// off), still a real date in the generator's range.
+int date_typo(Rng& rng, int birth) {
+  const Ymd t = civil_from_days(birth);
+  for (int attempt = 0; attempt < 16; ++attempt) {
+    Ymd u = t;
+    switch (rng.below(3)) {
+      case 0: u.d = (t.d / 10) * 10 + static_cast<int>(rng.below(10)); break;
+      case 1: u.d = (t.d % 10) * 10 + t.d / 10; break;
+      default: u.y = t.y + (rng.chance(0.5) ? 1 : -1); break;
+    }
+    if (u.d < 1 || u.d > 28 || (u.y == t.y && u.d == t.d)) continue;
+    const int day = days_from_civil(u.y, u.m, u.d);
+    if (day >= kBirthMin && day <= kBirthMax) return day;
+  }
+  return birth + 1;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Command line
 
 [[noreturn]] void usage(const char* msg) {
@@ -921,7 +1072,11 @@ void vary_names(Rng& rng, RowNames& n) {
                "                    0..50; decimals allowed)\n"
                "  --changed PCT     the same file after corrections: PCT%% of the submissions\n"
                "                    with a new postcode, consent the other way or a state\n"
-               "                    (a trailing state column)\n");
+               "                    (a trailing state column)\n"
+               "  --near-duplicates PCT  after about PCT%% of the rows, a registration the exact\n"
+               "                    key misses (typos, swaps, a dropped prefix, a move) or a\n"
+               "                    look-alike twin or sibling (0..50; needs --truth)\n"
+               "  --truth FILE      the near-duplicates' children: CHILD<TAB>EXTERNAL_REF lines\n");
   std::exit(msg == nullptr ? 0 : 64);
 }
 
@@ -935,10 +1090,10 @@ u64 parse_u64(const char* s, const char* what) {
 }
 
 double parse_pct(const char* s) {
-  if (s == nullptr || *s == '\0') usage("--duplicates needs a percentage");
+  if (s == nullptr || *s == '\0') usage("a percentage is needed");
   char* end = nullptr;
   const double v = std::strtod(s, &end);
-  if (*end != '\0' || !(v >= 0.0 && v <= 50.0)) usage("--duplicates must be a number in 0..50");
+  if (*end != '\0' || !(v >= 0.0 && v <= 50.0)) usage("a percentage must be a number in 0..50");
   return v;
 }
 
@@ -950,6 +1105,8 @@ int main(int argc, char** argv) {
   u64 seed = 1;
   double pct = 2.0;
   Changes changes;
+  double near_pct = 0;
+  const char* truth_path = nullptr;
   for (int i = 1; i < argc; ++i) {
     const string_view arg = argv[i];
     const auto eq = arg.find('=');
@@ -968,10 +1125,24 @@ int main(int argc, char** argv) {
     } else if (name == "--seed") seed = parse_u64(take(), "--seed must be a non-negative integer");
     else if (name == "--duplicates") pct = parse_pct(take());
     else if (name == "--changed") changes.p = parse_pct(take()) / 100.0;
+    else if (name == "--near-duplicates") near_pct = parse_pct(take());
+    else if (name == "--truth") truth_path = take();
     else usage("unknown argument");
   }
   if (!have_rows) usage("--rows is required");
   if (rows == 0 || rows > 4000000000ULL) usage("--rows must be in 1..4000000000");
+  if ((near_pct > 0) != (truth_path != nullptr)) usage("--near-duplicates and --truth go together");
+  std::FILE* truth = nullptr;
+  if (truth_path != nullptr) {
+    truth = std::fopen(truth_path, "w");
+    if (truth == nullptr) {
+      std::fprintf(stderr, "gen_registrations: cannot create the truth file: %s\n", std::strerror(errno));
+      return 73;
+    }
+  }
+  const std::vector<std::string> child_fold = fold_all(kChildFirst.data(), kChildFirst.size());
+  u64 near_count = 0;
+  EmailOwners owners(near_pct > 0);
 
   Generator gen(seed, rows);
   const Calendar& cal = gen.calendar();
@@ -992,12 +1163,79 @@ int main(int argc, char** argv) {
   for (u64 r = 0; r < rows; ++r) {
     out.ensure_row();
     const u64 k = gen.children();
+    // A near-duplicate row first, from its own random stream (the other rows stay as they are).
+    if (near_pct > 0 && k > 0) {
+      Rng nr(mix(seed, r, 12));
+      if (nr.chance(near_pct / 100.0)) {
+        const u64 j = nr.chance(0.5) ? k - 1 - nr.below64(k < 2000 ? k : 2000) : nr.below64(k);
+        gen.make_child(j, fam, ch);
+        canonical_names(ch, fam, names);
+        const Near kind = pick_near(nr);
+        Person registrant = ch.self ? ch.own : fam.a;
+        u64 owner = ch.self ? j * 4 + 2 : gen.root() * 4;
+        // The cases: a parent registering again after a move (the same parent), or
+        // a typo by the same parent or the other one.
+        if (kind != Near::twin && kind != Near::sibling && kind != Near::moved && nr.chance(0.5)) {
+          if (!ch.self) gen.make_other_parent_of_last(fam);
+          registrant = ch.self ? fam.a : fam.b;
+          owner = ch.self ? gen.root() * 4 : gen.root() * 4 + 1;
+        }
+        const bool own_address = registrant.email == ch.own.email && ch.self;
+        owners.own(registrant, owner);
+        Child near = ch;
+        switch (kind) {
+          case Near::first_typo: names.first = typo(nr, names.first); break;
+          case Near::last_typo: names.last = typo(nr, names.last); break;
+          case Near::swap: {
+            const Ymd t = civil_from_days(ch.birth);
+            if (t.d <= 12 && t.d != t.m) near.birth = days_from_civil(t.y, t.d, t.m);
+            else near.birth = date_typo(nr, ch.birth);
+            break;
+          }
+          case Near::date_typo: near.birth = date_typo(nr, ch.birth); break;
+          case Near::no_prefix:
+            if (names.prefix.empty()) names.last = typo(nr, names.last);
+            else names.prefix.clear();
+            break;
+          case Near::moved: {
+            fam.postcode.clear();
+            append_int(fam.postcode, static_cast<unsigned>(nr.between(1011, 9999)), 4);
+            fam.postcode += " XY";
+            fam.house.clear();
+            append_int(fam.house, static_cast<unsigned>(nr.between(1, 299)), 1);
+            break;
+          }
+          case Near::twin:
+          case Near::sibling:
+            near.first = look_alike(nr, child_fold, ch.first);
+            names.first.assign(kChildFirst[near.first]);
+            if (kind == Near::sibling) {
+              const int older = add_years(ch.birth, -nr.between(1, 4));
+              near.birth = older >= kBirthMin ? older : add_years(ch.birth, nr.between(1, 3));
+              if (near.birth > kBirthMax || near.birth > add_years(near.first_use, -1)) near.birth = older;
+            }
+            break;
+        }
+        if (near.birth > near.first_use) near.birth = ch.birth;  // first use not before birth
+        char ref[32];
+        std::snprintf(ref, sizeof ref, "TBYN-%010llu", static_cast<unsigned long long>(near_count++));
+        write_row(out, cal, r, near, fam, names, registrant, own_address ? ch.relation : (fam.guardian ? "guardian" : "parent"),
+                  ch.consent, changes, seed, ref);
+        if (kind != Near::twin && kind != Near::sibling) {
+          std::fprintf(truth, "%llu\tTBYP-%09llu\n%llu\t%s\n", static_cast<unsigned long long>(j),
+                       static_cast<unsigned long long>(cal.ref(gen.row_of(j))),
+                       static_cast<unsigned long long>(j), ref);
+        }
+        out.ensure_row();
+      }
+    }
     if (k == 0 || !main_rng.chance(dup_p)) {  // a new child
       gen.add_child(r);
       gen.make_child(k, fam, ch);
       canonical_names(ch, fam, names);
-      write_row(out, cal, r, ch, fam, names, ch.self ? ch.own : fam.a, ch.relation, ch.consent,
-                changes, seed);
+      Person registrant = ch.self ? ch.own : fam.a;
+      owners.own(registrant, ch.self ? k * 4 + 2 : gen.root() * 4);
+      write_row(out, cal, r, ch, fam, names, registrant, ch.relation, ch.consent, changes, seed);
       continue;
     }
 
@@ -1012,7 +1250,8 @@ int main(int argc, char** argv) {
     }
     gen.make_child(j, fam, ch);
     canonical_names(ch, fam, names);
-    const Person& original = ch.self ? ch.own : fam.a;
+    Person original = ch.self ? ch.own : fam.a;
+    owners.own(original, ch.self ? j * 4 + 2 : gen.root() * 4);
     if (main_rng.chance(0.40)) {  // the same submission again: same reference, same everything
       // A variant is drawn (the rest of the file stays as it was) but not written: the same
       // reference with other values is a correction, which a dump holds once.
@@ -1027,12 +1266,17 @@ int main(int argc, char** argv) {
       if (!ch.self) gen.make_other_parent_of_last(fam);
       other = ch.self ? fam.a : fam.b;
       if (other.email == original.email) tag_email(other.email, '3');
+      owners.own(other, ch.self ? gen.root() * 4 : gen.root() * 4 + 1);
       const bool dutch = main_rng.chance(0.05);
       const string_view relation = fam.guardian ? (dutch ? "voogd" : "guardian")
                                                 : (dutch ? "ouder" : "parent");
       write_row(out, cal, r, ch, fam, names, other, relation, Generator::random_consent(main_rng),
                 changes, seed);
     }
+  }
+  if (truth != nullptr && std::fclose(truth) != 0) {
+    std::fprintf(stderr, "gen_registrations: cannot write the truth file: %s\n", std::strerror(errno));
+    return 74;
   }
   if (!out.finish()) {
     std::fprintf(stderr, "gen_registrations: write error: %s\n", std::strerror(errno));

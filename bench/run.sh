@@ -30,7 +30,7 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 2; }
 
 [[ $ROWS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROWS must be a positive integer (got '$ROWS')"
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "REPEAT must be a positive integer (got '$REPEAT')"
-ALL_CASES="import-fresh import-pipe reimport-full reimport-changed check-eligibility check-eligibility-new-date export export-encrypted export-xlsx import-xlsx stats-birth-year report signals"
+ALL_CASES="import-fresh import-pipe reimport-full reimport-changed check-eligibility check-eligibility-new-date export export-encrypted export-xlsx import-xlsx stats-birth-year report signals duplicates duplicates-since"
 CASES=${CASES//,/ }
 for c in $CASES; do
   [[ " $ALL_CASES " == *" $c "* ]] || die "BENCH_CASES: no case '$c' (cases: $ALL_CASES)"
@@ -62,6 +62,13 @@ DIR=$(abspath "$DIR")
 cd "$DIR"
 umask 077   # the generated data looks like personal data; keep it private like the real thing
 
+# Whether a case on the generated big.csv is wanted (all but the near-duplicate cases, which
+# generate data of their own).
+WANT_FULL=0
+for c in $ALL_CASES; do
+  [[ $c == duplicates || $c == duplicates-since ]] || { want "$c" && WANT_FULL=1; }
+done
+
 FAILED=0
 NOTES=()
 note() { NOTES+=("$*"); printf '  note: %s\n' "$*" >&2; }
@@ -70,7 +77,10 @@ note() { NOTES+=("$*"); printf '  note: %s\n' "$*" >&2; }
 # Data
 
 CSV=big.csv
+CHANGED=changed.csv
+CSV_BYTES=0
 STAMP="rows=$ROWS seed=$SEED generator=$(stat -c %s "$GEN")"
+if ((WANT_FULL)); then
 if [[ -s $CSV && -f $CSV.stamp && $(<"$CSV.stamp") == "$STAMP" ]]; then
   printf 'bench: reusing %s/%s (%s)\n' "$DIR" "$CSV" "$STAMP" >&2
 else
@@ -83,7 +93,6 @@ fi
 CSV_BYTES=$(stat -c %s "$CSV")
 # The same dump after corrections: 1% of the submissions with a new postcode, consent the other
 # way or a state (withdrawn, opted-out) in a trailing state column.
-CHANGED=changed.csv
 if [[ -s $CHANGED && -f $CHANGED.stamp && $(<"$CHANGED.stamp") == "$STAMP changed=1" ]]; then
   :
 else
@@ -91,6 +100,8 @@ else
   "$GEN" --rows "$ROWS" --seed "$SEED" --changed 1 >"$CHANGED.tmp"
   mv "$CHANGED.tmp" "$CHANGED"
   printf '%s\n' "$STAMP changed=1" >"$CHANGED.stamp"
+fi
+
 fi
 
 # ------------------------------------------------------------------------------------------------
@@ -151,8 +162,6 @@ cp_db() {  # cp_db SRC DST: the database with its WAL, if any, so every run star
 }
 mv_db() { rm_db "$2"; mv -- "$1" "$2"; [[ -e $1-wal ]] && mv -- "$1-wal" "$2-wal"; rm -f -- "$1-shm"; return 0; }
 
-# want CASE: whether BENCH_CASES (empty: every case) asks for CASE.
-want() { [[ -z ${BENCH_CASES:-} || " ${BENCH_CASES//,/ } " == *" $1 "* ]]; }
 
 ROWS_OUT=()   # table rows: case|claimreg median|baseline|baseline median|ratio|goal|verdict
 add_row() { ROWS_OUT+=("$1|$2|$3|$4|$5|$6|$7"); }
@@ -182,6 +191,7 @@ case_pair() {
   local -a tc=() tb=()
   local i s rss rc first
   RSS_C=()
+  want "$name" || return 0
   printf '  %s\n' "$name" >&2
   for ((i = 1; i <= REPEAT; i++)); do
     # odd repetitions: claimreg first; even: the baseline first
@@ -224,8 +234,14 @@ printf '  machine:  %s; %s cores; %s MiB RAM; load average %s (1/5/15 min) at st
   "$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //' || echo '?')" "$(nproc)" \
   "$(awk '/MemTotal/ { printf "%d", $2 / 1024 }' /proc/meminfo)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '  tools:    %s; sqlite3 %s\n' "$("$CLAIMREG" --version)" "$("$SQLITE3" --version | cut -d' ' -f1)"
-printf '  data:     %s/%s, %s rows, %s MiB (seed %s); %s repetitions, medians; warm page cache\n' \
-  "$DIR" "$CSV" "$ROWS" "$(awk -v b="$CSV_BYTES" 'BEGIN { printf "%.0f", b / 1048576 }')" "$SEED" "$REPEAT"
+if ((WANT_FULL)); then
+  printf '  data:     %s/%s, %s rows, %s MiB (seed %s); %s repetitions, medians; warm page cache\n' \
+    "$DIR" "$CSV" "$ROWS" "$(awk -v b="$CSV_BYTES" 'BEGIN { printf "%.0f", b / 1048576 }')" "$SEED" "$REPEAT"
+else
+  printf '  data:     %s rows with near-duplicates (seed %s); %s repetitions, medians; warm page cache\n' \
+    "$ROWS" "$SEED" "$REPEAT"
+fi
+printf '  cases:    %s\n' "${BENCH_CASES:-all}"
 printf '  timing:   wall clock (date +%%s.%%N); peak RSS by %s\n\n' "${GNU_TIME:-n/a (no /usr/bin/time)}"
 
 # ------------------------------------------------------------------------------------------------
@@ -440,6 +456,89 @@ if want import-xlsx; then
 fi
 
 # ------------------------------------------------------------------------------------------------
+# 8. duplicates: near-duplicate search on a registry with labelled near-duplicates
+# (gen_registrations --near-duplicates 2 --truth truth.tsv: typos, swaps, a dropped prefix, moves,
+# and look-alike twins and siblings as hard negatives), against the absolute goals of the issue;
+# precision and recall at the default threshold from the truth file (references -> claimant ids).
+
+# eval_pairs DB PAIRS SINCE: prints "positives proposed true" for the pairs in PAIRS (TSV of
+# duplicates) against truth.tsv; SINCE non-empty: only positive pairs with a claimant changed since.
+eval_pairs() {
+  "$SQLITE3" -cmd "ATTACH '$1' AS reg" :memory: <<SQL
+CREATE TEMP TABLE truth (child INTEGER, ref TEXT);
+CREATE TEMP TABLE pairs (score REAL, a INTEGER, b INTEGER, levels TEXT);
+.mode tabs
+.import truth.tsv truth
+.import $2 pairs
+CREATE INDEX truth_ref ON truth (ref);
+CREATE TEMP TABLE pos AS
+  SELECT DISTINCT min(x.id, y.id) AS a, max(x.id, y.id) AS b
+  FROM truth t1 JOIN truth t2 ON t2.child = t1.child AND t2.ref <> t1.ref
+  JOIN reg.claimants x ON x.external_ref = t1.ref
+  JOIN reg.claimants y ON y.external_ref = t2.ref
+  WHERE x.id <> y.id AND x.state = 'active' AND y.state = 'active'
+    AND ('$3' = '' OR x.changed_at >= '$3' OR y.changed_at >= '$3');
+SELECT (SELECT count(*) FROM pos) || ' ' || (SELECT count(*) FROM pairs) || ' ' ||
+       (SELECT count(*) FROM pairs p JOIN pos USING (a, b));
+SQL
+}
+
+# duplicates_case NAME DB ARGS...: times `duplicates ARGS` REPEAT times and adds the rows.
+duplicates_case() {
+  local name=$1 db=$2 goal=$3 since=$4; shift 4
+  local -a td=() rd=()
+  local i s rss rc
+  printf '  %s\n' "$name" >&2
+  for ((i = 1; i <= REPEAT; i++)); do
+    rc=0
+    run_timed "#$i claimreg" s rss "logs/$name.claimreg.out" "logs/$name.claimreg.err" \
+      "$CLAIMREG" --db "$db" duplicates "$@" || rc=$?
+    check "claimreg ($name)" "$rc" "logs/$name.claimreg.err"
+    td+=("$s"); rd+=("$rss")
+  done
+  local md kib mib
+  md=$(median "${td[@]}")
+  add_row "$name" "$md" "-" "-" "-" "<= $goal s" "$(awk -v m="$md" -v g="$goal" 'BEGIN { print (m + 0 <= g + 0) ? "PASS" : "MISS" }')"
+  kib=$(printf '%s\n' "${rd[@]}" | grep -E '^[0-9]+$' | sort -n | tail -n 1 || true)
+  if [[ -n $kib ]]; then
+    mib=$(awk -v k="$kib" 'BEGIN { printf "%.1f", k / 1024 }')
+    add_row "$name peak RSS" "${mib} MiB" "-" "-" "-" "<= 1024 MiB" "$(awk -v m="$mib" 'BEGIN { print (m + 0 <= 1024) ? "PASS" : "MISS" }')"
+  fi
+  local counts positives proposed hits precision recall
+  counts=$(eval_pairs "$db" "logs/$name.claimreg.out" "$since")
+  read -r positives proposed hits <<<"$counts"
+  precision=$(awk -v t="$hits" -v p="$proposed" 'BEGIN { if (p > 0) printf "%.2f", 100 * t / p; else print "n/a" }')
+  recall=$(awk -v t="$hits" -v p="$positives" 'BEGIN { if (p > 0) printf "%.2f", 100 * t / p; else print "n/a" }')
+  add_row "$name precision" "${precision}%" "-" "-" "-" ">= 98%" "$(awk -v v="$precision" 'BEGIN { print (v + 0 >= 98) ? "PASS" : "MISS" }')"
+  add_row "$name recall" "${recall}%" "-" "-" "-" ">= 95%" "$(awk -v v="$recall" 'BEGIN { print (v + 0 >= 95) ? "PASS" : "MISS" }')"
+  DUP_NOTES+=("$name: $(sed 's/^claimreg: //' "logs/$name.claimreg.err" | tail -n 1); labelled pairs $positives, proposed $proposed, of them labelled $hits")
+}
+
+DUP_NOTES=()
+if want duplicates || want duplicates-since; then
+  NEAR_STAMP="rows=$ROWS seed=$SEED generator=$(stat -c %s "$GEN") claimreg=$(stat -c %s "$CLAIMREG") near=2"
+  if [[ -s near.db && -f near.db.stamp && $(<near.db.stamp) == "$NEAR_STAMP" ]]; then
+    printf 'bench: reusing %s/near.db (%s)\n' "$DIR" "$NEAR_STAMP" >&2
+  else
+    printf 'bench: generating %s rows with near-duplicates and importing them (untimed) ...\n' "$ROWS" >&2
+    rm -f near.db.stamp truth.tsv; rm_db near.db
+    "$GEN" --rows "$ROWS" --seed "$SEED" --near-duplicates 2 --truth truth.tsv >near.csv
+    "$CLAIMREG" -q --db near.db import-csv near.csv || { note "import of near.csv failed"; FAILED=1; }
+    rm -f near.csv
+    printf '%s\n' "$NEAR_STAMP" >near.db.stamp
+  fi
+  want duplicates && duplicates_case duplicates near.db 60 ""
+  if want duplicates-since; then
+    # The nightly run: the newest 10,000 claimants were added since the last one, the rest
+    # (changed_at moved back, untimed) long before.
+    cp_db near.db since.db
+    "$SQLITE3" since.db "UPDATE claimants SET changed_at = '2000-01-01T00:00:00Z' WHERE id <= (SELECT max(id) FROM claimants) - 10000"
+    duplicates_case duplicates-since since.db 10 "2001-01-01T00:00:00Z" --since 2001-01-01
+    rm_db since.db
+  fi
+fi
+
+# ------------------------------------------------------------------------------------------------
 # Report
 
 {
@@ -447,8 +546,9 @@ fi
   printf '%s\n' "${ROWS_OUT[@]}"
 } | column -t -s '|' 2>/dev/null || printf '%s\n' "${ROWS_OUT[@]}"
 
-printf '\n  claimreg import summary: %s\n' "${SUMMARY:-?}"
-printf '  claimreg reimport-changed summary: %s\n' "${CHANGED_SUMMARY:-?}"
+printf '\n'
+[[ -n ${SUMMARY:-} ]] && printf '  claimreg import summary: %s\n' "$SUMMARY"
+[[ -n ${CHANGED_SUMMARY:-} ]] && printf '  claimreg reimport-changed summary: %s\n' "$CHANGED_SUMMARY"
 [[ -n ${rows_raw:-} ]] && printf '  sqlite3 rows imported: %s; claimreg active claimants: %s; export lines: %s\n' \
   "$rows_raw" "${claimants:-?}" "${export_lines:-?}"
 [[ -n ${encrypted_mib:-} ]] && printf '  export-encrypted: %s MiB of ciphertext for %s MiB of CSV (not compressed)\n' \
@@ -456,6 +556,7 @@ printf '  claimreg reimport-changed summary: %s\n' "${CHANGED_SUMMARY:-?}"
 [[ -n ${xlsx_rate:-} ]] && printf '  export-xlsx: %s MiB workbook; import-xlsx: %s rows at %s rows/s\n' \
   "${xlsx_mib_file:-?}" "$xlsx_rows" "$xlsx_rate"
 [[ -n ${signals_total:-} ]] && printf '  signals: %s (%s)\n' "$signals_total" "${signals_found:-none}"
+for n in "${DUP_NOTES[@]}"; do printf '  %s\n' "$n"; done
 printf '  load average at end: %s (1/5/15 min)\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '  ratio = claimreg median / baseline median (lower is better); goal met: PASS, not met: MISS\n'
 if ((${#NOTES[@]})); then

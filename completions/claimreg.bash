@@ -3,7 +3,7 @@
 # Installed as .../bash-completion/completions/claimreg, or sourced from ~/.bashrc.
 # Uses the bash-completion package's helpers when they are loaded; works without them.
 
-_claimreg_commands='add import-csv import-xlsx check-eligibility export stats report show update withdraw erase link distinct unlink resolve signals migrate'
+_claimreg_commands='add import-csv import-xlsx check-eligibility export stats report duplicates show update withdraw erase link distinct unlink resolve signals migrate'
 _claimreg_global_opts='-h --help --version --db -q --quiet --busy-timeout'
 # Global options that take a value.
 _claimreg_global_args='--db --busy-timeout'
@@ -36,6 +36,9 @@ _claimreg_opts() {
         ;;
     report)
         echo '-o --output --rules --as-of --min-count'
+        ;;
+    duplicates)
+        echo '--min-score --since --limit --format --show'
         ;;
     show)
         echo '--json'
@@ -77,7 +80,8 @@ _claimreg_takes_arg() {
     export:--since | export:--encrypt-to | export:--trust-key) return 0 ;;
     stats:--by | stats:--verdict | stats:--format) return 0 ;;
     report:-o | report:--output | report:--rules | report:--as-of | report:--min-count) return 0 ;;
-    resolve:--delimiter | resolve:--encoding | signals:--max-children | signals:--burst) return 0 ;;
+    resolve:--delimiter | resolve:--encoding | signals:--max-children | signals:--burst | \
+    duplicates:--min-score | duplicates:--since | duplicates:--limit | duplicates:--format) return 0 ;;
     esac
     return 1
 }

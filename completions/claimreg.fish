@@ -1,7 +1,7 @@
 # fish completion for claimreg. Installed into a fish completions directory
 # (e.g. /usr/share/fish/vendor_completions.d).
 
-set -l commands add import-csv import-xlsx check-eligibility export stats report show update withdraw erase link distinct unlink resolve signals migrate
+set -l commands add import-csv import-xlsx check-eligibility export stats report duplicates show update withdraw erase link distinct unlink resolve signals migrate
 set -l no_command "not __fish_seen_subcommand_from $commands"
 
 complete -c claimreg -f
@@ -27,6 +27,7 @@ complete -c claimreg -n $no_command -a check-eligibility -d 'Evaluate eligibilit
 complete -c claimreg -n $no_command -a export -d 'Write claimants as CSV, JSON or NDJSON'
 complete -c claimreg -n $no_command -a stats -d 'Count active claimants'
 complete -c claimreg -n $no_command -a report -d 'Write the figures as an HTML page with charts'
+complete -c claimreg -n $no_command -a duplicates -d 'List probable duplicates among the active claimants'
 complete -c claimreg -n $no_command -a show -d "Print one claimant's record"
 complete -c claimreg -n $no_command -a update -d "Correct a claimant's fields"
 complete -c claimreg -n $no_command -a withdraw -d 'Withdraw a claimant, or record its opt-out'
@@ -124,6 +125,14 @@ complete -c claimreg -n $c -s o -l output -r -F -d 'Write FILE atomically, mode 
 complete -c claimreg -n $c -l rules -x -a 'ruling-2024 as-filed' -d 'Evaluate afresh under this rule set'
 complete -c claimreg -n $c -l as-of -x -d 'Evaluate afresh as of this date (YYYY-MM-DD)'
 complete -c claimreg -n $c -l min-count -x -d 'Show counts from 1 to N-1 as <N (default 10)'
+
+# duplicates
+set -l c '__fish_seen_subcommand_from duplicates'
+complete -c claimreg -n $c -l min-score -x -d 'Only pairs scoring at least this probability (default 0.9)'
+complete -c claimreg -n $c -l since -x -d 'Only pairs with a claimant added or changed since (YYYY-MM-DD or a timestamp)'
+complete -c claimreg -n $c -l limit -x -d 'At most this many pairs (the best)'
+complete -c claimreg -n $c -l format -x -a 'tsv csv json' -d 'Output format'
+complete -c claimreg -n $c -l show -d 'Also print both records side by side (personal data)'
 
 # show
 set -l c '__fish_seen_subcommand_from show'

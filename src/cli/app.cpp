@@ -334,6 +334,7 @@ ExitStatus run(int argc, char** argv) {
     setup_export(app, global, outcome);
     setup_stats(app, global, outcome);
     setup_report(app, global, outcome);
+    setup_duplicates(app, global, outcome);
     setup_show(app, global, outcome);
     setup_update(app, global, outcome);
     setup_withdraw(app, global, outcome);

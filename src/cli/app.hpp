@@ -43,6 +43,7 @@ void setup_distinct(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_unlink(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_resolve(CLI::App& app, const GlobalOptions& global, Outcome& out);
 void setup_signals(CLI::App& app, const GlobalOptions& global, Outcome& out);
+void setup_duplicates(CLI::App& app, const GlobalOptions& global, Outcome& out);
 
 /// Parses the command line and runs the chosen subcommand; prints --help and --version. Throws
 /// claimreg::Error, CLI11's errors included (as usage errors that never hold a typed value);

@@ -12,6 +12,7 @@
 #include "app.hpp"
 #include "claimreg/json.hpp"
 #include "claimreg/lifecycle.hpp"
+#include "claimant_text.hpp"
 #include "output.hpp"
 
 namespace claimreg::cli {
@@ -27,78 +28,6 @@ void write_stdout(std::string_view text) {
     if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
         throw IoError(fmt::format("cannot write to standard output: {}", errno_text(errno)));
     }
-}
-
-// `key: value` lines with the values aligned; an empty value leaves the line at `key:`.
-class Lines {
-  public:
-    explicit Lines(std::string indent) : indent_(std::move(indent)) {}
-    void add(std::string_view key, std::string_view value) { lines_.emplace_back(key, value); }
-    void render(std::string& out, std::string_view first_indent) const {
-        std::size_t width = 0;
-        for (const auto& [key, value] : lines_) width = std::max(width, key.size() + 1);
-        bool first = true;
-        for (const auto& [key, value] : lines_) {
-            std::string line = fmt::format("{}{:<{}} {}", first ? first_indent : indent_,
-                                           key + ":", width, value);
-            while (!line.empty() && line.back() == ' ') line.pop_back();
-            out += line;
-            out += '\n';
-            first = false;
-        }
-    }
-
-  private:
-    std::string indent_;
-    std::vector<std::pair<std::string, std::string>> lines_;
-};
-
-std::string human(const ClaimantRecord& c) {
-    Lines main("");
-    main.add("id", std::to_string(c.id));
-    for (std::size_t f = 0; f < field_count; ++f) main.add(field_name(static_cast<Field>(f)), c.fields[f]);
-    main.add("state", c.state);
-    if (c.linked_to) main.add("linked_to", std::to_string(*c.linked_to));
-    main.add("state_changed_at", c.state_changed_at);
-    main.add("verdict", c.verdict);
-    main.add("reasons", c.reasons);
-    main.add("age_band", c.age_band);
-    main.add("rule_set", c.rule_set);
-    main.add("checked_at", c.checked_at);
-    main.add("source", c.source);
-    main.add("changed_at", c.changed_at);
-    std::string out;
-    main.render(out, "");
-
-    out += fmt::format("\nregistrations: {}\n", c.registrations.size());
-    for (const LinkedRegistration& r : c.registrations) {
-        Lines block("    ");
-        block.add("registrant_name", r.registrant_name);
-        block.add("registrant_email", r.registrant_email);
-        block.add("registrant_phone", r.registrant_phone);
-        block.add("registrant_relation", r.registrant_relation);
-        block.add("consent", r.consent ? "yes" : "no");
-        block.add("registered_at", r.registered_at);
-        block.add("external_ref", r.external_ref);
-        block.add("source", r.source);
-        block.add("added_at", r.added_at);
-        block.render(out, "  - ");
-    }
-
-    if (!c.linked_claimants.empty()) {
-        std::string ids;
-        for (const std::int64_t id : c.linked_claimants) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
-        out += fmt::format("\nlinked claimants: {}\n", ids);
-    }
-
-    out += "\naudit:\n";
-    for (const AuditEvent& e : c.audit) {
-        std::string line = fmt::format("  {}  {:<9}  {}", e.at, e.action, e.detail);
-        while (!line.empty() && line.back() == ' ') line.pop_back();
-        out += line;
-        out += '\n';
-    }
-    return out;
 }
 
 // JSON text: a string, or null when empty.
@@ -191,7 +120,7 @@ std::string json(const ClaimantRecord& c) {
 ExitStatus run_show(const ShowOptions& opt, const GlobalOptions& global) {
     Registry registry(global.db, OpenMode::read, global.registry_options());
     const ClaimantRecord record = show_claimant(registry, opt.id);
-    write_stdout(opt.json ? json(record) : human(record));
+    write_stdout(opt.json ? json(record) : claimant_text(record));
     return ExitStatus::ok;
 }
 

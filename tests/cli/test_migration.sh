@@ -26,6 +26,8 @@ expect_eq "$(sql v1.db "SELECT length(value) FROM secrets WHERE name = 'erasure'
 expect_eq "$(sql v1.db "SELECT count(*) FROM erased_keys")" "0" "schema 7: no erased keys yet"
 expect_eq "$(sql v1.db "SELECT count(DISTINCT content_digest) FROM claimants WHERE content_digest != 0")" "3" "schema 7: every claimant's content digest filled in"
 filled=$(sql v1.db "SELECT content_digest FROM claimants WHERE id = 102")
+expect_eq "$(sql v1.db "SELECT count(*) FROM pair_decisions")" "0" "schema 8: no pair decided yet"
+expect_eq "$(sql v1.db "SELECT count(*) FROM claimants WHERE linked_to IS NOT NULL")" "0" "schema 8: no claimant linked into another"
 run --db v1.db migrate
 expect_status 0
 expect_err "claimreg: registry v1.db is at schema version 8: nothing to do"

@@ -1,0 +1,120 @@
+// Claimant records as text (claimant_text.hpp).
+
+#include "claimant_text.hpp"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace claimreg::cli {
+
+namespace {
+
+// `key: value` lines with the values aligned; an empty value leaves the line at `key:`.
+class Lines {
+  public:
+    explicit Lines(std::string indent) : indent_(std::move(indent)) {}
+    void add(std::string_view key, std::string_view value) { lines_.emplace_back(key, value); }
+    void render(std::string& out, std::string_view first_indent) const {
+        std::size_t width = 0;
+        for (const auto& [key, value] : lines_) width = std::max(width, key.size() + 1);
+        bool first = true;
+        for (const auto& [key, value] : lines_) {
+            std::string line = fmt::format("{}{:<{}} {}", first ? first_indent : indent_,
+                                           key + ":", width, value);
+            while (!line.empty() && line.back() == ' ') line.pop_back();
+            out += line;
+            out += '\n';
+            first = false;
+        }
+    }
+
+  private:
+    std::string indent_;
+    std::vector<std::pair<std::string, std::string>> lines_;
+};
+
+// Display width of UTF-8 text: its code points.
+std::size_t width(std::string_view text) {
+    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char ch) {
+        return (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
+    }));
+}
+
+} // namespace
+
+std::string claimant_text(const ClaimantRecord& c) {
+    Lines main("");
+    main.add("id", std::to_string(c.id));
+    for (std::size_t f = 0; f < field_count; ++f) main.add(field_name(static_cast<Field>(f)), c.fields[f]);
+    main.add("state", c.state);
+    if (c.linked_to) main.add("linked_to", std::to_string(*c.linked_to));
+    main.add("state_changed_at", c.state_changed_at);
+    main.add("verdict", c.verdict);
+    main.add("reasons", c.reasons);
+    main.add("age_band", c.age_band);
+    main.add("rule_set", c.rule_set);
+    main.add("checked_at", c.checked_at);
+    main.add("source", c.source);
+    main.add("changed_at", c.changed_at);
+    std::string out;
+    main.render(out, "");
+
+    out += fmt::format("\nregistrations: {}\n", c.registrations.size());
+    for (const LinkedRegistration& r : c.registrations) {
+        Lines block("    ");
+        block.add("registrant_name", r.registrant_name);
+        block.add("registrant_email", r.registrant_email);
+        block.add("registrant_phone", r.registrant_phone);
+        block.add("registrant_relation", r.registrant_relation);
+        block.add("consent", r.consent ? "yes" : "no");
+        block.add("registered_at", r.registered_at);
+        block.add("external_ref", r.external_ref);
+        block.add("source", r.source);
+        block.add("added_at", r.added_at);
+        block.render(out, "  - ");
+    }
+
+    if (!c.linked_claimants.empty()) {
+        std::string ids;
+        for (const std::int64_t id : c.linked_claimants) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+        out += fmt::format("\nlinked claimants: {}\n", ids);
+    }
+
+    out += "\naudit:\n";
+    for (const AuditEvent& e : c.audit) {
+        std::string line = fmt::format("  {}  {:<9}  {}", e.at, e.action, e.detail);
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out += line;
+        out += '\n';
+    }
+    return out;
+}
+
+std::string claimants_side_by_side(const ClaimantRecord& a, const ClaimantRecord& b) {
+    std::vector<std::pair<std::string, std::pair<std::string, std::string>>> rows;
+    rows.push_back({"id", {std::to_string(a.id), std::to_string(b.id)}});
+    for (std::size_t f = 0; f < field_count; ++f)
+        rows.push_back({std::string(field_name(static_cast<Field>(f))), {a.fields[f], b.fields[f]}});
+    rows.push_back({"state", {a.state, b.state}});
+    rows.push_back({"source", {a.source, b.source}});
+    rows.push_back({"changed_at", {a.changed_at, b.changed_at}});
+    std::size_t key_width = 0, value_width = 0;
+    for (const auto& [key, values] : rows) {
+        key_width = std::max(key_width, key.size() + 1);
+        value_width = std::max(value_width, width(values.first));
+    }
+    std::string out;
+    for (const auto& [key, values] : rows) {
+        std::string line = fmt::format("  {:<{}} {}{:{}} | {}", key + ":", key_width, values.first,
+                                       "", value_width - width(values.first), values.second);
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out += line;
+        out += '\n';
+    }
+    return out;
+}
+
+} // namespace claimreg::cli
