@@ -183,7 +183,7 @@ TEST_CASE("duplicates: the model's weights follow the registry, and rare names w
         CHECK(report.pairs[i - 1].score >= report.pairs[i].score);
 }
 
-TEST_CASE("duplicates: twins registered by one parent stay below the threshold; a typo does not") {
+TEST_CASE("duplicates: twins registered by one parent stay below the threshold, a typo does not") {
     Registry registry = Registry::scratch();
     for (int n = 0; n < 30; ++n) store(registry, child(n));
     const test::Changes family = {{Field::child_last_name, "Visser"},
