@@ -285,6 +285,9 @@ class Registrar {
     };
     /// The row of `r` with eligibility `verdict` (its content digest not yet computed).
     static Row prepare(const Registration& r, const Verdict& verdict);
+    /// The text of field `f` of `r` as a registry column stores it (consent `1` or `0`, an
+    /// absent value empty), with the dates of `row`.
+    static std::string_view stored_text(const Registration& r, const Row& row, Field f);
     /// Sets `row.content` to the content digest of `r`: a keyed 64-bit digest (SipHash-2-4
     /// under a key derived from the registry's secret) of every field as a claimant stores it,
     /// kept in `claimants.content_digest`. In bulk mode a same submission whose digest equals

@@ -477,33 +477,13 @@ class Importer {
         for (std::size_t f = 0; f < field_count; ++f) {
             const auto& column = map_.column_of[f];
             if (!column) continue;
-            cells[*column] = std::string(stored_cell(r, row.stored, static_cast<Field>(f)));
+            const auto field = static_cast<Field>(f);
+            cells[*column] = field == Field::consent
+                                 ? std::string(r.consent ? "yes" : "no")
+                                 : std::string(Registrar::stored_text(r, row.stored, field));
         }
         if (map_.state_column && row.state) cells[*map_.state_column] = to_string(*row.state);
         return cells;
-    }
-
-    static std::string stored_cell(const Registration& r, const Registrar::Row& row, Field f) {
-        switch (f) {
-        case Field::external_ref: return r.external_ref;
-        case Field::child_first_name: return r.child_first_name;
-        case Field::child_name_prefix: return r.child_name_prefix;
-        case Field::child_last_name: return r.child_last_name;
-        case Field::child_birth_date: return row.birth_date;
-        case Field::country: return r.country;
-        case Field::postcode: return r.postcode;
-        case Field::house_number: return r.house_number;
-        case Field::platform: return std::string(to_string(r.platform));
-        case Field::first_use: return row.first_use;
-        case Field::last_use: return row.last_use;
-        case Field::registrant_name: return r.registrant_name;
-        case Field::registrant_email: return r.registrant_email;
-        case Field::registrant_phone: return r.registrant_phone;
-        case Field::registrant_relation: return std::string(to_string(r.registrant_relation));
-        case Field::consent: return r.consent ? "yes" : "no";
-        case Field::registered_at: return r.registered_at;
-        }
-        return {};
     }
 
     void reject(const PreparedRow& row) {

@@ -1194,11 +1194,7 @@ std::optional<Registrar::Match> Registrar::find_duplicate(const Registration& r,
     return result;
 }
 
-namespace {
-
-// The text of field `f` of `r` as a registry column stores it (consent: `1` or `0`; absent
-// values empty), with the dates of `row`.
-std::string_view stored_text(const Registration& r, const Registrar::Row& row, Field f) {
+std::string_view Registrar::stored_text(const Registration& r, const Row& row, Field f) {
     switch (f) {
     case Field::external_ref: return r.external_ref;
     case Field::child_first_name: return r.child_first_name;
@@ -1221,12 +1217,14 @@ std::string_view stored_text(const Registration& r, const Registrar::Row& row, F
     return {};
 }
 
+namespace {
+
 // Every field of `r` as stored_text() gives it, in Field order.
 std::array<std::string_view, field_count> stored_fields(const Registration& r,
                                                         const Registrar::Row& row) {
     std::array<std::string_view, field_count> fields;
     for (std::size_t f = 0; f < field_count; ++f) {
-        fields[f] = stored_text(r, row, static_cast<Field>(f));
+        fields[f] = Registrar::stored_text(r, row, static_cast<Field>(f));
     }
     return fields;
 }
@@ -1354,7 +1352,7 @@ AddResult Registrar::update(const Match& match, const Registration& r, const Row
         if ((given & field_bit(field)) == 0) continue;
         const SQLite::Column c = load.getColumn(static_cast<int>(f));
         const std::string_view stored(c.getText(), static_cast<std::size_t>(c.getBytes()));
-        if (stored != stored_text(r, row, field)) changed |= field_bit(field);
+        if (stored != Registrar::stored_text(r, row, field)) changed |= field_bit(field);
     }
     std::array<std::string, field_count> stored;
     if (changed != 0) {
@@ -1468,7 +1466,7 @@ AddResult Registrar::update_linked(const Match& match, const Registration& r, co
         const std::string stored = column_text(load, static_cast<int>(i));
         if ((given & field_bit(field)) == 0) {
             set_from_stored(merged, field, stored);
-        } else if (stored != stored_text(r, row, field)) {
+        } else if (stored != Registrar::stored_text(r, row, field)) {
             changed |= field_bit(field);
         }
     }
