@@ -273,4 +273,9 @@ void KeyIndex::insert(std::int64_t digest, std::int64_t id) {
     ++size_;
 }
 
+void KeyIndex::insert(const Entry* first, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) prefetch(first[i].digest);
+    for (std::size_t i = 0; i < n; ++i) insert(first[i].digest, first[i].id);
+}
+
 } // namespace claimreg

@@ -961,8 +961,16 @@ void Registrar::begin_bulk(std::uint64_t expected_rows) {
     const auto linked = static_cast<std::uint64_t>(
         db.execAndGet("SELECT count(*) FROM registrations").getInt64());
     keys_.emplace();
-    // Room for the stored keys and two more a row (identity and reference).
-    keys_->reserve(static_cast<std::size_t>(2 * claimants + linked + 2 * expected_rows));
+    // Room for the stored keys and two more a new row (identity and reference). Into a
+    // registry that holds claimants, most rows of a dump are stored already: the rows beyond
+    // the stored claimants are new, and a sixteenth of the rows more (new claimants, updated
+    // keys) before a segment grows. An index reserved for every row again would be half empty,
+    // its pages zeroed for nothing.
+    const std::uint64_t new_rows =
+        claimants == 0 ? expected_rows
+                       : (expected_rows > claimants ? expected_rows - claimants : 0) +
+                             expected_rows / 16;
+    keys_->reserve(static_cast<std::size_t>(2 * claimants + linked + 2 * new_rows));
     // One pass over the claimants: their keys, and their content digests and states, so that
     // an unchanged same submission costs no read of its row (same_content). Read through
     // SQLite's own calls: SQLiteCpp's Column objects cost an allocation each.
@@ -970,10 +978,20 @@ void Registrar::begin_bulk(std::uint64_t expected_rows) {
     stored_content_.reserve(static_cast<std::size_t>(next_id_)); // above every stored id
     Scan stored(db, "SELECT id, identity_digest, external_ref, content_digest, state "
                     "FROM claimants ORDER BY id");
+    // Inserted a few dozen at a time, their slots prefetched together (KeyIndex::insert).
+    std::array<KeyIndex::Entry, 64> pending{};
+    std::size_t n = 0;
+    const auto add_key = [&](std::int64_t digest, std::int64_t id) {
+        pending[n++] = KeyIndex::Entry{digest, id};
+        if (n == pending.size()) {
+            keys_->insert(pending.data(), n);
+            n = 0;
+        }
+    };
     while (stored.step()) {
         const std::int64_t id = stored.integer(0);
-        keys_->insert(stored.integer(1), id);
-        if (!stored.null(2)) keys_->insert(identity_digest(stored.text(2)), id);
+        add_key(stored.integer(1), id);
+        if (!stored.null(2)) add_key(identity_digest(stored.text(2)), id);
         const auto content = static_cast<std::uint64_t>(stored.integer(3));
         const State state = parse_state(stored.text(4));
         stored_content_.resize(static_cast<std::size_t>(id) + 1, 0);
@@ -985,8 +1003,9 @@ void Registrar::begin_bulk(std::uint64_t expected_rows) {
     SQLite::Statement refs(db, "SELECT claimant_id, external_ref FROM registrations WHERE "
                                "external_ref IS NOT NULL");
     while (refs.executeStep()) {
-        keys_->insert(identity_digest(refs.getColumn(1).getText()), refs.getColumn(0).getInt64());
+        add_key(identity_digest(refs.getColumn(1).getText()), refs.getColumn(0).getInt64());
     }
+    keys_->insert(pending.data(), n);
     // Rebuilding costs about as much as maintaining the indexes for a quarter of the rows.
     drop_indexes_after_ = std::max<std::uint64_t>(20000, claimants / 4);
     // New claimants are tallied here and added to `tallies` once, by end_bulk().
