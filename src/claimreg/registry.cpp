@@ -673,6 +673,17 @@ Registry::Registry(const std::string& path, OpenMode mode, RegistryOptions optio
     }
 }
 
+SQLite::Statement& Registry::statement(const std::string& sql) {
+    auto& st = statements_[sql];
+    if (!st) {
+        st = std::make_unique<SQLite::Statement>(*db_, sql);
+    } else {
+        st->reset();
+        st->clearBindings();
+    }
+    return *st;
+}
+
 void Registry::enable_wal() {
     if (db_->execAndGet("PRAGMA journal_mode").getString() != "wal") {
         db_->exec("PRAGMA journal_mode = WAL");
@@ -699,13 +710,19 @@ std::int64_t record_check(Registry& registry, const RuleSet& rules, Date as_of, 
     const std::string as_of_text = format_date(as_of);
     const std::string rule_set(rules.name);
     if (scope == CheckScope::rows) {
-        SQLite::Statement newest(db, "SELECT id FROM checks WHERE id = (SELECT max(id) FROM "
-                                     "checks) AND scope = 'rows' AND rule_set = ? AND as_of = ?");
+        SQLite::Statement& newest =
+            registry.statement("SELECT id FROM checks WHERE id = (SELECT max(id) FROM checks) "
+                               "AND scope = 'rows' AND rule_set = ? AND as_of = ?");
         newest.bind(1, rule_set);
         newest.bind(2, as_of_text);
-        if (newest.executeStep()) return newest.getColumn(0).getInt64();
+        if (newest.executeStep()) {
+            const std::int64_t id = newest.getColumn(0).getInt64();
+            newest.reset();
+            return id;
+        }
     }
-    SQLite::Statement insert(db, "INSERT INTO checks (rule_set, as_of, scope) VALUES (?, ?, ?)");
+    SQLite::Statement& insert =
+        registry.statement("INSERT INTO checks (rule_set, as_of, scope) VALUES (?, ?, ?)");
     insert.bind(1, rule_set);
     insert.bind(2, as_of_text);
     insert.bind(3, scope == CheckScope::all ? "all" : "rows");
