@@ -815,6 +815,16 @@ void WriteTransaction::commit() {
     open_ = false;
 }
 
+namespace {
+
+// The fields of the identity key (identity_key()).
+constexpr FieldSet identity_fields =
+    field_bit(Field::child_first_name) | field_bit(Field::child_name_prefix) |
+    field_bit(Field::child_last_name) | field_bit(Field::child_birth_date) |
+    field_bit(Field::postcode);
+
+} // namespace
+
 struct Registrar::Statements {
     SQLite::Statement find_ref;
     SQLite::Statement find_identity;
@@ -824,7 +834,8 @@ struct Registrar::Statements {
     SQLite::Statement touch_claimant;
     SQLite::Statement load_claimant;
     SQLite::Statement load_registration;
-    SQLite::Statement update_claimant;
+    /// update_claimant()'s, by the fields they set.
+    std::unordered_map<FieldSet, std::unique_ptr<SQLite::Statement>> update_claimant_of;
     SQLite::Statement update_registration;
     SQLite::Statement insert_audit;
     SQLite::Statement confirm_claimant_ref;
@@ -849,15 +860,6 @@ struct Registrar::Statements {
           load_registration(db, "SELECT external_ref, registrant_name, registrant_email, "
                                 "registrant_phone, registrant_relation, consent, registered_at "
                                 "FROM registrations WHERE id = ?"),
-          update_claimant(db, "UPDATE claimants SET external_ref = ?1, child_first_name = ?2, "
-                              "child_name_prefix = ?3, child_last_name = ?4, "
-                              "child_birth_date = ?5, country = ?6, postcode = ?7, "
-                              "house_number = ?8, platform = ?9, first_use = ?10, last_use = ?11, "
-                              "registrant_name = ?12, registrant_email = ?13, "
-                              "registrant_phone = ?14, registrant_relation = ?15, consent = ?16, "
-                              "registered_at = ?17, identity_digest = ?18, verdict = ?19, "
-                              "reasons = ?20, age_band = ?21, check_id = ?22, changed_at = ?23, "
-                              "content_digest = ?25 WHERE id = ?24"),
           update_registration(db, "UPDATE registrations SET external_ref = ?1, "
                                   "registrant_name = ?2, registrant_email = ?3, "
                                   "registrant_phone = ?4, registrant_relation = ?5, "
@@ -874,10 +876,41 @@ struct Registrar::Statements {
         for (SQLite::Statement* st :
              {&find_ref, &find_identity, &load_identity, &find_linked_email,
               &insert_linked, &touch_claimant, &load_claimant, &load_registration,
-              &update_claimant, &update_registration, &insert_audit, &confirm_claimant_ref,
+              &update_registration, &insert_audit, &confirm_claimant_ref,
               &confirm_linked_ref}) {
             st->reset();
         }
+        for (auto& [fields, st] : update_claimant_of) st->reset();
+    }
+
+    /// The UPDATE of a claimant whose fields `changed` differ: it sets those columns (the
+    /// identity digest with an identity field), the verdict, check, content digest and
+    /// changed_at, and leaves the other columns, and the index entries of the unchanged ones,
+    /// untouched. Parameters: ?1 to ?17 the fields in Field order, ?18 the identity digest,
+    /// ?19 verdict, ?20 reasons, ?21 age band, ?22 check id, ?23 changed_at, ?24 the id, ?25
+    /// the content digest (all of them bound; those of unchanged fields unused).
+    SQLite::Statement& update_claimant(SQLite::Database& db, FieldSet changed) {
+        auto& st = update_claimant_of[changed];
+        if (!st) {
+            static constexpr std::array<std::string_view, field_count> columns = {
+                "external_ref",     "child_first_name", "child_name_prefix",
+                "child_last_name",  "child_birth_date", "country",
+                "postcode",         "house_number",     "platform",
+                "first_use",        "last_use",         "registrant_name",
+                "registrant_email", "registrant_phone", "registrant_relation",
+                "consent",          "registered_at"};
+            std::string sql = "UPDATE claimants SET ";
+            for (std::size_t f = 0; f < field_count; ++f) {
+                if ((changed & field_bit(static_cast<Field>(f))) != 0) {
+                    sql += fmt::format("{} = ?{}, ", columns[f], f + 1);
+                }
+            }
+            if ((changed & identity_fields) != 0) sql += "identity_digest = ?18, ";
+            sql += "verdict = ?19, reasons = ?20, age_band = ?21, check_id = ?22, "
+                   "changed_at = ?23, content_digest = ?25 WHERE id = ?24";
+            st = std::make_unique<SQLite::Statement>(db, sql);
+        }
+        return *st;
     }
 };
 
@@ -1380,11 +1413,7 @@ AddResult Registrar::update(const Match& match, const Registration& r, const Row
     }
     const std::string key = identity_key(merged);
     const std::int64_t digest = identity_digest(key);
-    if (((changed & (field_bit(Field::child_first_name) |
-                                           field_bit(Field::child_name_prefix) |
-                                           field_bit(Field::child_last_name) |
-                                           field_bit(Field::child_birth_date) |
-                                           field_bit(Field::postcode))) != 0)) {
+    if ((changed & identity_fields) != 0) {
         if (const auto other = other_with_identity(id, key, digest)) {
             AddResult conflict = result(AddOutcome::identity_conflict, changed);
             conflict.other_id = *other;
@@ -1394,7 +1423,7 @@ AddResult Registrar::update(const Match& match, const Registration& r, const Row
     const Verdict v = evaluate(eligibility_input(merged, state), *verdict.rules, verdict.as_of);
     Row updated = prepare(merged, v);
     digest_content(merged, updated);
-    auto& st = st_->update_claimant;
+    auto& st = st_->update_claimant(registry_.db(), changed);
     st.reset();
     bind_text_or_null(st, 1, merged.external_ref);
     st.bindNoCopy(2, merged.child_first_name);
