@@ -51,6 +51,15 @@ class KeyIndex {
 
     /// Adds `id` under `digest`.
     void insert(std::int64_t digest, std::int64_t id);
+    /// A digest and the id to add under it.
+    struct Entry {
+        std::int64_t digest;
+        std::int64_t id;
+    };
+    /// Adds every entry of [first, first + n), as insert() does: their slots are loaded into
+    /// the cache together first, so that the misses of a table larger than the cache overlap
+    /// instead of coming one after the other (loading a registry's keys).
+    void insert(const Entry* first, std::size_t n);
     /// Calls `visit(id)` for every id stored under `digest`.
     template <typename Visit> void for_each(std::int64_t digest, Visit visit) const {
         const std::uint32_t print = fingerprint(digest);

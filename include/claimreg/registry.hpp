@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -82,14 +83,25 @@ class Registry {
 
     /// The underlying connection.
     SQLite::Database& db() { return *db_; }
+    /// A statement of `sql` prepared once on this connection and kept while it is open, reset
+    /// and its parameters cleared: for the statements a bulk import runs again for every row it
+    /// changes. Reset it once its rows are read (a statement still stepping blocks a schema
+    /// change).
+    SQLite::Statement& statement(const std::string& sql);
     /// The path it was opened with.
     const std::string& path() const { return path_; }
+
+    Registry(Registry&&) = default;
+    /// Not assignable: the old connection would close before its statements are finalised.
+    Registry& operator=(Registry&&) = delete;
 
   private:
     Registry() = default;
     std::string path_;
     std::unique_ptr<SQLite::Database> db_;
     int opened_version_ = 0;
+    /// statement()'s, destroyed before the connection they belong to.
+    std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
 /// Which checks are recorded in the `checks` table (schema 4): a check of some rows, or of all.

@@ -101,8 +101,8 @@ std::string_view to_string(AuditAction action) {
 
 void append_audit(Registry& registry, AuditAction action, std::optional<std::int64_t> claimant_id,
                   std::optional<std::int64_t> count, std::string_view detail, std::string_view at) {
-    SQLite::Statement st(registry.db(), "INSERT INTO audit (at, action, claimant_id, count, "
-                                        "detail) VALUES (?, ?, ?, ?, ?)");
+    SQLite::Statement& st = registry.statement("INSERT INTO audit (at, action, claimant_id, "
+                                               "count, detail) VALUES (?, ?, ?, ?, ?)");
     st.bind(1, std::string(at));
     st.bind(2, std::string(to_string(action)));
     bind_optional(st, 3, claimant_id);
@@ -244,18 +244,22 @@ FieldSet update_claimant(Registry& registry, std::int64_t id, const RawRecord& v
 
 WithdrawResult change_state(Registry& registry, std::int64_t id, State target, Date as_of,
                             const std::string& now) {
-    SQLite::Database& db = registry.db();
     WithdrawResult result;
     std::string rule_set;
     std::string country;
     EligibilityInput in;
     {
-        SQLite::Statement st(db, fmt::format("SELECT state, state_changed_at, k.rule_set, verdict, "
-                                             "reasons, child_birth_date, country, platform, "
-                                             "first_use, last_use, registrant_relation, consent, "
-                                             "registered_at, age_band FROM claimants AS c LEFT JOIN checks AS "
-                                             "k ON k.id = {} WHERE c.id = ?",
-                                             effective_check_sql));
+        static const std::string select = fmt::format(
+            "SELECT state, state_changed_at, k.rule_set, verdict, reasons, child_birth_date, "
+            "country, platform, first_use, last_use, registrant_relation, consent, "
+            "registered_at, age_band FROM claimants AS c LEFT JOIN checks AS k ON k.id = {} "
+            "WHERE c.id = ?",
+            effective_check_sql);
+        SQLite::Statement& st = registry.statement(select);
+        const struct Reset {
+            SQLite::Statement& st;
+            ~Reset() { st.reset(); }
+        } reset{st};
         st.bind(1, id);
         if (!st.executeStep()) throw no_claimant(registry, id);
         result.previous = parse_state(text(st, 0));
@@ -305,9 +309,10 @@ WithdrawResult change_state(Registry& registry, std::int64_t id, State target, D
     result.verdict = std::string(to_string(verdict.verdict));
     result.reasons = join_reasons(verdict.reasons);
     {
-        SQLite::Statement st(db, "UPDATE claimants SET state = ?1, state_changed_at = ?2, "
-                                 "changed_at = ?2, verdict = ?3, reasons = ?4, age_band = ?5, "
-                                 "check_id = ?6 WHERE id = ?7");
+        SQLite::Statement& st =
+            registry.statement("UPDATE claimants SET state = ?1, state_changed_at = ?2, "
+                               "changed_at = ?2, verdict = ?3, reasons = ?4, age_band = ?5, "
+                               "check_id = ?6 WHERE id = ?7");
         st.bind(1, std::string(to_string(target)));
         st.bind(2, now);
         st.bind(3, result.verdict);

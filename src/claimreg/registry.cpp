@@ -687,6 +687,17 @@ Registry::Registry(const std::string& path, OpenMode mode, RegistryOptions optio
     }
 }
 
+SQLite::Statement& Registry::statement(const std::string& sql) {
+    auto& st = statements_[sql];
+    if (!st) {
+        st = std::make_unique<SQLite::Statement>(*db_, sql);
+    } else {
+        st->reset();
+        st->clearBindings();
+    }
+    return *st;
+}
+
 void Registry::enable_wal() {
     if (db_->execAndGet("PRAGMA journal_mode").getString() != "wal") {
         db_->exec("PRAGMA journal_mode = WAL");
@@ -713,13 +724,19 @@ std::int64_t record_check(Registry& registry, const RuleSet& rules, Date as_of, 
     const std::string as_of_text = format_date(as_of);
     const std::string rule_set(rules.name);
     if (scope == CheckScope::rows) {
-        SQLite::Statement newest(db, "SELECT id FROM checks WHERE id = (SELECT max(id) FROM "
-                                     "checks) AND scope = 'rows' AND rule_set = ? AND as_of = ?");
+        SQLite::Statement& newest =
+            registry.statement("SELECT id FROM checks WHERE id = (SELECT max(id) FROM checks) "
+                               "AND scope = 'rows' AND rule_set = ? AND as_of = ?");
         newest.bind(1, rule_set);
         newest.bind(2, as_of_text);
-        if (newest.executeStep()) return newest.getColumn(0).getInt64();
+        if (newest.executeStep()) {
+            const std::int64_t id = newest.getColumn(0).getInt64();
+            newest.reset();
+            return id;
+        }
     }
-    SQLite::Statement insert(db, "INSERT INTO checks (rule_set, as_of, scope) VALUES (?, ?, ?)");
+    SQLite::Statement& insert =
+        registry.statement("INSERT INTO checks (rule_set, as_of, scope) VALUES (?, ?, ?)");
     insert.bind(1, rule_set);
     insert.bind(2, as_of_text);
     insert.bind(3, scope == CheckScope::all ? "all" : "rows");
@@ -812,6 +829,16 @@ void WriteTransaction::commit() {
     open_ = false;
 }
 
+namespace {
+
+// The fields of the identity key (identity_key()).
+constexpr FieldSet identity_fields =
+    field_bit(Field::child_first_name) | field_bit(Field::child_name_prefix) |
+    field_bit(Field::child_last_name) | field_bit(Field::child_birth_date) |
+    field_bit(Field::postcode);
+
+} // namespace
+
 struct Registrar::Statements {
     SQLite::Statement find_ref;
     SQLite::Statement find_identity;
@@ -821,7 +848,8 @@ struct Registrar::Statements {
     SQLite::Statement touch_claimant;
     SQLite::Statement load_claimant;
     SQLite::Statement load_registration;
-    SQLite::Statement update_claimant;
+    /// update_claimant()'s, by the fields they set.
+    std::unordered_map<FieldSet, std::unique_ptr<SQLite::Statement>> update_claimant_of;
     SQLite::Statement update_registration;
     SQLite::Statement insert_audit;
     SQLite::Statement confirm_claimant_ref;
@@ -847,15 +875,6 @@ struct Registrar::Statements {
           load_registration(db, "SELECT external_ref, registrant_name, registrant_email, "
                                 "registrant_phone, registrant_relation, consent, registered_at "
                                 "FROM registrations WHERE id = ?"),
-          update_claimant(db, "UPDATE claimants SET external_ref = ?1, child_first_name = ?2, "
-                              "child_name_prefix = ?3, child_last_name = ?4, "
-                              "child_birth_date = ?5, country = ?6, postcode = ?7, "
-                              "house_number = ?8, platform = ?9, first_use = ?10, last_use = ?11, "
-                              "registrant_name = ?12, registrant_email = ?13, "
-                              "registrant_phone = ?14, registrant_relation = ?15, consent = ?16, "
-                              "registered_at = ?17, identity_digest = ?18, verdict = ?19, "
-                              "reasons = ?20, age_band = ?21, check_id = ?22, changed_at = ?23, "
-                              "content_digest = ?25 WHERE id = ?24"),
           update_registration(db, "UPDATE registrations SET external_ref = ?1, "
                                   "registrant_name = ?2, registrant_email = ?3, "
                                   "registrant_phone = ?4, registrant_relation = ?5, "
@@ -873,10 +892,41 @@ struct Registrar::Statements {
         for (SQLite::Statement* st :
              {&find_ref, &find_identity, &load_identity, &find_linked_email,
               &insert_linked, &touch_claimant, &load_claimant, &load_registration,
-              &update_claimant, &update_registration, &insert_audit, &confirm_claimant_ref,
+              &update_registration, &insert_audit, &confirm_claimant_ref,
               &confirm_linked_ref, &load_link}) {
             st->reset();
         }
+        for (auto& [fields, st] : update_claimant_of) st->reset();
+    }
+
+    /// The UPDATE of a claimant whose fields `changed` differ: it sets those columns (the
+    /// identity digest with an identity field), the verdict, check, content digest and
+    /// changed_at, and leaves the other columns, and the index entries of the unchanged ones,
+    /// untouched. Parameters: ?1 to ?17 the fields in Field order, ?18 the identity digest,
+    /// ?19 verdict, ?20 reasons, ?21 age band, ?22 check id, ?23 changed_at, ?24 the id, ?25
+    /// the content digest (all of them bound; those of unchanged fields unused).
+    SQLite::Statement& update_claimant(SQLite::Database& db, FieldSet changed) {
+        auto& st = update_claimant_of[changed];
+        if (!st) {
+            static constexpr std::array<std::string_view, field_count> columns = {
+                "external_ref",     "child_first_name", "child_name_prefix",
+                "child_last_name",  "child_birth_date", "country",
+                "postcode",         "house_number",     "platform",
+                "first_use",        "last_use",         "registrant_name",
+                "registrant_email", "registrant_phone", "registrant_relation",
+                "consent",          "registered_at"};
+            std::string sql = "UPDATE claimants SET ";
+            for (std::size_t f = 0; f < field_count; ++f) {
+                if ((changed & field_bit(static_cast<Field>(f))) != 0) {
+                    sql += fmt::format("{} = ?{}, ", columns[f], f + 1);
+                }
+            }
+            if ((changed & identity_fields) != 0) sql += "identity_digest = ?18, ";
+            sql += "verdict = ?19, reasons = ?20, age_band = ?21, check_id = ?22, "
+                   "changed_at = ?23, content_digest = ?25 WHERE id = ?24";
+            st = std::make_unique<SQLite::Statement>(db, sql);
+        }
+        return *st;
     }
 };
 
@@ -996,8 +1046,16 @@ void Registrar::begin_bulk(std::uint64_t expected_rows) {
     const auto linked = static_cast<std::uint64_t>(
         db.execAndGet("SELECT count(*) FROM registrations").getInt64());
     keys_.emplace();
-    // Room for the stored keys and two more a row (identity and reference).
-    keys_->reserve(static_cast<std::size_t>(2 * claimants + linked + 2 * expected_rows));
+    // Room for the stored keys and two more a new row (identity and reference). Into a
+    // registry that holds claimants, most rows of a dump are stored already: the rows beyond
+    // the stored claimants are new, and a sixteenth of the rows more (new claimants, updated
+    // keys) before a segment grows. An index reserved for every row again would be half empty,
+    // its pages zeroed for nothing.
+    const std::uint64_t new_rows =
+        claimants == 0 ? expected_rows
+                       : (expected_rows > claimants ? expected_rows - claimants : 0) +
+                             expected_rows / 16;
+    keys_->reserve(static_cast<std::size_t>(2 * claimants + linked + 2 * new_rows));
     // One pass over the claimants: their keys, and their content digests and states, so that
     // an unchanged same submission costs no read of its row (same_content). Read through
     // SQLite's own calls: SQLiteCpp's Column objects cost an allocation each.
@@ -1005,10 +1063,20 @@ void Registrar::begin_bulk(std::uint64_t expected_rows) {
     stored_content_.reserve(static_cast<std::size_t>(next_id_)); // above every stored id
     Scan stored(db, "SELECT id, identity_digest, external_ref, content_digest, state "
                     "FROM claimants ORDER BY id");
+    // Inserted a few dozen at a time, their slots prefetched together (KeyIndex::insert).
+    std::array<KeyIndex::Entry, 64> pending{};
+    std::size_t n = 0;
+    const auto add_key = [&](std::int64_t digest, std::int64_t id) {
+        pending[n++] = KeyIndex::Entry{digest, id};
+        if (n == pending.size()) {
+            keys_->insert(pending.data(), n);
+            n = 0;
+        }
+    };
     while (stored.step()) {
         const std::int64_t id = stored.integer(0);
-        keys_->insert(stored.integer(1), id);
-        if (!stored.null(2)) keys_->insert(identity_digest(stored.text(2)), id);
+        add_key(stored.integer(1), id);
+        if (!stored.null(2)) add_key(identity_digest(stored.text(2)), id);
         const auto content = static_cast<std::uint64_t>(stored.integer(3));
         const State state = parse_state(stored.text(4));
         stored_content_.resize(static_cast<std::size_t>(id) + 1, 0);
@@ -1021,8 +1089,9 @@ void Registrar::begin_bulk(std::uint64_t expected_rows) {
     SQLite::Statement refs(db, "SELECT claimant_id, external_ref FROM registrations WHERE "
                                "external_ref IS NOT NULL");
     while (refs.executeStep()) {
-        keys_->insert(identity_digest(refs.getColumn(1).getText()), refs.getColumn(0).getInt64());
+        add_key(identity_digest(refs.getColumn(1).getText()), refs.getColumn(0).getInt64());
     }
+    keys_->insert(pending.data(), n);
     // Rebuilding costs about as much as maintaining the indexes for a quarter of the rows.
     drop_indexes_after_ = std::max<std::uint64_t>(20000, claimants / 4);
     // New claimants are tallied here and added to `tallies` once, by end_bulk().
@@ -1378,11 +1447,7 @@ AddResult Registrar::update(const Match& match, const Registration& r, const Row
     }
     const std::string key = identity_key(merged);
     const std::int64_t digest = identity_digest(key);
-    if (((changed & (field_bit(Field::child_first_name) |
-                                           field_bit(Field::child_name_prefix) |
-                                           field_bit(Field::child_last_name) |
-                                           field_bit(Field::child_birth_date) |
-                                           field_bit(Field::postcode))) != 0)) {
+    if ((changed & identity_fields) != 0) {
         const auto child_of = [&](std::int64_t c) { // review.hpp: linked into another claimant
             const std::int64_t keep = linked_into(c);
             return keep != 0 ? keep : c;
@@ -1397,7 +1462,7 @@ AddResult Registrar::update(const Match& match, const Registration& r, const Row
     const Verdict v = evaluate(eligibility_input(merged, state), *verdict.rules, verdict.as_of);
     Row updated = prepare(merged, v);
     digest_content(merged, updated);
-    auto& st = st_->update_claimant;
+    auto& st = st_->update_claimant(registry_.db(), changed);
     st.reset();
     bind_text_or_null(st, 1, merged.external_ref);
     st.bindNoCopy(2, merged.child_first_name);

@@ -236,6 +236,13 @@ for change in "${changes[@]}"; do
     expect_eq "$(sql one.db "SELECT claimant_id || '|' || detail FROM audit WHERE action = 'updated'")" "1|fields=$field" "the update of $field"
     [ "$(sql one.db "SELECT content_digest FROM claimants WHERE id = 1")" != "$(sql full.db "SELECT content_digest FROM claimants WHERE id = 1")" ] ||
         fail "content digest after the update of $field"
+    # Stored as a new registry stores the changed row (every column, the identity digest and
+    # verdict too), and its content digest holds: the same file again changes nothing.
+    stored="SELECT $full_header, identity_digest, verdict, reasons, age_band FROM claimants WHERE id = 1"
+    rm -f new.db; "$CLAIMREG" -q --db new.db import-csv one.csv
+    expect_eq "$(sql one.db "$stored")" "$(sql new.db "$stored")" "the claimant after the update of $field"
+    run --db one.db import-csv one.csv
+    expect_err "claimreg: 2 rows read: 0 imported, 0 linked, 0 updated, 2 unchanged, 2 duplicates, 0 rejected, 0 erased"
 done
 # The same submission corrected and then sent as before, in one file: both rows update (the
 # digest loaded at the start no longer holds after the first).

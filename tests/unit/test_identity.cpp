@@ -143,6 +143,32 @@ TEST_CASE("identity: KeyIndex finds every id, also far beyond what was reserved"
     }
 }
 
+TEST_CASE("identity: KeyIndex takes entries in batches as one at a time, growing past its reservation") {
+    KeyIndex keys;
+    keys.reserve(1000);
+    constexpr std::int64_t n = 50000;
+    std::vector<KeyIndex::Entry> entries;
+    for (std::int64_t i = 1; i <= n; ++i) entries.push_back({identity_digest(std::to_string(i)), i});
+    entries.push_back({identity_digest("7"), n + 1}); // a second id under one digest
+    keys.insert(entries.data(), 0);
+    CHECK(keys.size() == 0);
+    for (std::size_t at = 0; at < entries.size(); at += 64) {
+        keys.insert(entries.data() + at, std::min<std::size_t>(64, entries.size() - at));
+    }
+    CHECK(keys.size() == static_cast<std::size_t>(n + 1));
+    std::size_t found = 0;
+    for (std::int64_t i = 1; i <= n; ++i) {
+        keys.for_each(identity_digest(std::to_string(i)), [&](std::int64_t id) {
+            if (id == i) ++found;
+        });
+    }
+    CHECK(found == static_cast<std::size_t>(n));
+    std::vector<std::int64_t> sevens;
+    keys.for_each(identity_digest("7"), [&](std::int64_t id) { sevens.push_back(id); });
+    std::sort(sevens.begin(), sevens.end());
+    CHECK(sevens == std::vector<std::int64_t>{7, n + 1});
+}
+
 TEST_CASE("identity: siphash24 gives SipHash-2-4's digests (as OpenSSL's SIPHASH MAC computes them)") {
     DigestKey key{};
     for (std::size_t i = 0; i < key.size(); ++i) key[i] = static_cast<std::uint8_t>(i);
