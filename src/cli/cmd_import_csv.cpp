@@ -1,7 +1,6 @@
 // claimreg import-csv: bulk import of a CSV file into the registry.
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <optional>
@@ -52,34 +51,12 @@ ExitStatus run_import_csv(const ImportCsvOptions& opt, const GlobalOptions& glob
         options.rejects = rejects->get();
     }
     ignore_write_signals();
-    const bool show_progress = !global.quiet && ::isatty(STDERR_FILENO);
     ProgressLine progress(size);
-    options.on_reject = [&](const RowError& e) {
-        progress.clear(); // a line of its own; the next update redraws the progress
-        fmt::print(stderr, "claimreg: line {}: {}{}{}\n", e.line, e.column,
-                   e.column.empty() ? "" : ": ", e.rule);
-    };
-    options.on_notice = [&](const RowNotice& n) {
-        progress.clear();
-        fmt::print(stderr, "claimreg: line {}: {}\n", n.line, n.text);
-    };
-    options.on_unknown_column = [&](std::string_view column) {
-        notice(global.quiet, "warning: ignoring unknown column '{}'", column);
-    };
-    if (show_progress) {
-        options.on_progress = [&progress](const ImportReport& r) { progress.update(r); };
-        options.on_finishing = [&progress](const ImportReport& r) { progress.finishing(r); };
-    }
-
-    const ImportReport report = [&] {
-        try {
+    const ImportReport report = run_import(
+        options, progress, global.quiet,
+        [](std::uint64_t line) { return fmt::format("line {}", line); }, "", [&] {
             return import_csv_file(input.get(), global.db, global.registry_options(), options);
-        } catch (...) {
-            progress.clear(); // the error starts on a line of its own
-            throw;
-        }
-    }();
-    progress.clear();
+        });
     if (rejects) rejects->commit();
     print_import_summary(report, opt, global.quiet);
     return report.rejected > 0 ? ExitStatus::data : ExitStatus::ok;

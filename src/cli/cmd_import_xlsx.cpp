@@ -1,6 +1,5 @@
 // claimreg import-xlsx: bulk import of one worksheet of an xlsx workbook into the registry.
 
-#include <unistd.h>
 
 #include <cstdio>
 #include <optional>
@@ -61,34 +60,13 @@ ExitStatus run_import_xlsx(const ImportXlsxOptions& opt, const GlobalOptions& gl
     }
     ignore_write_signals();
     const std::string sheet = printable(source->sheet_name());
-    const bool show_progress = !global.quiet && ::isatty(STDERR_FILENO);
     ProgressLine progress(source->sheet_size()); // the bytes of the worksheet's XML
-    options.on_reject = [&](const RowError& e) {
-        progress.clear(); // a line of its own; the next update redraws the progress
-        fmt::print(stderr, "claimreg: sheet '{}' row {}: {}{}{}\n", sheet, e.line,
-                   e.column.empty() ? "" : "column ", e.column, e.column.empty() ? e.rule : ": " + e.rule);
-    };
-    options.on_notice = [&](const RowNotice& n) {
-        progress.clear();
-        fmt::print(stderr, "claimreg: sheet '{}' row {}: {}\n", sheet, n.line, n.text);
-    };
-    options.on_unknown_column = [&](std::string_view column) {
-        notice(global.quiet, "warning: ignoring unknown column '{}'", column);
-    };
-    if (show_progress) {
-        options.on_progress = [&progress](const ImportReport& r) { progress.update(r); };
-        options.on_finishing = [&progress](const ImportReport& r) { progress.finishing(r); };
-    }
-
-    const ImportReport r = [&] {
-        try {
+    const ImportReport r = run_import(
+        options, progress, global.quiet,
+        [&sheet](std::uint64_t line) { return fmt::format("sheet '{}' row {}", sheet, line); },
+        "column ", [&] {
             return import_records_file(*source, global.db, global.registry_options(), options);
-        } catch (...) {
-            progress.clear(); // the error starts on a line of its own
-            throw;
-        }
-    }();
-    progress.clear();
+        });
     if (rejects) rejects->commit();
     print_import_summary(r, opt, global.quiet, fmt::format("sheet '{}': ", sheet));
     return r.rejected > 0 ? ExitStatus::data : ExitStatus::ok;

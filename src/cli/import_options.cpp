@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "output.hpp"
@@ -89,6 +91,40 @@ void ProgressLine::show(const std::string& text) {
     fmt::print(stderr, "\r\033[Kclaimreg: {}", text);
     std::fflush(stderr);
     shown_ = true;
+}
+
+ImportReport run_import(ImportOptions& options, ProgressLine& progress, bool quiet,
+                        const std::function<std::string(std::uint64_t line)>& where,
+                        std::string_view column_word,
+                        const std::function<ImportReport()>& import) {
+    options.on_reject = [&](const RowError& e) {
+        progress.clear(); // a line of its own; the next update redraws the progress
+        if (e.column.empty()) {
+            fmt::print(stderr, "claimreg: {}: {}\n", where(e.line), e.rule);
+        } else {
+            fmt::print(stderr, "claimreg: {}: {}{}: {}\n", where(e.line), column_word, e.column,
+                       e.rule);
+        }
+    };
+    options.on_notice = [&](const RowNotice& n) {
+        progress.clear();
+        fmt::print(stderr, "claimreg: {}: {}\n", where(n.line), n.text);
+    };
+    options.on_unknown_column = [quiet](std::string_view column) {
+        notice(quiet, "warning: ignoring unknown column '{}'", column);
+    };
+    if (!quiet && ::isatty(STDERR_FILENO)) {
+        options.on_progress = [&progress](const ImportReport& r) { progress.update(r); };
+        options.on_finishing = [&progress](const ImportReport& r) { progress.finishing(r); };
+    }
+    try {
+        ImportReport report = import();
+        progress.clear();
+        return report;
+    } catch (...) {
+        progress.clear(); // the error starts on a line of its own
+        throw;
+    }
 }
 
 } // namespace claimreg::cli

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -54,5 +55,15 @@ class ProgressLine {
     std::chrono::steady_clock::time_point started_;
     bool shown_ = false;
 };
+
+/// Runs `import` and returns its report, reporting on stderr as it goes: each rejected row and
+/// notice on a line of its own, as `claimreg: WHERE: ...` where `where(line)` names the row
+/// (`line 12`, `sheet 'S' row 12`) and `column_word` comes before a column's name ("" or
+/// "column "); each ignored column as a warning unless `quiet`; and `progress` on a terminal,
+/// cleared before anything else is printed (an error included).
+ImportReport run_import(ImportOptions& options, ProgressLine& progress, bool quiet,
+                        const std::function<std::string(std::uint64_t line)>& where,
+                        std::string_view column_word,
+                        const std::function<ImportReport()>& import);
 
 } // namespace claimreg::cli
