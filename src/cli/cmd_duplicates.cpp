@@ -87,7 +87,8 @@ ExitStatus run_duplicates(const DuplicatesOptions& opt, const GlobalOptions& glo
     Registry registry(global.db, OpenMode::read, global.registry_options());
     const DuplicateReport report = find_duplicates(registry, options);
     // Counts only: how much was looked at, for people and the benchmark.
-    notice(global.quiet, "{} active claimants, {} pairs compared, {} proposed", report.claimants,
+    notice(global.quiet, "{} active claimant{}, {} pairs compared, {} proposed", report.claimants,
+           report.claimants == 1 ? "" : "s",
            report.compared, report.pairs.size());
 
     if (format == Format::csv) {
@@ -141,7 +142,7 @@ void setup_duplicates(CLI::App& app, const GlobalOptions& global, Outcome& out) 
         ->type_name("WHEN");
     cmd->add_option("--limit", opt->limit, "At most this many pairs (the best)")
         ->type_name("N")
-        ->check(CLI::PositiveNumber.description(""))
+        ->check(count_validator())
         ->default_str("");
     cmd->add_option("--format", opt->format, "tsv (default), csv (for review in a spreadsheet) or json")
         ->type_name("FORMAT");

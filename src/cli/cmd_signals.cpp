@@ -49,19 +49,6 @@ ExitStatus run_signals(const SignalsOptions& opt, const GlobalOptions& global) {
     return ExitStatus::ok;
 }
 
-CLI::Validator count_validator() {
-    return CLI::Validator(
-        [](const std::string& text) -> std::string {
-            const bool digits = !text.empty() && text.size() <= 9 &&
-                                text.find_first_not_of("0123456789") == std::string::npos;
-            if (!digits || text.find_first_not_of('0') == std::string::npos) {
-                return "not a count (a whole number from 1)";
-            }
-            return std::string();
-        },
-        "");
-}
-
 } // namespace
 
 void setup_signals(CLI::App& app, const GlobalOptions& global, Outcome& out) {

@@ -34,6 +34,19 @@ CLI::Validator milliseconds_validator() {
         "");
 }
 
+CLI::Validator count_validator() {
+    return CLI::Validator(
+        [](const std::string& text) -> std::string {
+            const bool digits = !text.empty() && text.size() <= 9 &&
+                                text.find_first_not_of("0123456789") == std::string::npos;
+            if (!digits || text.find_first_not_of('0') == std::string::npos) {
+                return "not a count (a whole number from 1)";
+            }
+            return std::string();
+        },
+        "");
+}
+
 std::string option_name(std::string_view field) {
     std::string name = "--";
     for (const char c : field) name += (c == '_') ? '-' : c;

@@ -38,6 +38,9 @@ CLI::Validator claimant_id_validator();
 /// Accepts a number of milliseconds: a whole number from 0. Its message never holds the value.
 CLI::Validator milliseconds_validator();
 
+/// Accepts a count: a whole number from 1. Its message never holds the value.
+CLI::Validator count_validator();
+
 /// Field name as a command-line option: `child_first_name` -> `--child-first-name`.
 std::string option_name(std::string_view field);
 

@@ -118,6 +118,7 @@ expect_status 64
 expect_err_contains "--since: expected a date"
 run --db r.db duplicates --limit 0
 expect_status 64
+expect_err "claimreg: --limit (argument 5): not a count (a whole number from 1) (see 'claimreg duplicates --help')"
 
 # --since: only pairs with a claimant added or changed since then (the nightly run).
 sql r.db "UPDATE claimants SET changed_at = '2024-06-01T00:00:00Z'" || fail "backdating"
@@ -156,4 +157,12 @@ run --db r.db duplicates --limit 1
 expect_status 0
 expect_out "0.999	3	4	$swap_pair"
 expect_eq "$(sha256sum r.db)" "$before" "registry unchanged"
+# One claimant: nothing to compare, said in the singular.
+head -n 2 reg.csv >one.csv
+"$CLAIMREG" -q --db one.db import-csv one.csv || fail "import of one row"
+run --db one.db duplicates
+expect_status 0
+expect_out ""
+expect_err "claimreg: 1 active claimant, 0 pairs compared, 0 proposed"
+
 finish
