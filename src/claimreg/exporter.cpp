@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 #include <xlsxwriter.h>
 
+#include "claimreg/clock.hpp"
 #include "claimreg/csv.hpp"
 #include "claimreg/error.hpp"
 #include "claimreg/json.hpp"
@@ -288,15 +289,6 @@ constexpr const char* since_forms =
     "--since: expected a date YYYY-MM-DD or a date-time YYYY-MM-DDTHH:MM:SS with Z or an "
     "offset such as +01:00";
 
-bool digits(std::string_view s, std::size_t at, std::size_t n, int& value) {
-    if (at + n > s.size()) return false;
-    value = 0;
-    for (std::size_t i = at; i < at + n; ++i) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        value = value * 10 + (s[i] - '0');
-    }
-    return true;
-}
 
 } // namespace
 
@@ -315,8 +307,8 @@ std::string parse_since(std::string_view s) {
     using namespace std::chrono;
     const auto bad = [] { return UsageError(since_forms); };
     int y = 0, mo = 0, d = 0;
-    if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) ||
-        s[7] != '-' || !digits(s, 8, 2, d))
+    if (!read_digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !read_digits(s, 5, 2, mo) ||
+        s[7] != '-' || !read_digits(s, 8, 2, d))
         throw bad();
     const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
     if (!date.ok()) throw UsageError("--since: not a real calendar date");
@@ -324,12 +316,12 @@ std::string parse_since(std::string_view s) {
     if (s.size() > 10) {
         std::size_t i = 10;
         if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') throw bad();
-        if (!digits(s, i + 1, 2, hh) || i + 3 >= s.size() || s[i + 3] != ':' ||
-            !digits(s, i + 4, 2, mm))
+        if (!read_digits(s, i + 1, 2, hh) || i + 3 >= s.size() || s[i + 3] != ':' ||
+            !read_digits(s, i + 4, 2, mm))
             throw bad();
         i += 6;
         if (i < s.size() && s[i] == ':') {
-            if (!digits(s, i + 1, 2, ss)) throw bad();
+            if (!read_digits(s, i + 1, 2, ss)) throw bad();
             i += 3;
             if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
                 const std::size_t start = ++i;
@@ -347,10 +339,10 @@ std::string parse_since(std::string_view s) {
         } else if (s[i] == '+' || s[i] == '-') {
             const int sign = s[i] == '-' ? -1 : 1;
             int oh = 0, om = 0;
-            if (!digits(s, i + 1, 2, oh)) throw bad();
+            if (!read_digits(s, i + 1, 2, oh)) throw bad();
             i += 3;
             if (i < s.size() && s[i] == ':') ++i;
-            if (!digits(s, i, 2, om)) throw bad();
+            if (!read_digits(s, i, 2, om)) throw bad();
             i += 2;
             if (oh > 23 || om > 59) throw bad();
             offset_minutes = sign * (oh * 60 + om);
@@ -424,8 +416,8 @@ double column_width(const Column& c, Cell kind) {
 std::optional<double> serial_of(std::string_view text) {
     using namespace std::chrono;
     int y = 0, m = 0, d = 0;
-    if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !digits(text, 0, 4, y) ||
-        !digits(text, 5, 2, m) || !digits(text, 8, 2, d))
+    if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !read_digits(text, 0, 4, y) ||
+        !read_digits(text, 5, 2, m) || !read_digits(text, 8, 2, d))
         return std::nullopt;
     const year_month_day date{year{y}, month{static_cast<unsigned>(m)}, day{static_cast<unsigned>(d)}};
     if (!date.ok() || date < year{1900} / March / 1) return std::nullopt;

@@ -8,6 +8,7 @@
 #include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
 
+#include "claimreg/clock.hpp"
 #include "claimreg/identity.hpp"
 #include "claimreg/record.hpp"
 
@@ -53,27 +54,18 @@ std::uint64_t address_key(std::string_view postcode, std::string_view house) {
     return fnv(folded) | 1;
 }
 
-bool digits(std::string_view s, std::size_t at, std::size_t n, int& value) {
-    if (at + n > s.size()) return false;
-    value = 0;
-    for (std::size_t i = at; i < at + n; ++i) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        value = value * 10 + (s[i] - '0');
-    }
-    return true;
-}
 
 // Seconds since the epoch (UTC) of a stored registered_at with a time of day; nullopt for a
 // bare date (no minute to compare) or what does not read as one.
 std::optional<std::int64_t> registered_seconds(std::string_view s) {
     int y = 0, mo = 0, d = 0, hh = 0, mm = 0, ss = 0;
-    if (s.size() < 16 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, mo) ||
-        s[7] != '-' || !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') ||
-        !digits(s, 11, 2, hh) || s[13] != ':' || !digits(s, 14, 2, mm)) {
+    if (s.size() < 16 || !read_digits(s, 0, 4, y) || s[4] != '-' || !read_digits(s, 5, 2, mo) ||
+        s[7] != '-' || !read_digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') ||
+        !read_digits(s, 11, 2, hh) || s[13] != ':' || !read_digits(s, 14, 2, mm)) {
         return std::nullopt;
     }
     std::size_t i = 16;
-    if (i < s.size() && s[i] == ':' && digits(s, i + 1, 2, ss)) i += 3;
+    if (i < s.size() && s[i] == ':' && read_digits(s, i + 1, 2, ss)) i += 3;
     if (i < s.size() && s[i] == '.') {
         ++i;
         while (i < s.size() && s[i] >= '0' && s[i] <= '9')
@@ -83,7 +75,7 @@ std::optional<std::int64_t> registered_seconds(std::string_view s) {
     if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
         int oh = 0, om = 0;
         const bool colon = i + 3 < s.size() && s[i + 3] == ':';
-        if (digits(s, i + 1, 2, oh) && digits(s, i + (colon ? 4 : 3), 2, om)) {
+        if (read_digits(s, i + 1, 2, oh) && read_digits(s, i + (colon ? 4 : 3), 2, om)) {
             offset = (s[i] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
         }
     }
