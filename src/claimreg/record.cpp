@@ -1,5 +1,7 @@
 #include "claimreg/record.hpp"
 
+#include "claimreg/columns.hpp"
+
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -268,38 +270,16 @@ constexpr HeaderAlias kHeaderAliases[] = {
     {"telefoonnummer", Field::registrant_phone},
 };
 
-constexpr std::string_view kFieldNames[field_count] = {
-    "external_ref",     "child_first_name", "child_name_prefix", "child_last_name",
-    "child_birth_date", "country",          "postcode",          "house_number",
-    "platform",         "first_use",        "last_use",          "registrant_name",
-    "registrant_email", "registrant_phone", "registrant_relation", "consent",
-    "registered_at",
-};
-
 } // namespace
 
 // ---- fields -------------------------------------------------------------------------------
 
 std::string_view field_name(Field field) {
     const auto i = static_cast<std::size_t>(field);
-    return i < field_count ? kFieldNames[i] : std::string_view{"unknown"};
+    return i < field_count ? field_columns[i].name : std::string_view{"unknown"};
 }
 
-bool field_is_required(Field field) {
-    switch (field) {
-    case Field::child_first_name:
-    case Field::child_last_name:
-    case Field::child_birth_date:
-    case Field::platform:
-    case Field::first_use:
-    case Field::registrant_name:
-    case Field::registrant_email:
-    case Field::registrant_relation:
-        return true;
-    default:
-        return false;
-    }
-}
+bool field_is_required(Field field) { return column_of(field).required; }
 
 std::string normalise_header(std::string_view header) {
     std::string_view h = trim_ws(header);
