@@ -39,6 +39,14 @@ class UsageError : public Error {
     explicit UsageError(const std::string& m) : Error(m, ExitStatus::usage) {}
 };
 
+/// A value the caller chose that is not one the library knows (an unknown rule set, group or
+/// format; a malformed date-time): the message names the kind of value and what is accepted,
+/// never the value or an option. The command line adds the option's name (cli::parse_option).
+class ValueError : public Error {
+  public:
+    explicit ValueError(const std::string& m) : Error(m, ExitStatus::usage) {}
+};
+
 /// Input data that breaks a rule (65).
 class DataError : public Error {
   public:
