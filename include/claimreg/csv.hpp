@@ -15,7 +15,7 @@ namespace claimreg {
 /// Text encoding of an input file.
 enum class Encoding { detect, utf8, windows1252 };
 
-/// Parses `utf-8|windows-1252` (also `utf8`, `cp1252`); throws UsageError otherwise.
+/// Parses `utf-8|windows-1252` (also `utf8`, `cp1252`, `win1252`); throws ValueError otherwise.
 Encoding parse_encoding(std::string_view text);
 
 /// Reader settings.
@@ -59,7 +59,8 @@ struct CsvRecord {
 /// Reads records one at a time from a stream, holding at most one record in memory.
 class CsvReader {
   public:
-    /// Reads from `in` (not owned, not closed).
+    /// Reads from `in` (not owned, not closed). Throws ValueError for a delimiter that is a
+    /// quote or a line end.
     CsvReader(std::FILE* in, CsvReadOptions options);
     ~CsvReader();
     CsvReader(const CsvReader&) = delete;

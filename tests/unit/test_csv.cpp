@@ -1,6 +1,10 @@
 #include "claimreg/csv.hpp"
 #include "claimreg/error.hpp"
 
+// The reader's private scanners and decoder, tested against their plain references.
+#include "../../src/claimreg/csv_decode.hpp"
+#include "../../src/claimreg/csv_scan.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -114,7 +118,10 @@ TEST_CASE("csv: a given delimiter is used as is") {
     CHECK(rows[0].fields == Cells{"a,b,c"});
     CHECK(rows[1].fields == Cells{"1,2", "3"});
     o.delimiter = '"';
-    CHECK_THROWS_AS(CsvReader(stdin, o), UsageError);
+    CHECK_THROWS_AS(CsvReader(stdin, o), ValueError);
+    o.delimiter = '\n';
+    CHECK_THROWS_WITH_AS(CsvReader(stdin, o), "the delimiter cannot be a quote or a line end",
+                         ValueError);
 }
 
 TEST_CASE("csv: CRLF, LF and a missing final newline") {
@@ -295,7 +302,8 @@ TEST_CASE("csv: a quote that does not start a field is literal text") {
         }
         const auto rows = read_all(text);
         REQUIRE(rows.size() == 3);
-        for (const auto& row : rows) CHECK(row.problem == RowProblem::none);
+        for (const auto& row : rows)
+            CHECK(row.problem == RowProblem::none);
         const std::string comma(1, d);
         CHECK(rows[1].fields == Cells{"Jan \"Jantje\" Smit", "5\"2", "x\"\"y"});
         CHECK(rows[2].fields == Cells{"q\"", "quoted" + comma + " \"really\"", "z\""});
@@ -453,11 +461,11 @@ TEST_CASE("csv: parse_encoding and problem texts") {
     CHECK(parse_encoding("windows-1252") == Encoding::windows1252);
     CHECK(parse_encoding("CP1252") == Encoding::windows1252);
     CHECK(parse_encoding("Win1252") == Encoding::windows1252);
-    CHECK_THROWS_AS(parse_encoding("latin1"), UsageError);
+    CHECK_THROWS_AS(parse_encoding("latin1"), ValueError);
     try {
         parse_encoding("ebcdic");
         FAIL("no exception");
-    } catch (const UsageError& e) {
+    } catch (const ValueError& e) {
         CHECK(std::string(e.what()) == "not an encoding (use utf-8 or windows-1252)");
     }
     CHECK(to_string(RowProblem::bad_encoding) == "invalid UTF-8");
@@ -660,4 +668,72 @@ TEST_CASE("csv: line ends, doubled quotes and blank lines split by the read-buff
         CHECK(rows.back().fields == Cells{"last", "row"});
         CHECK(rows.back().line == lines + 4);
     }
+}
+
+TEST_CASE("csv: the byte scanners agree with one-byte-at-a-time references") {
+    namespace scan = csv_scan;
+    namespace ref = csv_scan::scan_reference;
+    std::mt19937 rng(2024);
+    const std::string alphabet = std::string("ab ,;\t\"\r\n\x80\xC3\xFF", 12);
+    std::size_t bad = 0;
+    std::size_t checked = 0;
+    for (std::size_t n = 0; n <= 70; ++n) {
+        for (const char delimiter : {',', ';', '\t'}) {
+            const scan::SpecialBytes special(delimiter);
+            for (std::size_t at = 0; at <= n; ++at) {
+                // One byte of each kind at each position in plain text, then random text.
+                for (const char c : alphabet) {
+                    std::string text(n, 'x');
+                    if (at < n) text[at] = c;
+                    for (int round = 0; round < 2; ++round) {
+                        const char* b = text.data();
+                        for (std::size_t from = 0; from <= n; from += 7) {
+                            bad += scan::find_quote_or_lf(b, from, n) !=
+                                   ref::find_quote_or_lf(b, from, n);
+                            bad += scan::find_special(b, from, n, special) !=
+                                   ref::find_special(b, from, n, delimiter);
+                        }
+                        bad += scan::ascii_prefix(b, n) != ref::ascii_prefix(b, n);
+                        bad += scan::is_ascii(b, n) != (ref::ascii_prefix(b, n) == n);
+                        if (text.find('"') == std::string::npos) {
+                            std::vector<std::string_view> fields;
+                            scan::split_plain(b, b + n, delimiter, fields);
+                            bad += fields != ref::split_plain(text, delimiter);
+                        }
+                        ++checked;
+                        for (char& t : text)
+                            t = alphabet[rng() % alphabet.size()];
+                    }
+                }
+            }
+        }
+    }
+    CHECK(checked > 100000);
+    CHECK(bad == 0);
+}
+
+TEST_CASE("csv: UTF-8 validation and the encoding decision") {
+    using csv_decode::RecordDecoder;
+    using csv_decode::valid_utf8;
+    CHECK(valid_utf8(""));
+    CHECK(valid_utf8("plain ASCII text, longer than sixteen bytes"));
+    CHECK(valid_utf8("Zo\xC3\xAB \xE2\x82\xAC \xF0\x9F\x98\x80"));
+    CHECK_FALSE(valid_utf8("\xC0\xAF"));             // overlong
+    CHECK_FALSE(valid_utf8("\xED\xA0\x80"));         // a surrogate
+    CHECK_FALSE(valid_utf8("\xF4\x90\x80\x80"));     // above U+10FFFF
+    CHECK_FALSE(valid_utf8("0123456789abcdef\xC3")); // truncated after an ASCII run
+    CHECK_FALSE(valid_utf8("caf\xE9"));
+    RecordDecoder bom(Encoding::detect);
+    bom.settle(csv_decode::utf8_bom);
+    CHECK(bom.encoding() == Encoding::utf8);
+    RecordDecoder ascii(Encoding::detect);
+    ascii.settle("no decision in ASCII");
+    CHECK(ascii.encoding() == Encoding::detect);
+    ascii.settle("caf\xE9");
+    CHECK(ascii.encoding() == Encoding::windows1252);
+    ascii.settle("Zo\xC3\xAB"); // settled once: later text does not change it
+    CHECK(ascii.encoding() == Encoding::windows1252);
+    RecordDecoder given(Encoding::utf8);
+    given.settle("caf\xE9");
+    CHECK(given.encoding() == Encoding::utf8);
 }
