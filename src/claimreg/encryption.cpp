@@ -17,6 +17,7 @@
 #include <gpgme.h>
 
 #include "claimreg/files.hpp"
+#include "claimreg/text.hpp"
 
 namespace claimreg {
 
@@ -57,7 +58,7 @@ std::string upper(std::string_view text) {
 
 std::string lower(std::string_view text) {
     std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : out) c = ascii_lower(c);
     return out;
 }
 
