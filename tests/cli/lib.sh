@@ -1,5 +1,18 @@
-# Shared helpers for the end-to-end suites. Each suite sources this file, runs the real binary
-# ($CLAIMREG) in a fresh temporary directory, and calls `finish` at the end.
+# Shared helpers for the end-to-end suites. Each suite sources this file, defines its cases and
+# fixtures, and calls `finish` at the end.
+#
+# A case is a function `case_NAME() { ... }`: `finish` runs each one (in the order they are
+# defined) in a subshell of its own, in a fresh directory $WORK with its own registry (claimreg.db
+# there), HOME and no CLAIMREG_DB or GNUPGHOME, so that no case passes because of another.
+# `CASE=NAME bash test_x.sh` runs that case alone.
+#
+# A fixture is a function `fixture_NAME() { ... }` that makes files in the current directory (a
+# prepared registry, an input file). `fixture NAME` in a case copies them into $WORK; each fixture
+# is built once per suite, the first time a case asks for it, in a directory of its own. A fixture
+# may use other fixtures; it leaves only files behind (its variables do not reach the cases).
+#
+# A passing suite removes its directory; a failed one keeps it and prints `kept: DIR` for each
+# failed case. A suite without cases runs its checks at the top level, in $WORK.
 set -u
 # A pipeline fails when any command in it fails, not only the last (`x=$(claimreg ... | wc -l) || fail`).
 set -o pipefail
@@ -7,12 +20,18 @@ set -o pipefail
 : "${SRC_DIR:?set SRC_DIR to the source tree}"
 [ -x "$CLAIMREG" ] || { echo "no claimreg binary at $CLAIMREG" >&2; exit 1; }
 
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+SUITE=${0##*/}
+SUITE=${SUITE%.sh}
+SUITE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/$SUITE.XXXXXX")
+WORK=$SUITE_DIR
+# Removes the suite's directory unless `finish` found a failure (an early exit removes it too).
+keep_suite_dir=
+trap '[ -n "$keep_suite_dir" ] || rm -rf "$SUITE_DIR"' EXIT
 cd "$WORK" || exit 1
 unset CLAIMREG_DB
 failures=0
 checks=0
+current_case=
 
 # run ARGS...: runs claimreg, capturing $out, $err and $status.
 run() {
@@ -30,14 +49,16 @@ run_in() {
     err=$(cat "$WORK/.stderr")
 }
 
-# fail MESSAGE: counts a failure and reports it at the suite's line (not at a helper's here).
+# fail MESSAGE: counts a failure and reports it at the suite's line (not at a helper's here),
+# with the case it happened in.
 fail() {
     failures=$((failures + 1))
     local i=1
     while [ "${BASH_SOURCE[i]##*/}" == lib.sh ] && [ $((i + 1)) -lt ${#BASH_SOURCE[@]} ]; do
         i=$((i + 1))
     done
-    printf 'FAIL (%s:%s): %s\n' "${BASH_SOURCE[i]##*/}" "${BASH_LINENO[i - 1]}" "$*" >&2
+    printf 'FAIL (%s:%s%s): %s\n' "${BASH_SOURCE[i]##*/}" "${BASH_LINENO[i - 1]}" \
+        "${current_case:+, case $current_case}" "$*" >&2
 }
 
 # expect_status N: the last run exited with N.
@@ -89,11 +110,101 @@ expect_mode() {
 # sql DB QUERY: runs a query with the sqlite3 shell.
 sql() { sqlite3 -batch "$1" "$2"; }
 
+# in_subshell FUNCTION: runs FUNCTION in a subshell in the current directory, then adds
+# its checks and failures to this shell's; an `exit` (or an error of the shell) counts as a
+# failure, the function's return status does not.
+# Returns 0 when FUNCTION passed.
+in_subshell() {
+    local fn=$1 result=$SUITE_DIR/.result.$BASHPID code counted_checks= counted_failures=
+    rm -f "$result"
+    (
+        checks=0
+        failures=0
+        # shellcheck disable=SC2064 # the path now: a local variable is gone when the trap runs
+        trap "printf '%d %d\n' \"\$checks\" \"\$failures\" > $(printf '%q' "$result")" EXIT
+        "$fn"
+        exit 0
+    )
+    code=$?
+    [ -f "$result" ] && read -r counted_checks counted_failures < "$result"
+    rm -f "$result"
+    checks=$((checks + ${counted_checks:-0}))
+    failures=$((failures + ${counted_failures:-0}))
+    if [ "$code" -ne 0 ]; then
+        fail "$fn exited with status $code"
+        return 1
+    fi
+    [ "${counted_failures:-1}" -eq 0 ]
+}
+
+# fixture NAME: copies the files that fixture_NAME makes into the current directory (building
+# them the first time).
+fixture() {
+    local name=$1 dir=$SUITE_DIR/.fixtures/$1 here=$PWD work=$WORK built
+    declare -F "fixture_$name" > /dev/null || { fail "no fixture $name"; return 1; }
+    if [ ! -d "$dir" ] && [ ! -e "$dir.failed" ]; then
+        mkdir -p "$dir.new" && cd "$dir.new" || return 1
+        WORK=$PWD
+        in_subshell "fixture_$name" && built=1 || built=
+        WORK=$work
+        cd "$here" || return 1
+        if [ -n "$built" ]; then
+            rm -f "$dir.new/.stderr"
+            mv "$dir.new" "$dir"
+        else
+            printf '%s\n' "${current_case:-?}" > "$dir.failed"
+        fi
+    fi
+    if [ -e "$dir.failed" ]; then
+        fail "fixture $name failed (first used by case $(cat "$dir.failed"))"
+        return 1
+    fi
+    cp -a "$dir/." . || { fail "cannot copy fixture $name"; return 1; }
+}
+
+# The suite's cases, in the order they are defined.
+list_cases() {
+    local line
+    shopt -s extdebug
+    declare -F | while read -r _ _ line; do
+        [[ $line == case_* ]] && declare -F "$line"
+    done | sort -k2,2n | while read -r line _; do printf '%s\n' "${line#case_}"; done
+    shopt -u extdebug
+}
+
+# run_case NAME: runs case_NAME in a fresh directory; says where it is kept when it fails.
+run_case() {
+    local name=$1
+    WORK=$SUITE_DIR/$name
+    mkdir -p "$WORK" "$SUITE_DIR/.home/$name" || exit 1
+    cd "$WORK" || exit 1
+    current_case=$name
+    HOME=$SUITE_DIR/.home/$name in_subshell "case_$name" ||
+        failed_cases+=("$name")
+    current_case=
+    cd "$SUITE_DIR" || exit 1
+}
+
 finish() {
+    local name cases
+    failed_cases=()
+    cases=$(list_cases)
+    if [ -n "${CASE:-}" ]; then
+        grep -qxF -- "$CASE" <<<"$cases" || { printf 'no case %s; cases: %s\n' "$CASE" "$(tr '\n' ' ' <<<"$cases")" >&2; exit 1; }
+        cases=$CASE
+    fi
+    unset GNUPGHOME
+    for name in $cases; do run_case "$name"; done
     if [ "$failures" -ne 0 ]; then
+        keep_suite_dir=1
+        if [ ${#failed_cases[@]} -eq 0 ]; then
+            printf 'kept: %s\n' "$SUITE_DIR" >&2
+        else
+            for name in "${failed_cases[@]}"; do printf 'kept: %s (case %s failed)\n' "$SUITE_DIR/$name" "$name" >&2; done
+        fi
         printf '%d of %d checks failed\n' "$failures" "$checks" >&2
         exit 1
     fi
-    printf '%d checks passed\n' "$checks"
+    printf '%d checks passed%s\n' "$checks" "${cases:+ in $(wc -w <<<"$cases") cases}"
     exit 0
 }
