@@ -6,6 +6,8 @@
 # there), HOME and no CLAIMREG_DB or GNUPGHOME, so that no case passes because of another.
 # `CASE=NAME bash test_x.sh` runs that case alone.
 #
+# The helpers here name their own variables _lib_*, so that a case sees only its suite's.
+#
 # A fixture is a function `fixture_NAME() { ... }` that makes files in the current directory (a
 # prepared registry, an input file). `fixture NAME` in a case copies them into $WORK; each fixture
 # is built once per suite, the first time a case asks for it, in a directory of its own. A fixture
@@ -115,96 +117,96 @@ sql() { sqlite3 -batch "$1" "$2"; }
 # failure, the function's return status does not.
 # Returns 0 when FUNCTION passed.
 in_subshell() {
-    local fn=$1 result=$SUITE_DIR/.result.$BASHPID code counted_checks= counted_failures=
-    rm -f "$result"
+    local _lib_fn=$1 _lib_result=$SUITE_DIR/.result.$BASHPID _lib_code _lib_counted_checks= _lib_counted_failures=
+    rm -f "$_lib_result"
     (
         checks=0
         failures=0
         # shellcheck disable=SC2064 # the path now: a local variable is gone when the trap runs
-        trap "printf '%d %d\n' \"\$checks\" \"\$failures\" > $(printf '%q' "$result")" EXIT
-        "$fn"
+        trap "printf '%d %d\n' \"\$checks\" \"\$failures\" > $(printf '%q' "$_lib_result")" EXIT
+        "$_lib_fn"
         exit 0
     )
-    code=$?
-    [ -f "$result" ] && read -r counted_checks counted_failures < "$result"
-    rm -f "$result"
-    checks=$((checks + ${counted_checks:-0}))
-    failures=$((failures + ${counted_failures:-0}))
-    if [ "$code" -ne 0 ]; then
-        fail "$fn exited with status $code"
+    _lib_code=$?
+    [ -f "$_lib_result" ] && read -r _lib_counted_checks _lib_counted_failures < "$_lib_result"
+    rm -f "$_lib_result"
+    checks=$((checks + ${_lib_counted_checks:-0}))
+    failures=$((failures + ${_lib_counted_failures:-0}))
+    if [ "$_lib_code" -ne 0 ]; then
+        fail "$_lib_fn exited with status $_lib_code"
         return 1
     fi
-    [ "${counted_failures:-1}" -eq 0 ]
+    [ "${_lib_counted_failures:-1}" -eq 0 ]
 }
 
 # fixture NAME: copies the files that fixture_NAME makes into the current directory (building
 # them the first time).
 fixture() {
-    local name=$1 dir=$SUITE_DIR/.fixtures/$1 here=$PWD work=$WORK built
-    declare -F "fixture_$name" > /dev/null || { fail "no fixture $name"; return 1; }
-    if [ ! -d "$dir" ] && [ ! -e "$dir.failed" ]; then
-        mkdir -p "$dir.new" && cd "$dir.new" || return 1
+    local _lib_name=$1 _lib_dir=$SUITE_DIR/.fixtures/$1 _lib_here=$PWD _lib_work=$WORK _lib_built
+    declare -F "fixture_$_lib_name" > /dev/null || { fail "no fixture $_lib_name"; return 1; }
+    if [ ! -d "$_lib_dir" ] && [ ! -e "$_lib_dir.failed" ]; then
+        mkdir -p "$_lib_dir.new" && cd "$_lib_dir.new" || return 1
         WORK=$PWD
-        in_subshell "fixture_$name" && built=1 || built=
-        WORK=$work
-        cd "$here" || return 1
-        if [ -n "$built" ]; then
-            rm -f "$dir.new/.stderr"
-            mv "$dir.new" "$dir"
+        in_subshell "fixture_$_lib_name" && _lib_built=1 || _lib_built=
+        WORK=$_lib_work
+        cd "$_lib_here" || return 1
+        if [ -n "$_lib_built" ]; then
+            rm -f "$_lib_dir.new/.stderr"
+            mv "$_lib_dir.new" "$_lib_dir"
         else
-            printf '%s\n' "${current_case:-?}" > "$dir.failed"
+            printf '%s\n' "${current_case:-?}" > "$_lib_dir.failed"
         fi
     fi
-    if [ -e "$dir.failed" ]; then
-        fail "fixture $name failed (first used by case $(cat "$dir.failed"))"
+    if [ -e "$_lib_dir.failed" ]; then
+        fail "fixture $_lib_name failed (first used by case $(cat "$_lib_dir.failed"))"
         return 1
     fi
-    cp -a "$dir/." . || { fail "cannot copy fixture $name"; return 1; }
+    cp -a "$_lib_dir/." . || { fail "cannot copy fixture $_lib_name"; return 1; }
 }
 
 # The suite's cases, in the order they are defined.
 list_cases() {
-    local line
+    local _lib_line
     shopt -s extdebug
-    declare -F | while read -r _ _ line; do
-        [[ $line == case_* ]] && declare -F "$line"
-    done | sort -k2,2n | while read -r line _; do printf '%s\n' "${line#case_}"; done
+    declare -F | while read -r _ _ _lib_line; do
+        [[ $_lib_line == case_* ]] && declare -F "$_lib_line"
+    done | sort -k2,2n | while read -r _lib_line _; do printf '%s\n' "${_lib_line#case_}"; done
     shopt -u extdebug
 }
 
 # run_case NAME: runs case_NAME in a fresh directory; says where it is kept when it fails.
 run_case() {
-    local name=$1
-    WORK=$SUITE_DIR/$name
-    mkdir -p "$WORK" "$SUITE_DIR/.home/$name" || exit 1
+    local _lib_name=$1
+    WORK=$SUITE_DIR/$_lib_name
+    mkdir -p "$WORK" "$SUITE_DIR/.home/$_lib_name" || exit 1
     cd "$WORK" || exit 1
-    current_case=$name
-    HOME=$SUITE_DIR/.home/$name in_subshell "case_$name" ||
-        failed_cases+=("$name")
+    current_case=$_lib_name
+    HOME=$SUITE_DIR/.home/$_lib_name in_subshell "case_$_lib_name" ||
+        failed_cases+=("$_lib_name")
     current_case=
     cd "$SUITE_DIR" || exit 1
 }
 
 finish() {
-    local name cases
+    local _lib_name _lib_cases
     failed_cases=()
-    cases=$(list_cases)
+    _lib_cases=$(list_cases)
     if [ -n "${CASE:-}" ]; then
-        grep -qxF -- "$CASE" <<<"$cases" || { printf 'no case %s; cases: %s\n' "$CASE" "$(tr '\n' ' ' <<<"$cases")" >&2; exit 1; }
-        cases=$CASE
+        grep -qxF -- "$CASE" <<<"$_lib_cases" || { printf 'no case %s; cases: %s\n' "$CASE" "$(tr '\n' ' ' <<<"$_lib_cases")" >&2; exit 1; }
+        _lib_cases=$CASE
     fi
     unset GNUPGHOME
-    for name in $cases; do run_case "$name"; done
+    for _lib_name in $_lib_cases; do run_case "$_lib_name"; done
     if [ "$failures" -ne 0 ]; then
         keep_suite_dir=1
         if [ ${#failed_cases[@]} -eq 0 ]; then
             printf 'kept: %s\n' "$SUITE_DIR" >&2
         else
-            for name in "${failed_cases[@]}"; do printf 'kept: %s (case %s failed)\n' "$SUITE_DIR/$name" "$name" >&2; done
+            for _lib_name in "${failed_cases[@]}"; do printf 'kept: %s (case %s failed)\n' "$SUITE_DIR/$_lib_name" "$_lib_name" >&2; done
         fi
         printf '%d of %d checks failed\n' "$failures" "$checks" >&2
         exit 1
     fi
-    printf '%d checks passed%s\n' "$checks" "${cases:+ in $(wc -w <<<"$cases") cases}"
+    printf '%d checks passed%s\n' "$checks" "${_lib_cases:+ in $(wc -w <<<"$_lib_cases") cases}"
     exit 0
 }
