@@ -26,9 +26,14 @@ SUITE=${0##*/}
 SUITE=${SUITE%.sh}
 SUITE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/$SUITE.XXXXXX")
 WORK=$SUITE_DIR
-# Removes the suite's directory unless `finish` found a failure (an early exit removes it too).
+# At the end: the suite's at_suite_exit, when it defines one (to stop what its cases started);
+# then the suite's directory is removed unless `finish` found a failure.
 keep_suite_dir=
-trap '[ -n "$keep_suite_dir" ] || rm -rf "$SUITE_DIR"' EXIT
+_lib_exit() {
+    if declare -F at_suite_exit > /dev/null; then at_suite_exit; fi
+    [ -n "$keep_suite_dir" ] || rm -rf "$SUITE_DIR"
+}
+trap _lib_exit EXIT
 cd "$WORK" || exit 1
 unset CLAIMREG_DB
 failures=0
