@@ -39,3 +39,6 @@ planted_values() {
         Gerarda geheim moeder voorbeeld QZREF 4321- fixture.csv 2010-03-01 2005-01-10 '1012 AB' \
         '3511 AX'
 }
+
+# The fixture as a registry (claimreg.db) for the cases of a suite.
+fixture_report_registry() { build_report_fixture claimreg.db; }
