@@ -1,15 +1,15 @@
-// libFuzzer target: bytes -> CSV reader -> header mapping -> record rules -> identity key ->
-// eligibility, the import path without the registry. Any crash, hang or sanitizer report is a bug.
+// libFuzzer target: bytes -> CSV reader -> the import's row pipeline (header mapping, raw
+// record, record rules, verdict and duplicate keys) -> every rule set: the import path without
+// the registry, run by the importer's own code. Any crash, hang or sanitizer report is a bug.
 
 #include <cstdint>
 #include <cstdio>
 #include <optional>
 #include <vector>
 
-#include "claimreg/csv.hpp"
 #include "claimreg/eligibility.hpp"
 #include "claimreg/identity.hpp"
-#include "claimreg/record.hpp"
+#include "claimreg/row_pipeline.hpp"
 
 namespace {
 
@@ -19,24 +19,24 @@ void import_bytes(std::FILE* in, Encoding encoding) {
     CsvReadOptions options;
     options.encoding = encoding;
     options.max_record_bytes = 4096;
-    CsvReader reader(in, options);
+    CsvSource source(in, options);
     CsvRecord record;
-    if (!reader.next(record)) return;
-    std::vector<std::optional<Field>> columns;
-    for (const auto header : record.fields) columns.push_back(field_from_header(header));
+    if (!source.next(record)) return;
     const Date today{std::chrono::year{2026}, std::chrono::month{11}, std::chrono::day{22}};
-    while (reader.next(record)) {
-        if (record.problem != RowProblem::none || record.fields.size() != columns.size()) continue;
-        RawRecord raw{};
-        for (std::size_t i = 0; i < columns.size(); ++i) {
-            if (columns[i]) raw[static_cast<std::size_t>(*columns[i])] = strip_formula_guard(record.fields[i]);
-        }
-        try {
-            const Registration r = parse_registration(raw, today, "2026-11-22T12:00:00Z");
-            (void)identity_digest(identity_key(r));
-            for (const RuleSet& rules : rule_sets()) (void)evaluate(eligibility_input(r), rules, today);
-        } catch (const DataError&) {
-            // a rejected row: fine
+    std::optional<RowPipeline> rows;
+    try {
+        rows.emplace(map_header(record, source), source, today, "2026-11-22T12:00:00Z",
+                     default_rule_set());
+    } catch (const DataError&) {
+        return; // a refused header: fine
+    }
+    while (source.next(record)) {
+        PreparedRow row;
+        rows->prepare(record, row);
+        if (row.error) continue; // a rejected row: fine
+        if (row.stored.digest != identity_digest(identity_key(row.registration))) __builtin_trap();
+        for (const RuleSet& rules : rule_sets()) {
+            (void)evaluate(eligibility_input(row.registration), rules, today);
         }
     }
 }

@@ -1,6 +1,6 @@
 #pragma once
 // Bulk import: a record source (CSV bytes, a worksheet) -> records -> validated registrations
-// -> registry, with a report.
+// (row_pipeline.hpp) -> registry, with a report.
 
 #include <cstdint>
 #include <cstdio>
@@ -10,52 +10,10 @@
 #include <vector>
 
 #include "claimreg/csv.hpp"
-#include "claimreg/eligibility.hpp"
 #include "claimreg/registry.hpp"
+#include "claimreg/row_pipeline.hpp"
 
 namespace claimreg {
-
-/// Where an import's records come from, one at a time, the header row first: a CSV stream or
-/// a worksheet. next() is called from one thread (not necessarily the constructing one).
-class RecordSource {
-  public:
-    virtual ~RecordSource() = default;
-    /// Reads the next record into `out`; false at the end. Empty rows are skipped. Throws
-    /// DataError for input that cannot be read as records at all, IoError on a read failure.
-    virtual bool next(CsvRecord& out) = 0;
-    /// Bytes of input consumed so far (for progress).
-    virtual std::uint64_t bytes_read() const = 0;
-    /// The delimiter of the rejects file.
-    virtual char rejects_delimiter() const = 0;
-    /// How messages name field `index` (0-based) besides its header: empty for CSV, the
-    /// column letter (`C`) for a worksheet.
-    virtual std::string column_name(std::size_t index) const = 0;
-    /// How a message names the row that starts at `line`: `line 12` (CSV), `row 12` (a sheet).
-    virtual std::string row_name(std::uint64_t line) const = 0;
-};
-
-/// The records of a CSV stream (see CsvReader).
-class CsvSource final : public RecordSource {
-  public:
-    /// Reads from `in` (not owned, not closed).
-    CsvSource(std::FILE* in, CsvReadOptions options) : reader_(in, options) {}
-    bool next(CsvRecord& out) override { return reader_.next(out); }
-    std::uint64_t bytes_read() const override { return reader_.bytes_read(); }
-    char rejects_delimiter() const override { return reader_.delimiter(); }
-    std::string column_name(std::size_t) const override { return {}; }
-    std::string row_name(std::uint64_t line) const override;
-
-  private:
-    CsvReader reader_;
-};
-
-/// One rejected row: where and why, never the values.
-struct RowError {
-    std::uint64_t line = 0; ///< 1-based physical line where the record starts
-    std::string column;     ///< the column as named in the file (and its canonical name), or
-                            ///< empty; from a worksheet also its letter (`C telefoon (...)`)
-    std::string rule;       ///< what is wrong
-};
 
 /// Counts of an import (SPEC.md, "Corrections and changes from the source").
 struct ImportReport {
@@ -120,9 +78,5 @@ ImportReport import_csv(std::FILE* in, Registry& registry, const ImportOptions& 
 /// scratch registry. Nothing is created when the file is refused at its header.
 ImportReport import_csv_file(std::FILE* in, const std::string& registry_path,
                              const RegistryOptions& registry_options, const ImportOptions& options);
-
-/// Columns an export (or a rejects file) adds; ignored on import so those files re-import
-/// (`state` is read: a change of it is a withdrawal or opt-out).
-bool is_export_only_column(std::string_view header);
 
 } // namespace claimreg

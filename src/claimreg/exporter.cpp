@@ -304,61 +304,25 @@ std::span<const std::string_view> export_columns() { return full_names; }
 std::span<const std::string_view> pseudonymized_columns() { return pseudo_names; }
 
 std::string parse_since(std::string_view s) {
-    using namespace std::chrono;
-    const auto bad = [] { return UsageError(since_forms); };
-    int y = 0, mo = 0, d = 0;
-    if (!read_digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !read_digits(s, 5, 2, mo) ||
-        s[7] != '-' || !read_digits(s, 8, 2, d))
-        throw bad();
-    const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-    if (!date.ok()) throw UsageError("--since: not a real calendar date");
-    int hh = 0, mm = 0, ss = 0, offset_minutes = 0;
-    if (s.size() > 10) {
-        std::size_t i = 10;
-        if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') throw bad();
-        if (!read_digits(s, i + 1, 2, hh) || i + 3 >= s.size() || s[i + 3] != ':' ||
-            !read_digits(s, i + 4, 2, mm))
-            throw bad();
-        i += 6;
-        if (i < s.size() && s[i] == ':') {
-            if (!read_digits(s, i + 1, 2, ss)) throw bad();
-            i += 3;
-            if (i < s.size() && (s[i] == '.' || s[i] == ',')) {
-                const std::size_t start = ++i;
-                while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-                if (i == start) throw bad();
-            }
-        }
-        if (hh > 23 || mm > 59 || ss > 59) throw bad();
-        if (i == s.size()) {
-            throw UsageError("--since: give the time zone of a date-time (Z for UTC, or an "
-                             "offset such as +01:00)");
-        }
-        if (s[i] == 'Z' || s[i] == 'z') {
-            ++i;
-        } else if (s[i] == '+' || s[i] == '-') {
-            const int sign = s[i] == '-' ? -1 : 1;
-            int oh = 0, om = 0;
-            if (!read_digits(s, i + 1, 2, oh)) throw bad();
-            i += 3;
-            if (i < s.size() && s[i] == ':') ++i;
-            if (!read_digits(s, i, 2, om)) throw bad();
-            i += 2;
-            if (oh > 23 || om > 59) throw bad();
-            offset_minutes = sign * (oh * 60 + om);
-        } else {
-            throw bad();
-        }
-        if (i != s.size()) throw bad();
+    // A value typed on a command line: also `t` and `z`, a decimal comma, a fraction of any
+    // length and `+0100`; no leap second; a date-time names its zone.
+    constexpr DateTimeForms forms{.lower_case_letters = true,
+                                  .comma_fraction = true,
+                                  .max_fraction_digits = ~std::size_t{0},
+                                  .leap_second = false,
+                                  .offset_without_colon = true};
+    DateTime t;
+    switch (parse_date_time(s, forms, t)) {
+    case DateTimeProblem::not_a_date:
+    case DateTimeProblem::not_a_time: throw UsageError(since_forms);
+    case DateTimeProblem::unreal_date: throw UsageError("--since: not a real calendar date");
+    case DateTimeProblem::none: break;
     }
-    const sys_seconds utc = sys_days(date) + hours(hh) + minutes(mm) + seconds(ss) -
-                            minutes(offset_minutes);
-    const auto day_start = floor<days>(utc);
-    const year_month_day ud{day_start};
-    const hh_mm_ss<seconds> t{utc - day_start};
-    return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", static_cast<int>(ud.year()),
-                       static_cast<unsigned>(ud.month()), static_cast<unsigned>(ud.day()),
-                       t.hours().count(), t.minutes().count(), t.seconds().count());
+    if (t.has_time && t.zone == DateTime::Zone::none) {
+        throw UsageError("--since: give the time zone of a date-time (Z for UTC, or an "
+                         "offset such as +01:00)");
+    }
+    return format_utc(epoch_seconds(t));
 }
 
 namespace {

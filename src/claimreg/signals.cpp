@@ -58,33 +58,11 @@ std::uint64_t address_key(std::string_view postcode, std::string_view house) {
 // Seconds since the epoch (UTC) of a stored registered_at with a time of day; nullopt for a
 // bare date (no minute to compare) or what does not read as one.
 std::optional<std::int64_t> registered_seconds(std::string_view s) {
-    int y = 0, mo = 0, d = 0, hh = 0, mm = 0, ss = 0;
-    if (s.size() < 16 || !read_digits(s, 0, 4, y) || s[4] != '-' || !read_digits(s, 5, 2, mo) ||
-        s[7] != '-' || !read_digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != ' ') ||
-        !read_digits(s, 11, 2, hh) || s[13] != ':' || !read_digits(s, 14, 2, mm)) {
+    DateTime t;
+    if (parse_date_time(s, DateTimeForms{}, t) != DateTimeProblem::none || !t.has_time) {
         return std::nullopt;
     }
-    std::size_t i = 16;
-    if (i < s.size() && s[i] == ':' && read_digits(s, i + 1, 2, ss)) i += 3;
-    if (i < s.size() && s[i] == '.') {
-        ++i;
-        while (i < s.size() && s[i] >= '0' && s[i] <= '9')
-            ++i;
-    }
-    std::int64_t offset = 0;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
-        int oh = 0, om = 0;
-        const bool colon = i + 3 < s.size() && s[i + 3] == ':';
-        if (read_digits(s, i + 1, 2, oh) && read_digits(s, i + (colon ? 4 : 3), 2, om)) {
-            offset = (s[i] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
-        }
-    }
-    const std::chrono::year_month_day date{std::chrono::year(y),
-                                           std::chrono::month(static_cast<unsigned>(mo)),
-                                           std::chrono::day(static_cast<unsigned>(d))};
-    if (!date.ok()) return std::nullopt;
-    const std::int64_t days = std::chrono::sys_days(date).time_since_epoch().count();
-    return days * 86400 + hh * 3600 + mm * 60 + ss - offset;
+    return epoch_seconds(t);
 }
 
 // A read-only statement on the raw handle (values read in place, no copies).

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for the end-to-end suites. Each suite sources this file, defines its cases and
 # fixtures, and calls `finish` at the end.
 #
@@ -122,7 +123,7 @@ sql() { sqlite3 -batch "$1" "$2"; }
 # failure, the function's return status does not.
 # Returns 0 when FUNCTION passed.
 in_subshell() {
-    local _lib_fn=$1 _lib_result=$SUITE_DIR/.result.$BASHPID _lib_code _lib_counted_checks= _lib_counted_failures=
+    local _lib_fn=$1 _lib_result=$SUITE_DIR/.result.$BASHPID _lib_code _lib_counted_checks='' _lib_counted_failures=''
     rm -f "$_lib_result"
     (
         checks=0

@@ -63,53 +63,37 @@ count_of() {
     printf '%d' "${#only}"
 }
 
-"$gen" --rows 300 --seed 1 > small.csv
-"$gen" --rows 12000 --seed 2 > big.csv
-placed=0
-survived=0
-
-# --- An existing registry: the state the small import left, restored before every kill. ---------
-run -q import-csv small.csv
-expect_status 0
-[ -e claimreg.db-wal ] && fail "a finished import left its write-ahead log"
-cp claimreg.db base.db
 restore() { cp base.db claimreg.db && rm -f claimreg.db-wal claimreg.db-shm; }
-snapshot base.db
-before=$(dump_hash "$snap")
-before_count=$(claimants "$snap")
 
-# Un-killed imports of big.csv, tracing the calls on the log and on the registry file; their result
-# is what every kill after the commit must leave.
-restore
-shimmed SUFFIX=-wal OPS=write,sync TRACE="$WORK/wal.trace" -- import-csv --json big.csv
-expect_status 0
-imported=$(grep -o '"imported":[0-9]*' <<< "$out" | cut -d: -f2)
-expect_eq "$(claimants claimreg.db)" "$((before_count + ${imported:-0}))" "claimants after an un-killed import"
-expect_eq "$(integrity claimreg.db)" "ok" "integrity after an un-killed import"
-complete=$(content_hash claimreg.db)
-wal_trace=$(cat wal.trace)
-restore
-shimmed SUFFIX=/claimreg.db OPS=write,sync TRACE="$WORK/db.trace" -- -q import-csv big.csv
-expect_status 0
-expect_eq "$(content_hash claimreg.db)" "$complete" "a second un-killed import"
-db_trace=$(cat db.trace)
-
-# The log: its header, frames (a frame is two writes, header then page; the commit frame's header
-# carries the new size of the registry, and its page is the last write), then the commit's sync
-# (synchronous = FULL). The registry file: the checkpoint copies the frames back, then syncs it.
-wal_writes=$(count_of w "$wal_trace")
-db_writes=$(count_of w "$db_trace")
-checks=$((checks + 1))
-[ "$wal_writes" -ge 100 ] && [ "$db_writes" -ge 100 ] ||
-    fail "too few writes to place kills: $wal_writes to the log, $db_writes to the registry"
-checks=$((checks + 1))
-[[ "${wal_trace##*w}" == s* ]] || fail "the commit is not synced: log calls after its last write [${wal_trace##*w}]"
-checks=$((checks + 1))
-[[ "${db_trace##*w}" == s* ]] || fail "the checkpoint does not sync the registry: calls after its last write [${db_trace##*w}]"
-wal_prefix=${wal_trace%w*}
-commit_sync=$(($(count_of s "$wal_prefix") + 1)) # the first sync after the last write
-db_prefix=${db_trace%w*}
-checkpoint_sync=$(($(count_of s "$db_prefix") + 1))
+# --- An existing registry: the state the small import left (base.db), restored before every kill.
+fixture_base() {
+    "$gen" --rows 300 --seed 1 > small.csv
+    "$gen" --rows 12000 --seed 2 > big.csv
+    run -q import-csv small.csv
+    expect_status 0
+    [ -e claimreg.db-wal ] && fail "a finished import left its write-ahead log"
+    cp claimreg.db base.db
+}
+# Un-killed imports of big.csv, tracing the calls on the log (wal.trace) and on the registry file
+# (db.trace); their result (complete.hash) is what every kill after the commit must leave.
+fixture_traces() {
+    fixture base
+    snapshot base.db
+    before=$(dump_hash "$snap")
+    before_count=$(claimants "$snap")
+    restore
+    shimmed SUFFIX=-wal OPS=write,sync TRACE="$WORK/wal.trace" -- import-csv --json big.csv
+    expect_status 0
+    imported=$(grep -o '"imported":[0-9]*' <<< "$out" | cut -d: -f2)
+    expect_eq "$(claimants claimreg.db)" "$((before_count + ${imported:-0}))" "claimants after an un-killed import"
+    expect_eq "$(integrity claimreg.db)" "ok" "integrity after an un-killed import"
+    complete=$(content_hash claimreg.db)
+    restore
+    shimmed SUFFIX=/claimreg.db OPS=write,sync TRACE="$WORK/db.trace" -- -q import-csv big.csv
+    expect_status 0
+    expect_eq "$(content_hash claimreg.db)" "$complete" "a second un-killed import"
+    printf '%s\n' "$complete" > complete.hash
+}
 
 # kill_existing WHERE EXPECT SETTING...: restores the registry, kills an import of big.csv where
 # the settings say, and checks the registry the kill left: intact, and either exactly as before
@@ -135,34 +119,6 @@ kill_existing() {
     expect_eq "$(content_hash claimreg.db)" "$complete" "dump after the import that followed a kill $where"
     [ "$failures" -eq "$failed" ] && survived=$((survived + 1))
 }
-
-kill_existing "before the first frame (log write 2 of $wal_writes)" before \
-    SUFFIX=-wal OPS=write AT=2
-kill_existing "halfway through the log (log write $((wal_writes / 2)))" before \
-    SUFFIX=-wal OPS=write AT=$((wal_writes / 2))
-kill_existing "before the commit frame (log write $((wal_writes - 1)))" before \
-    SUFFIX=-wal OPS=write AT=$((wal_writes - 1))
-kill_existing "inside the commit frame (its header written, its page not)" before \
-    SUFFIX=-wal OPS=write AT="$wal_writes"
-kill_existing "before the commit's sync (log sync $commit_sync)" complete \
-    SUFFIX=-wal OPS=sync AT="$commit_sync"
-kill_existing "after the commit's sync" complete \
-    SUFFIX=-wal OPS=sync AT="$commit_sync" WHEN=after
-kill_existing "halfway through the checkpoint (registry write $((db_writes / 2)) of $db_writes)" complete \
-    SUFFIX=/claimreg.db OPS=write AT=$((db_writes / 2))
-kill_existing "before the checkpoint syncs the registry" complete \
-    SUFFIX=/claimreg.db OPS=sync AT="$checkpoint_sync"
-
-# --- A new registry: built as a temporary file, synced, renamed into place, directory synced. ----
-rm -f fresh.db fresh.db-wal fresh.db-shm
-shimmed OPS=write,sync,rename TRACE="$WORK/new.trace" -- -q --db fresh.db import-csv big.csv
-expect_status 0
-expect_eq "$(integrity fresh.db)" "ok" "integrity of an un-killed new registry"
-complete_new=$(content_hash fresh.db)
-new_trace=$(cat new.trace)
-new_writes=$(count_of w "$new_trace")
-expect_eq "${new_trace##*w}" "srs" "calls after the new registry's last write (sync it, rename, sync the directory)"
-temp_sync=$(($(count_of s "${new_trace%w*}") + 1))
 
 # kill_new WHERE EXPECT SETTING...: kills the first import of big.csv into fresh.db where the
 # settings say: then there is no registry (EXPECT absent) or the whole one (complete), never a part
@@ -194,30 +150,92 @@ kill_new() {
     [ "$failures" -eq "$failed" ] && survived=$((survived + 1))
 }
 
-kill_new "halfway through building it (write $((new_writes / 2)) of $new_writes)" absent \
-    OPS=write AT=$((new_writes / 2))
-kill_new "before it is synced" absent OPS=sync AT="$temp_sync"
-kill_new "before the rename" absent OPS=rename AT=1
-kill_new "right after the rename" complete OPS=rename AT=1 WHEN=after
+# The log: its header, frames (a frame is two writes, header then page; the commit frame's header
+# carries the new size of the registry, and its page is the last write), then the commit's sync
+# (synchronous = FULL). The registry file: the checkpoint copies the frames back, then syncs it.
+case_kills_on_an_existing_registry() {
+    fixture traces
+    placed=0
+    survived=0
+    snapshot base.db
+    before=$(dump_hash "$snap")
+    complete=$(cat complete.hash)
+    wal_trace=$(cat wal.trace)
+    db_trace=$(cat db.trace)
+    wal_writes=$(count_of w "$wal_trace")
+    db_writes=$(count_of w "$db_trace")
+    checks=$((checks + 1))
+    [ "$wal_writes" -ge 100 ] && [ "$db_writes" -ge 100 ] ||
+        fail "too few writes to place kills: $wal_writes to the log, $db_writes to the registry"
+    checks=$((checks + 1))
+    [[ "${wal_trace##*w}" == s* ]] || fail "the commit is not synced: log calls after its last write [${wal_trace##*w}]"
+    checks=$((checks + 1))
+    [[ "${db_trace##*w}" == s* ]] || fail "the checkpoint does not sync the registry: calls after its last write [${db_trace##*w}]"
+    wal_prefix=${wal_trace%w*}
+    commit_sync=$(($(count_of s "$wal_prefix") + 1)) # the first sync after the last write
+    db_prefix=${db_trace%w*}
+    checkpoint_sync=$(($(count_of s "$db_prefix") + 1))
+    kill_existing "before the first frame (log write 2 of $wal_writes)" before \
+        SUFFIX=-wal OPS=write AT=2
+    kill_existing "halfway through the log (log write $((wal_writes / 2)))" before \
+        SUFFIX=-wal OPS=write AT=$((wal_writes / 2))
+    kill_existing "before the commit frame (log write $((wal_writes - 1)))" before \
+        SUFFIX=-wal OPS=write AT=$((wal_writes - 1))
+    kill_existing "inside the commit frame (its header written, its page not)" before \
+        SUFFIX=-wal OPS=write AT="$wal_writes"
+    kill_existing "before the commit's sync (log sync $commit_sync)" complete \
+        SUFFIX=-wal OPS=sync AT="$commit_sync"
+    kill_existing "after the commit's sync" complete \
+        SUFFIX=-wal OPS=sync AT="$commit_sync" WHEN=after
+    kill_existing "halfway through the checkpoint (registry write $((db_writes / 2)) of $db_writes)" complete \
+        SUFFIX=/claimreg.db OPS=write AT=$((db_writes / 2))
+    kill_existing "before the checkpoint syncs the registry" complete \
+        SUFFIX=/claimreg.db OPS=sync AT="$checkpoint_sync"
+    printf 'kills placed: %d, survived: %d\n' "$placed" "$survived"
+}
+
+# --- A new registry: built as a temporary file, synced, renamed into place, directory synced. ----
+case_kills_on_a_new_registry() {
+    fixture base
+    placed=0
+    survived=0
+    rm -f fresh.db fresh.db-wal fresh.db-shm
+    shimmed OPS=write,sync,rename TRACE="$WORK/new.trace" -- -q --db fresh.db import-csv big.csv
+    expect_status 0
+    expect_eq "$(integrity fresh.db)" "ok" "integrity of an un-killed new registry"
+    complete_new=$(content_hash fresh.db)
+    new_trace=$(cat new.trace)
+    new_writes=$(count_of w "$new_trace")
+    expect_eq "${new_trace##*w}" "srs" "calls after the new registry's last write (sync it, rename, sync the directory)"
+    temp_sync=$(($(count_of s "${new_trace%w*}") + 1))
+    kill_new "halfway through building it (write $((new_writes / 2)) of $new_writes)" absent \
+        OPS=write AT=$((new_writes / 2))
+    kill_new "before it is synced" absent OPS=sync AT="$temp_sync"
+    kill_new "before the rename" absent OPS=rename AT=1
+    kill_new "right after the rename" complete OPS=rename AT=1 WHEN=after
+    printf 'kills placed: %d, survived: %d\n' "$placed" "$survived"
+}
 
 # An export killed before its rename leaves the previous file and a locked-no-more temporary
 # file, which the next export to the same file removes.
-run -q export --output out.csv
-expect_status 0
-previous=$(sha256sum < out.csv)
-shimmed OPS=rename SUFFIX=/out.csv AT=1 -- -q export --output "$WORK/out.csv"
-expect_eq "$status" "137" "exit status of an export killed before its rename"
-expect_eq "$(sha256sum < out.csv)" "$previous" "the previous export after a killed one"
-expect_eq "$(ls -A | grep -c '^\.out\.csv\.tmp-')" "1" "temporary file after a killed export"
-run -q export --output out.csv
-expect_status 0
-expect_eq "$(ls -A | grep -c '^\.out\.csv\.tmp-')" "0" "temporary files after the next export"
-# A temporary file still locked by a running writer is left alone.
-exec 9>.out.csv.tmp-AbCdEf
-flock 9
-run -q export --output out.csv
-expect_eq "$(ls -A | grep -c '^\.out\.csv\.tmp-AbCdEf$')" "1" "a locked temporary file is kept"
-exec 9>&-
+case_killed_export() {
+    fixture base
+    run -q export --output out.csv
+    expect_status 0
+    previous=$(sha256sum < out.csv)
+    shimmed OPS=rename SUFFIX=/out.csv AT=1 -- -q export --output "$WORK/out.csv"
+    expect_eq "$status" "137" "exit status of an export killed before its rename"
+    expect_eq "$(sha256sum < out.csv)" "$previous" "the previous export after a killed one"
+    expect_eq "$(ls -A | grep -c '^\.out\.csv\.tmp-')" "1" "temporary file after a killed export"
+    run -q export --output out.csv
+    expect_status 0
+    expect_eq "$(ls -A | grep -c '^\.out\.csv\.tmp-')" "0" "temporary files after the next export"
+    # A temporary file still locked by a running writer is left alone.
+    exec 9>.out.csv.tmp-AbCdEf
+    flock 9
+    run -q export --output out.csv
+    expect_eq "$(ls -A | grep -c '^\.out\.csv\.tmp-AbCdEf$')" "1" "a locked temporary file is kept"
+    exec 9>&-
+}
 
-printf 'kills placed: %d, survived: %d\n' "$placed" "$survived"
 finish
