@@ -112,7 +112,7 @@ void CsvReader::Impl::start() {
     }
 }
 
-bool CsvReader::Impl::skip_blank_lines() {
+inline bool CsvReader::Impl::skip_blank_lines() {
     for (;;) {
         if (pos == end) {
             if (at_eof) return false;
@@ -146,7 +146,7 @@ bool CsvReader::Impl::skip_blank_lines() {
     }
 }
 
-const char* CsvReader::Impl::load_line() {
+inline const char* CsvReader::Impl::load_line() {
     std::size_t scanned = pos;
     for (;;) {
         const auto* lf =
@@ -198,7 +198,7 @@ bool CsvReader::Impl::next(CsvRecord& out) {
     return true;
 }
 
-void CsvReader::Impl::read_plain_line(CsvRecord& out, std::size_t line_end) {
+inline void CsvReader::Impl::read_plain_line(CsvRecord& out, std::size_t line_end) {
     std::size_t stop = line_end;
     if (stop > record_start && buffer[stop - 1] == '\r') --stop;
     if (stop - record_start > options.max_record_bytes) {

@@ -48,7 +48,7 @@ struct CsvReader::Impl {
     std::uint64_t buffer_offset = 0; ///< input offset of buffer[0]
     std::uint64_t line = 1;          ///< physical line of buffer[pos]
 
-    // csv_reader.cpp: the input and the plain path.
+    // csv_reader.cpp: the input and the plain path (the per-record steps inlined into next()).
     std::size_t capacity() const { return buffer.size(); }
     /// Reads more input after `end`; sets at_eof at end of input. Throws IoError.
     void read_more();
@@ -57,12 +57,12 @@ struct CsvReader::Impl {
     /// Skips a UTF-8 BOM, which settles the encoding as UTF-8.
     void start();
     /// Skips blank lines; false at end of input.
-    bool skip_blank_lines();
+    [[gnu::always_inline]] inline bool skip_blank_lines();
     /// Brings the record's whole physical line into the buffer if it fits; the LF ending it,
     /// or null (at end of input, or the line is longer than the buffer).
-    const char* load_line();
+    [[gnu::always_inline]] inline const char* load_line();
     /// A whole line without quotes: split at the delimiter and decode.
-    void read_plain_line(CsvRecord& out, std::size_t line_end);
+    [[gnu::always_inline]] inline void read_plain_line(CsvRecord& out, std::size_t line_end);
 
     // csv_parse.cpp: the quote-aware parser, and its state, kept across refills.
 
