@@ -17,6 +17,8 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 
 #include "claimreg/error.hpp"
 #include "claimreg/files.hpp"
