@@ -5,30 +5,30 @@
 #include <cstdint>
 #include <array>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-
 #include "claimreg/clock.hpp"
 #include "claimreg/eligibility.hpp"
+#include "claimreg/error.hpp"
 #include "claimreg/identity.hpp"
 #include "claimreg/record.hpp"
 
+// The database engine's types, declared only: store code (src/claimreg/store/ and the modules
+// that run their own SQL) includes their headers, the command line never does.
 struct sqlite3_context;
 struct sqlite3_value;
+namespace SQLite {
+class Database;
+class Statement;
+} // namespace SQLite
 
 namespace claimreg {
-
-class ErasedKeys;
 
 /// How a command opens the registry.
 enum class OpenMode {
@@ -50,6 +50,23 @@ struct RegistryOptions {
     /// it changed); never personal data.
     std::function<void(const std::string&)> on_notice;
 };
+
+/// No registry at the path a reading or updating command was given (NotFoundError, 66). The
+/// message says what is missing: `no registry at PATH`.
+class MissingRegistryError : public NotFoundError {
+  public:
+    explicit MissingRegistryError(const std::string& path);
+};
+
+/// Runs `work` and returns its status. A failure of the database engine under the registry
+/// that escapes it is thrown as the claimreg error it stands for: BusyError (locked by another
+/// process past the busy timeout), DataError (not a database, or a damaged one), IoError (a
+/// read or write failed, the disk is full, the file cannot be opened or written), otherwise an
+/// internal Error. Their messages name tables and columns, never bound values.
+ExitStatus with_store_errors(const std::function<ExitStatus()>& work);
+
+/// The version of the SQLite library the registry is read and written with (`3.40.1`).
+std::string_view sqlite_version();
 
 /// An open registry file, its schema current.
 class Registry {
@@ -81,7 +98,7 @@ class Registry {
     /// Switches an unjournaled registry to WAL, as every registry is once in place.
     void enable_wal();
 
-    /// The underlying connection.
+    /// The underlying connection (for store code: include <SQLiteCpp/Database.h> to use it).
     SQLite::Database& db() { return *db_; }
     /// A statement of `sql` prepared once on this connection and kept while it is open, reset
     /// and its parameters cleared: for the statements a bulk import runs again for every row it
@@ -91,12 +108,13 @@ class Registry {
     /// The path it was opened with.
     const std::string& path() const { return path_; }
 
-    Registry(Registry&&) = default;
+    Registry(Registry&&) noexcept;
     /// Not assignable: the old connection would close before its statements are finalised.
     Registry& operator=(Registry&&) = delete;
+    ~Registry();
 
   private:
-    Registry() = default;
+    Registry();
     std::string path_;
     std::unique_ptr<SQLite::Database> db_;
     int opened_version_ = 0;
@@ -164,7 +182,7 @@ class TallyWriter {
 
   private:
     Registry& registry_;
-    SQLite::Statement upsert_;
+    std::unique_ptr<SQLite::Statement> upsert_;
     bool removed_ = false;
 };
 
@@ -269,16 +287,13 @@ class Registrar {
     void end_bulk();
     /// Sets what add() does with a same submission that differs from what is stored (default
     /// ignore).
-    void set_update_mode(UpdateMode mode) { update_mode_ = mode; }
+    void set_update_mode(UpdateMode mode);
     /// In bulk mode, notes that a claimant moved from one `tallies` row to another (a change
     /// of state or verdict made beside this registrar), for end_bulk() to count.
     void move_tally(const std::array<std::string, 4>& from, const std::array<std::string, 4>& to);
     /// Writes the waiting new claimants up to `id`, before something else reads or changes it
     /// (and, in bulk mode, stops trusting what it loaded of that claimant).
-    void settle(std::int64_t id) {
-        store_pending(id);
-        forget(id);
-    }
+    void settle(std::int64_t id);
 
     /// What add() stores besides the registration itself, worked out once per row and with no
     /// I/O (an import does it in its reading thread): the duplicate keys and the stored text of
@@ -309,16 +324,9 @@ class Registrar {
 
     /// Stores `r`: a new claimant with `verdict`, a linked registration, or nothing.
     AddResult add(const Registration& r, const StoredVerdict& verdict, const Source& source);
-    /// In bulk mode, starts loading what find_duplicate() will look up for `row` (call it a
-    /// few rows ahead).
-    [[gnu::always_inline]] void prefetch(const Row& row) const { // see KeyIndex::prefetch
-        if (!keys_) return;
-        keys_->prefetch(row.digest);
-        if (row.ref_digest != 0) keys_->prefetch(row.ref_digest);
-        const auto day = static_cast<std::uint64_t>(row.birth_day - first_tally_day_);
-        const std::uint64_t offset = day * tally_slots;
-        if (offset < new_tallies_.size()) __builtin_prefetch(&new_tallies_[offset], 1);
-    }
+    /// In bulk mode, starts loading what add() will look up for `row` (call it a few rows
+    /// ahead).
+    void prefetch(const Row& row) const;
     /// The same, with `row` = prepare(r, verdict.verdict) computed beforehand. In bulk mode a
     /// new claimant may wait to be written with the next ones (one statement for many rows is
     /// much cheaper than one each): `r` and `row` must then stay alive and unchanged until
@@ -333,99 +341,9 @@ class Registrar {
     AddResult correct(std::int64_t id, const Registration& r, const StoredVerdict& verdict);
 
   private:
-    struct Statements;
-    /// A stored registration that `r` duplicates.
-    struct Match {
-        AddOutcome outcome;            ///< same_submission or linked
-        std::int64_t claimant = 0;     ///< its claimant
-        std::int64_t registration = 0; ///< same_submission of a linked registration: its id
-        bool comparable = true;        ///< false: another submission (another reference)
-        bool loaded = false; ///< the claimant's row is in the confirming statement, for update()
-        /// Set: equal to the stored claimant (its content digest), whose state this is.
-        std::optional<State> unchanged = std::nullopt;
-    };
-    /// Bulk mode: whether `row` gives every field and equals the stored claimant `id` by their
-    /// content digests; if so, the claimant's state goes to `state`.
-    bool same_content(std::int64_t id, const Row& row, State& state) const;
-    /// Bulk mode: claimant `id` is changing; its loaded content digest no longer holds.
-    void forget(std::int64_t id) {
-        if (static_cast<std::uint64_t>(id) < stored_content_.size()) {
-            stored_content_[static_cast<std::size_t>(id)] = 0;
-        }
-    }
-    /// The claimant that matched claimant `id` stands for: the one it is linked into
-    /// (following links), or 0 when it is a claimant of its own.
-    std::int64_t linked_into(std::int64_t id);
-    /// Finds the claimant that `r` duplicates, if any (read only, but writes waiting rows).
-    std::optional<Match> find_duplicate(const Registration& r, const Row& row);
-    /// The same submission again: compares it with what is stored and, as update_mode_ says,
-    /// updates it.
-    AddResult update(const Match& match, const Registration& r, const Row& row,
-                     const StoredVerdict& verdict);
-    AddResult update_linked(const Match& match, const Registration& r, const Row& row);
-    /// Another claimant than `id` whose identity key is `key`, if any.
-    std::optional<std::int64_t> other_with_identity(std::int64_t id, const std::string& key,
-                                                    std::int64_t digest);
-    void add_linked(std::int64_t claimant_id, const Registration& r, const Source& source,
-                    const Row& row);
-    /// Writes the waiting claimants if `id` is one of them, before it is read or referred to.
-    void store_pending(std::int64_t id) {
-        if (!pending_.empty() && id >= pending_.front().id) flush();
-    }
-    std::int64_t check_id(const StoredVerdict& verdict);
-    /// Finishes every statement: DDL (dropping an index) fails while one is still running.
-    void reset_statements();
-    /// Drops the `claimants` indexes or triggers whose names start with `prefix`, for end_bulk().
-    void drop_schema(std::string_view type, std::string_view prefix);
-    std::int64_t source_id_of(const Source& source);
-
-    Registry& registry_;
-    std::unique_ptr<Statements> st_;
-    std::string now_ = now_utc();
-    std::optional<KeyIndex> keys_;
-    DigestKey content_key_{};
-    /// Bulk mode: per claimant id stored when it began, its content digest with the low two
-    /// bits replaced by its state (1 active, 2 withdrawn, 3 opted out); 0: unknown.
-    std::vector<std::uint64_t> stored_content_;
-    std::uint64_t drop_indexes_after_ = 0;
-    std::uint64_t inserted_ = 0;
-    std::int64_t next_id_ = 1;  ///< the id of the next new claimant
-    std::int64_t first_id_ = 1; ///< the first claimant this registrar added (or will)
-    bool indexes_dropped_ = false;
-    std::vector<std::string> dropped_schema_; ///< CREATE statements of what bulk mode dropped
-    UpdateMode update_mode_ = UpdateMode::ignore;
-    std::unique_ptr<ErasedKeys> erased_; ///< the digests of erased children
-    /// The claimants of pairs decided `same` (schema 8): only these can be linked into another.
-    std::unordered_set<std::int64_t> decided_same_;
-    /// Bulk mode: claimants that moved between `tallies` rows (updates, state changes).
-    std::map<std::array<std::string, 4>, std::int64_t> moved_tallies_;
-    static constexpr std::size_t band_slots = 4; ///< no age band, or one of three
-    static constexpr std::size_t tally_slots = 3 * band_slots;
-    /// Bulk mode: the new claimants per `tallies` row (all active), by birth date (a day
-    /// number from `first_tally_day_`) and then verdict and age band (tally_slots of them).
-    std::vector<std::uint64_t> new_tallies_;
-    std::int64_t first_tally_day_ = 0;
-    void tally(const Verdict& verdict, std::int64_t birth_day);
-    /// The check and source of the previous row: an import has one of each.
-    std::optional<std::pair<std::pair<const RuleSet*, Date>, std::int64_t>> check_cache_;
-    struct SourceCache {
-        std::string command, file;
-        std::int64_t id;
-    };
-    std::optional<SourceCache> source_cache_;
-    /// New claimants not yet written (bulk mode), and the statements that write 1 to
-    /// max_pending of them at once, prepared when first needed.
-    struct Pending {
-        const Registration* r;
-        const Row* row;
-        VerdictKind verdict;
-        std::optional<AgeBand> age_band;
-        std::int64_t source_id, check_id, id;
-        std::uint64_t line;
-    };
-    static constexpr std::size_t max_pending = 32;
-    std::vector<Pending> pending_;
-    std::vector<std::unique_ptr<SQLite::Statement>> insert_claimants_;
+    /// Its statements, caches and bulk-mode state (src/claimreg/store/registrar_impl.hpp).
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
 };
 
 } // namespace claimreg

@@ -8,10 +8,12 @@
 
 #include <fmt/format.h>
 #include <nettle/hmac.h>
+#include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
 #include "claimreg/error.hpp"
 #include "claimreg/identity.hpp"
+#include "store/claimant_columns.hpp"
 
 namespace claimreg {
 
@@ -84,19 +86,13 @@ void remember_erased(Registry& registry, std::int64_t id) {
         insert.bind(1, digest.data(), static_cast<int>(digest.size()));
         insert.exec();
     };
-    SQLite::Statement claimant(db, "SELECT child_first_name, child_name_prefix, child_last_name, "
-                                   "child_birth_date, postcode, external_ref FROM claimants "
-                                   "WHERE id = ?");
+    SQLite::Statement claimant(db, fmt::format("SELECT {}, external_ref FROM claimants WHERE id = ?",
+                                               store::column_list(store::identity_fields)));
     claimant.bind(1, id);
     if (!claimant.executeStep()) return;
-    Registration r;
-    r.child_first_name = claimant.getColumn(0).getString();
-    r.child_name_prefix = claimant.getColumn(1).getString();
-    r.child_last_name = claimant.getColumn(2).getString();
-    r.child_birth_date = parse_date(claimant.getColumn(3).getString());
-    r.postcode = claimant.getColumn(4).getString();
-    remember("key", identity_key(r));
-    if (!claimant.getColumn(5).isNull()) remember("ref", claimant.getColumn(5).getString());
+    remember("key", store::stored_identity_key(claimant, 0));
+    const int ref = store::count_of(store::identity_fields);
+    if (!claimant.getColumn(ref).isNull()) remember("ref", claimant.getColumn(ref).getString());
     SQLite::Statement refs(db, "SELECT external_ref FROM registrations WHERE claimant_id = ? AND "
                                "external_ref IS NOT NULL");
     refs.bind(1, id);

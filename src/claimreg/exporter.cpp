@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include <fmt/format.h>
+#include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <sqlite3.h>
 #include <xlsxwriter.h>

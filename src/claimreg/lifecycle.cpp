@@ -4,6 +4,7 @@
 #include <array>
 
 #include <fmt/format.h>
+#include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 

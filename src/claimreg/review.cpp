@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <fmt/format.h>
 

@@ -7,6 +7,8 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 
 #include "claimreg/clock.hpp"
 #include "claimreg/error.hpp"

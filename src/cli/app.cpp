@@ -1,7 +1,5 @@
 #include "app.hpp"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -311,7 +309,7 @@ ExitStatus run(int argc, char** argv) {
     Outcome outcome;
 
     app.set_version_flag("--version",
-                         fmt::format("claimreg {} (SQLite {})", version, sqlite3_libversion()));
+                         fmt::format("claimreg {} (SQLite {})", version, sqlite_version()));
     app.footer(exit_status_footer);
     app.require_subcommand(0, 1);
     app.fallthrough();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <SQLiteCpp/Database.h>
 
 #include "claimreg/eligibility.hpp"
 #include "claimreg/error.hpp"

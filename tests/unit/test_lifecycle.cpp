@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Exception.h>
 #include <fmt/format.h>
 

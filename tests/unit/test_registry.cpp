@@ -5,11 +5,17 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
 #include <sqlite3.h>
 
+#include "claimreg/columns.hpp"
 #include "claimreg/eligibility.hpp"
 #include "claimreg/registry.hpp"
 #include "sample.hpp"
+#include "store/claimant_columns.hpp"
+#include "store/schema.hpp"
 
 using namespace claimreg;
 using namespace std::chrono;
@@ -180,4 +186,91 @@ TEST_CASE("registry: claimreg's SQL functions cannot be called from schema code"
     CHECK_THROWS_WITH_AS(registry.db().exec("INSERT INTO t VALUES (1)"),
                          doctest::Contains("unsafe use of claimreg_probe()"), SQLite::Exception);
     CHECK(calls == 1);
+}
+
+TEST_CASE("registry: a missing registry says what is missing, not how to name another") {
+    const std::string path = "/nonexistent-dir/registry.db";
+    for (const OpenMode mode : {OpenMode::read, OpenMode::update}) {
+        CHECK_THROWS_WITH_AS(Registry(path, mode), "no registry at /nonexistent-dir/registry.db",
+                             MissingRegistryError);
+    }
+    try {
+        Registry(path, OpenMode::read);
+    } catch (const Error& e) {
+        CHECK(e.status() == ExitStatus::no_input);
+    }
+}
+
+TEST_CASE("registry: the database engine's failures come out as claimreg errors") {
+    CHECK(with_store_errors([] { return ExitStatus::review; }) == ExitStatus::review);
+    const auto failing = [](int code) {
+        return [code]() -> ExitStatus { throw SQLite::Exception("no such table: x", code); };
+    };
+    for (const int code : {SQLITE_BUSY, SQLITE_LOCKED}) {
+        CHECK_THROWS_WITH_AS(with_store_errors(failing(code)),
+                             "registry busy (locked by another process), retry later", BusyError);
+    }
+    for (const int code : {SQLITE_NOTADB, SQLITE_CORRUPT}) {
+        CHECK_THROWS_WITH_AS(with_store_errors(failing(code)),
+                             "registry unreadable: no such table: x", DataError);
+    }
+    for (const int code : {SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_READONLY}) {
+        CHECK_THROWS_WITH_AS(with_store_errors(failing(code)),
+                             "registry I/O error: no such table: x", IoError);
+    }
+    try {
+        with_store_errors(failing(SQLITE_CONSTRAINT));
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.status() == ExitStatus::internal);
+        CHECK(std::string(e.what()) == "internal error: no such table: x");
+    }
+    // A claimreg error passes as it is.
+    CHECK_THROWS_WITH_AS(with_store_errors([]() -> ExitStatus { throw DataError("bad"); }), "bad",
+                         DataError);
+    CHECK(sqlite_version() == SQLITE_VERSION);
+}
+
+TEST_CASE("registry: the columns that take NULL are optional fields, in claimants and registrations") {
+    const auto& nullable = store::nullable_fields();
+    for (const FieldColumn& c : field_columns) {
+        const bool expected = c.field == Field::external_ref || c.field == Field::last_use;
+        CHECK_MESSAGE(nullable[static_cast<std::size_t>(c.field)] == expected, c.name);
+        if (nullable[static_cast<std::size_t>(c.field)]) CHECK(c.kind == ValueKind::optional);
+    }
+    // A linked registration's fields are stored as its claimant's are.
+    Registry registry = Registry::scratch();
+    SQLite::Statement columns(registry.db(),
+                              "SELECT name, \"notnull\" FROM pragma_table_info('registrations')");
+    int seen = 0;
+    while (columns.executeStep()) {
+        for (const FieldColumn& c : field_columns) {
+            if (c.name != columns.getColumn(0).getString()) continue;
+            CHECK((store::registration_fields & field_bit(c.field)) != 0);
+            CHECK_MESSAGE((columns.getColumn(1).getInt() == 0) ==
+                              nullable[static_cast<std::size_t>(c.field)],
+                          c.name);
+            ++seen;
+        }
+    }
+    CHECK(seen == store::count_of(store::registration_fields));
+}
+
+TEST_CASE("registry: a field's stored text reads back as the same field") {
+    const Registration r = test::sample_registration(
+        {{Field::last_use, "2020-05-01"}, {Field::registrant_phone, "0612345678"}});
+    const Verdict v = evaluate(eligibility_input(r), default_rule_set(), year{2024} / 6 / 1);
+    const Registrar::Row row = Registrar::prepare(r, v);
+    Registration back;
+    for (const FieldColumn& c : field_columns) {
+        store::set_from_stored(back, c.field, std::string(Registrar::stored_text(r, row, c.field)));
+    }
+    const Registrar::Row back_row = Registrar::prepare(back, v);
+    CHECK(store::stored_fields(back, back_row) == store::stored_fields(r, row));
+    CHECK(Registrar::stored_text(r, row, Field::consent) == (r.consent ? "1" : "0"));
+    CHECK(store::column_list(store::identity_fields) ==
+          "child_first_name, child_name_prefix, child_last_name, child_birth_date, postcode");
+    CHECK(store::column_assignments(field_bit(Field::country) | field_bit(Field::consent), 3) ==
+          "country = ?3, consent = ?4");
+    CHECK(store::placeholders(3) == "?, ?, ?");
 }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include <fmt/format.h>
+#include <SQLiteCpp/Database.h>
 
 #include "claimreg/eligibility.hpp"
 #include "claimreg/error.hpp"

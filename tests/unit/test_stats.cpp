@@ -10,6 +10,8 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 
 #include "claimreg/error.hpp"
 
