@@ -34,7 +34,8 @@ constexpr store::ColumnSet scan_columns =
     store::columns_of({}, {Kept::id, Kept::state, Kept::verdict, Kept::reasons, Kept::age_band});
 
 // Evaluates the row, counts its verdict and notes it when it differs from the stored one.
-void evaluate_row(EvalContext& context, const ClaimantRow& row) {
+void evaluate_row(void* eval, const ClaimantRow& row) {
+    EvalContext& context = *static_cast<EvalContext*>(eval);
     const Verdict v = evaluate(store::eligibility_input(row, scan_columns), *context.rules,
                                context.as_of);
     context.last = v;
@@ -54,8 +55,7 @@ void evaluate_row(EvalContext& context, const ClaimantRow& row) {
 // row is the caller's to record (registry.hpp, record_check).
 void evaluate_and_store(Registry& registry, EvalContext& context, const store::ClaimantFilter& filter) {
     const std::string now = now_utc();
-    store::visit_claimants(registry, scan_columns, filter,
-                           [&context](const ClaimantRow& row) { evaluate_row(context, row); });
+    store::visit_claimants(registry, scan_columns, filter, evaluate_row, &context);
     store::store_verdicts(registry, context.changed, now);
     context.changed.clear();
 }

@@ -30,10 +30,16 @@ EligibilityInput eligibility_input(const ClaimantRow& row, ColumnSet read) {
 }
 
 ClaimantRow::Plan::Plan(ColumnSet set) : set_(set) {
+    std::uint8_t index = 0;
     for (ColumnId c = 0; c < column_count; ++c) {
         if ((set & column_bit(c)) == 0) continue;
-        const bool nullable = c >= field_count && kept_columns[c - field_count].kind == ValueKind::optional;
-        slots_[size_++] = {c, is_integer_column(c), is_integer_column(c) && nullable};
+        if (is_integer_column(c)) {
+            const bool nullable =
+                c >= field_count && kept_columns[c - field_count].kind == ValueKind::optional;
+            integer_[integers_++] = {index++, c, nullable};
+        } else {
+            text_[texts_++] = {index++, c, false};
+        }
     }
 }
 

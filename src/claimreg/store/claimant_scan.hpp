@@ -122,7 +122,8 @@ class ClaimantRow {
         return is_integer_column(c) ? null_[c] : text_[c].data() == nullptr;
     }
 
-    /// How a set of columns is read: for each result column 0, 1..., its column and kind.
+    /// How a set of columns is read: the result columns (0, 1...) of its text and of its
+    /// integer columns.
     class Plan {
       public:
         explicit Plan(ColumnSet set);
@@ -131,13 +132,13 @@ class ClaimantRow {
       private:
         friend class ClaimantRow;
         struct Slot {
+            std::uint8_t index;  ///< the result column
             ColumnId column;
-            bool integer;  ///< read with integer()
             bool nullable; ///< an integer column that may be NULL
         };
         ColumnSet set_;
-        std::array<Slot, column_count> slots_{};
-        std::size_t size_ = 0;
+        std::array<Slot, column_count> text_{}, integer_{};
+        std::size_t texts_ = 0, integers_ = 0;
     };
 
     /// Fills the columns of `plan` from a reader of result columns 0, 1...:
@@ -151,15 +152,14 @@ class ClaimantRow {
 };
 
 template <typename Reader> void ClaimantRow::fill(const Plan& plan, const Reader& read) {
-    for (std::size_t i = 0; i < plan.size_; ++i) {
-        const Plan::Slot slot = plan.slots_[i];
-        const int index = static_cast<int>(i);
-        if (slot.integer) {
-            null_[slot.column] = slot.nullable && read.is_null(index);
-            integer_[slot.column] = read.integer(index);
-        } else {
-            text_[slot.column] = read.text(index);
-        }
+    for (std::size_t i = 0; i < plan.texts_; ++i) {
+        const Plan::Slot slot = plan.text_[i];
+        text_[slot.column] = read.text(slot.index);
+    }
+    for (std::size_t i = 0; i < plan.integers_; ++i) {
+        const Plan::Slot slot = plan.integer_[i];
+        null_[slot.column] = slot.nullable && read.is_null(slot.index);
+        integer_[slot.column] = read.integer(slot.index);
     }
 }
 
