@@ -18,7 +18,7 @@ namespace claimreg {
 /// Output format of an export.
 enum class ExportFormat { csv, json, ndjson, xlsx };
 
-/// Parses `csv|json|ndjson|xlsx`; throws UsageError otherwise.
+/// Parses `csv|json|ndjson|xlsx`; throws ValueError otherwise.
 ExportFormat parse_export_format(std::string_view text);
 
 /// What to export and how.
@@ -48,7 +48,8 @@ std::string parse_since(std::string_view text);
 
 /// Writes the claimants selected by `options` to `out` (not closed), ordered by id, and
 /// flushes it. Reads one consistent snapshot. Returns the number of claimants written.
-/// Throws IoError when writing fails. Not for xlsx (see export_claimants_xlsx).
+/// Throws IoError when writing fails, ValueError for xlsx (see export_claimants_xlsx) or a
+/// byte order mark with another format than CSV.
 std::uint64_t export_claimants(Registry& registry, const ExportOptions& options, std::FILE* out);
 
 /// Writes the claimants selected by `options` as an xlsx workbook to the file `path` (which

@@ -18,7 +18,7 @@
 
 namespace claimreg {
 
-/// What claimants can be grouped by (`stats --by`).
+/// What claimants can be grouped by.
 enum class StatsGroup {
     state,              ///< `active`, `withdrawn`, `opted-out`
     verdict,            ///< `eligible`, `ineligible`, `review`
@@ -34,12 +34,12 @@ inline constexpr std::size_t stats_group_count = 9;
 
 /// Every group, in declaration order.
 std::span<const StatsGroup> stats_groups();
-/// The `--by` spelling: `age-band`, `birth-year`...
+/// The group's name: `age-band`, `birth-year`...
 std::string_view to_string(StatsGroup group);
 /// The column / JSON key: `age_band`, `birth_year`...
 std::string_view field_name(StatsGroup group);
-/// Parses a `--by` spelling (the column spelling with underscores is accepted too); throws
-/// UsageError naming the known groups otherwise.
+/// Parses a group's name (the column spelling with underscores is accepted too); throws
+/// ValueError naming the known groups otherwise.
 StatsGroup parse_stats_group(std::string_view text);
 
 /// What to count.
@@ -73,7 +73,7 @@ struct StatsTable {
 };
 
 /// Counts claimants grouped as `query` asks, in one consistent snapshot of the registry.
-/// Throws UsageError if a group is given twice.
+/// Throws ValueError if a group is given twice.
 StatsTable count_claimants(Registry& registry, const StatsQuery& query);
 
 /// Counts active claimants (of `verdicts` only, when given).

@@ -1,7 +1,5 @@
 #include "claimreg/report.hpp"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <charconv>
 #include <map>
@@ -9,23 +7,22 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
 
 #include "claimreg/error.hpp"
 #include "claimreg/lifecycle.hpp"
 #include "claimreg/stats.hpp"
+#include "claimreg/text.hpp"
+#include "store/audit_log.hpp"
+#include "store/claimant_scan.hpp"
+#include "store/figures.hpp"
+#include "store/snapshot.hpp"
 
 namespace claimreg {
 
 namespace {
 
-std::string_view text_arg(sqlite3_value* v) {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(v));
-    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_value_bytes(v)))
-             : std::string_view();
-}
+using store::ClaimantRow;
+using store::Kept;
 
 // The report's band index: under-13, 13-15, 16-17, 18 and over.
 std::size_t band_index(std::optional<AgeBand> band) {
@@ -69,10 +66,10 @@ struct ScanContext {
     std::array<std::uint64_t, reason_count> by_reason{};
 };
 
-// The columns the scan function takes, in this order.
-constexpr const char* scan_arguments =
-    "registered_at, platform, postcode, reasons, check_id, child_birth_date, country, first_use, "
-    "last_use, registrant_relation, consent";
+// The columns the scan reads.
+constexpr store::ColumnSet scan_columns =
+    store::eligibility_columns |
+    store::columns_of({Field::postcode}, {Kept::reasons, Kept::check_id});
 
 int day_key(std::string_view date) {
     int y = 0, m = 0, d = 0;
@@ -83,52 +80,32 @@ int day_key(std::string_view date) {
     return y * 10000 + m * 100 + d;
 }
 
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
-
-// claimreg_report(<scan_arguments>) -> 1, adding the row to the ScanContext.
-void sql_report_row(sqlite3_context* ctx, int, sqlite3_value** argv) {
-    auto* context = static_cast<ScanContext*>(sqlite3_user_data(ctx));
-    try {
-        const std::string_view registered_at = text_arg(argv[0]);
-        ++context->by_day[day_key(registered_at)];
-        context->platforms.add(text_arg(argv[1]));
-        const std::string_view postcode = text_arg(argv[2]);
-        if (postcode.size() >= 2 && is_digit(postcode[0]) && is_digit(postcode[1])) {
-            ++context->by_area[static_cast<std::size_t>((postcode[0] - '0') * 10 + (postcode[1] - '0'))];
-        } else {
-            ++context->no_area;
+// Adds one active claimant to the ScanContext.
+void add_row(ScanContext& context, const ClaimantRow& row) {
+    const std::string_view registered_at = row.text(Field::registered_at);
+    ++context.by_day[day_key(registered_at)];
+    context.platforms.add(row.text(Field::platform));
+    const std::string_view postcode = row.text(Field::postcode);
+    if (postcode.size() >= 2 && is_ascii_digit(postcode[0]) && is_ascii_digit(postcode[1])) {
+        ++context.by_area[static_cast<std::size_t>((postcode[0] - '0') * 10 + (postcode[1] - '0'))];
+    } else {
+        ++context.no_area;
+    }
+    if (const auto& evaluation = context.options->evaluate) {
+        const Verdict v = evaluate(store::eligibility_input(row, scan_columns), *evaluation->rules,
+                                   evaluation->as_of);
+        ++context.by_verdict[static_cast<std::size_t>(v.verdict)];
+        const std::size_t band = band_index(v.age_band);
+        ++context.by_band[band];
+        if (v.verdict == VerdictKind::eligible) ++context.eligible_by_band[band];
+        for (std::size_t r = 0; r < reason_count; ++r) {
+            if (v.reasons.has(static_cast<Reason>(r))) ++context.by_reason[r];
         }
-        if (const auto& evaluation = context->options->evaluate) {
-            EligibilityInput in;
-            in.child_birth_date = parse_date(text_arg(argv[5]));
-            in.country = text_arg(argv[6]);
-            in.platform = parse_platform(text_arg(argv[1]));
-            in.first_use = parse_date(text_arg(argv[7]));
-            if (sqlite3_value_type(argv[8]) != SQLITE_NULL) in.last_use = parse_date(text_arg(argv[8]));
-            in.registrant_relation = parse_relation(text_arg(argv[9]));
-            in.consent = sqlite3_value_int(argv[10]) != 0;
-            in.registered_on = registered_on(registered_at);
-            in.state = State::active;
-            const Verdict v = evaluate(in, *evaluation->rules, evaluation->as_of);
-            ++context->by_verdict[static_cast<std::size_t>(v.verdict)];
-            const std::size_t band = band_index(v.age_band);
-            ++context->by_band[band];
-            if (v.verdict == VerdictKind::eligible) ++context->eligible_by_band[band];
-            for (std::size_t r = 0; r < reason_count; ++r) {
-                if (v.reasons.has(static_cast<Reason>(r))) ++context->by_reason[r];
-            }
-        } else {
-            context->reasons.add(text_arg(argv[3]));
-            ++context->by_check[sqlite3_value_int64(argv[4])];
-        }
-        sqlite3_result_int(ctx, 1);
-    } catch (const std::exception&) {
-        sqlite3_result_error(ctx, "stored claimant fails validation", -1);
+    } else {
+        context.reasons.add(row.text(Kept::reasons));
+        ++context.by_check[row.integer(Kept::check_id)];
     }
 }
-
 
 std::vector<WeekCount> weeks_of(const std::unordered_map<int, std::uint64_t>& by_day) {
     using namespace std::chrono;
@@ -163,16 +140,8 @@ std::uint64_t detail_number(std::string_view detail, std::string_view key) {
 }
 
 void gather_linked(Registry& registry, ReportFigures& f) {
-    // CROSS JOIN keeps registrations outside: one lookup per registration.
-    SQLite::Statement st(registry.db(),
-                         "SELECT n, count(*) FROM (SELECT count(*) AS n FROM registrations r "
-                         "CROSS JOIN claimants c ON c.id = r.claimant_id WHERE c.state = ? "
-                         "GROUP BY r.claimant_id) GROUP BY n");
-    st.bind(1, std::string(to_string(State::active)));
     std::uint64_t with_linked = 0;
-    while (st.executeStep()) {
-        const auto n = static_cast<std::uint64_t>(st.getColumn(0).getInt64());
-        const auto claimants = static_cast<std::uint64_t>(st.getColumn(1).getInt64());
+    for (const auto& [n, claimants] : store::linked_registration_counts(registry)) {
         f.linked += n * claimants;
         f.by_linked[std::min<std::uint64_t>(n, 3)] += claimants;
         with_linked += claimants;
@@ -181,36 +150,23 @@ void gather_linked(Registry& registry, ReportFigures& f) {
 }
 
 void gather_imports(Registry& registry, ReportFigures& f) {
-    SQLite::Statement st(registry.db(),
-                         "SELECT at, count, detail FROM audit WHERE action = ? ORDER BY id");
-    st.bind(1, std::string(to_string(AuditAction::imported)));
-    while (st.executeStep()) {
-        const std::string at = st.getColumn(0).getString();
-        const std::string detail = st.getColumn(2).isNull() ? "" : st.getColumn(2).getString();
-        f.imports.push_back({at.substr(0, 10), detail_number(detail, "rows_read"),
-                             static_cast<std::uint64_t>(st.getColumn(1).getInt64()),
-                             detail_number(detail, "rejected")});
+    for (const AuditEvent& e : store::audit_of_action(registry, to_string(AuditAction::imported))) {
+        f.imports.push_back({e.at.substr(0, 10), detail_number(e.detail, "rows_read"),
+                             static_cast<std::uint64_t>(e.count.value_or(0)),
+                             detail_number(e.detail, "rejected")});
     }
 }
 
 // Rule sets and as-of dates of the checks behind the stored verdicts.
 void gather_checks(Registry& registry, const ScanContext& context, ReportFigures& f) {
-    std::int64_t latest_all = 0;
-    {
-        SQLite::Statement st(registry.db(),
-                             "SELECT coalesce(max(id), 0) FROM checks WHERE scope = 'all'");
-        if (st.executeStep()) latest_all = st.getColumn(0).getInt64();
-    }
+    const std::int64_t latest_all = store::latest_check_of_all(registry);
     std::set<std::int64_t> ids;
     for (const auto& [id, n] : context.by_check) ids.insert(std::max(id, latest_all));
     std::set<std::string> rule_sets;
-    SQLite::Statement st(registry.db(), "SELECT rule_set, as_of FROM checks WHERE id = ?");
+    std::string rule_set, as_of;
     for (const std::int64_t id : ids) {
-        st.reset();
-        st.bind(1, id);
-        if (!st.executeStep()) continue;
-        rule_sets.insert(st.getColumn(0).getString());
-        const std::string as_of = st.getColumn(1).getString();
+        if (!store::read_check(registry, id, rule_set, as_of)) continue;
+        rule_sets.insert(rule_set);
         if (f.first_as_of.empty() || as_of < f.first_as_of) f.first_as_of = as_of;
         if (as_of > f.last_as_of) f.last_as_of = as_of;
     }
@@ -234,20 +190,14 @@ void gather_stored_verdicts(Registry& registry, ReportFigures& f) {
 } // namespace
 
 ReportFigures gather_report(Registry& registry, const ReportOptions& options) {
-    SQLite::Database& db = registry.db();
-    SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
+    store::ReadSnapshot snapshot(registry);
     ReportFigures f;
     ScanContext context;
     context.options = &options;
-    {
-        const DirectFunction function(registry, "claimreg_report", 11, &context, sql_report_row);
-        SQLite::Statement scan(db, fmt::format("SELECT count(*) FROM claimants NOT INDEXED "
-                                               "WHERE state = ? AND claimreg_report({})",
-                                               scan_arguments));
-        scan.bind(1, std::string(to_string(State::active)));
-        scan.executeStep();
-        f.active = static_cast<std::uint64_t>(scan.getColumn(0).getInt64());
-    }
+    store::ClaimantFilter active;
+    active.whole_table = true;
+    f.active = store::visit_claimants(registry, scan_columns, active,
+                                      [&context](const ClaimantRow& row) { add_row(context, row); });
     f.weeks = weeks_of(context.by_day);
     for (const auto& [platform, n] : context.platforms.entries) f.platforms.push_back({platform, n});
     std::sort(f.platforms.begin(), f.platforms.end(),

@@ -4,19 +4,22 @@
 #include <chrono>
 #include <optional>
 #include <string>
-
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
-#include <sqlite3.h>
+#include <vector>
 
 #include "claimreg/clock.hpp"
 #include "claimreg/identity.hpp"
 #include "claimreg/record.hpp"
+#include "claimreg/text.hpp"
+#include "store/claimant_scan.hpp"
+#include "store/claimant_store.hpp"
+#include "store/figures.hpp"
+#include "store/snapshot.hpp"
 
 namespace claimreg {
 
 namespace {
+
+using store::Kept;
 
 // FNV-1a over some bytes, continuing from `h`.
 std::uint64_t fnv(std::string_view bytes, std::uint64_t h = 0xcbf29ce484222325ULL) {
@@ -30,16 +33,10 @@ std::uint64_t fnv(std::string_view bytes, std::uint64_t h = 0xcbf29ce484222325UL
 std::uint64_t fnv_lower(std::string_view bytes) {
     std::uint64_t h = 0xcbf29ce484222325ULL;
     for (const char c : bytes) {
-        h ^= static_cast<unsigned char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
+        h ^= static_cast<unsigned char>(ascii_lower(c));
         h *= 0x100000001b3ULL;
     }
     return h;
-}
-
-std::string_view column_text(sqlite3_stmt* st, int column) {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, column));
-    return p ? std::string_view(p, static_cast<std::size_t>(sqlite3_column_bytes(st, column)))
-             : std::string_view();
 }
 
 // An address as compared: postcode and house number, case, spaces and dashes ignored; 0 when
@@ -50,7 +47,7 @@ std::uint64_t address_key(std::string_view postcode, std::string_view house) {
     for (const std::string_view part : {postcode, std::string_view("|"), house}) {
         for (const char c : part) {
             if (c == ' ' || c == '-') continue;
-            folded += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+            folded += ascii_lower(c);
         }
     }
     return fnv(folded) | 1;
@@ -66,32 +63,6 @@ std::optional<std::int64_t> registered_seconds(std::string_view s) {
     }
     return epoch_seconds(t);
 }
-
-// A read-only statement on the raw handle (values read in place, no copies).
-class Scan {
-  public:
-    Scan(Registry& registry, const char* sql) {
-        if (sqlite3_prepare_v2(registry.db().getHandle(), sql, -1, &st_, nullptr) != SQLITE_OK) {
-            throw Error("cannot read the claimants for signals", ExitStatus::internal);
-        }
-    }
-    ~Scan() { sqlite3_finalize(st_); }
-    Scan(const Scan&) = delete;
-    Scan& operator=(const Scan&) = delete;
-    void bind(int index, std::string_view text) {
-        sqlite3_bind_text(st_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-    }
-    bool step() {
-        const int rc = sqlite3_step(st_);
-        if (rc == SQLITE_ROW) return true;
-        if (rc == SQLITE_DONE) return false;
-        throw Error("cannot read the claimants for signals", ExitStatus::internal);
-    }
-    sqlite3_stmt* get() const { return st_; }
-
-  private:
-    sqlite3_stmt* st_ = nullptr;
-};
 
 // One claimant under a shared key (a contact, an address, a source), with what tells the
 // families apart.
@@ -139,9 +110,7 @@ std::string_view to_string(SignalKind kind) {
 }
 
 std::vector<Signal> find_signals(Registry& registry, const SignalThresholds& thresholds) {
-    SQLite::Database& db = registry.db();
-    SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED); // one state throughout
-    const std::string active(to_string(State::active));
+    store::ReadSnapshot snapshot(registry); // one state throughout
 
     std::vector<Keyed> contacts;  // key: e-mail or phone (tagged), one per registration
     std::vector<Keyed> addresses; // key: address
@@ -157,9 +126,7 @@ std::vector<Signal> find_signals(Registry& registry, const SignalThresholds& thr
     std::vector<Child> children;
     {
         // Sized once (growing would hold two copies): the active count is in the tallies.
-        SQLite::Statement n(db, "SELECT coalesce(sum(n), 0) FROM tallies WHERE state = ?");
-        n.bind(1, active);
-        const auto rows = static_cast<std::size_t>(n.executeStep() ? n.getColumn(0).getInt64() : 0);
+        const auto rows = static_cast<std::size_t>(store::tallied_claimants(registry, State::active));
         contacts.reserve(rows + rows / 2);
         addresses.reserve(rows);
         times.reserve(rows);
@@ -171,52 +138,51 @@ std::vector<Signal> find_signals(Registry& registry, const SignalThresholds& thr
         if (!phone.empty()) add(fnv(phone) & ~email_tag);
     };
     {
-        // NOT INDEXED: every active row, in rowid order.
-        Scan st(registry, "SELECT id, child_name_prefix, child_last_name, postcode, house_number, "
-                          "registrant_email, registrant_phone, registered_at, source_id FROM "
-                          "claimants NOT INDEXED WHERE state = ?1");
-        st.bind(1, active);
+        // Every active row, in id order.
+        store::ClaimantFilter active;
+        active.whole_table = true;
+        store::ClaimantScan st(
+            registry,
+            store::columns_of({Field::child_name_prefix, Field::child_last_name, Field::postcode,
+                               Field::house_number, Field::registrant_email,
+                               Field::registrant_phone, Field::registered_at},
+                              {Kept::id, Kept::source_id}),
+            active);
         std::string family;
-        while (st.step()) {
-            sqlite3_stmt* s = st.get();
-            const std::int64_t id = sqlite3_column_int64(s, 0);
-            family = fold_name(column_text(s, 1));
-            family += fold_name(column_text(s, 2));
+        while (st.next()) {
+            const store::ClaimantRow& row = st.row();
+            const std::int64_t id = row.integer(Kept::id);
+            family = fold_name(row.text(Field::child_name_prefix));
+            family += fold_name(row.text(Field::child_last_name));
             const auto family_key = static_cast<std::uint32_t>(fnv(family));
-            const std::uint64_t address = address_key(column_text(s, 3), column_text(s, 4));
+            const std::uint64_t address =
+                address_key(row.text(Field::postcode), row.text(Field::house_number));
             const auto address32 = static_cast<std::uint32_t>(address ? (address >> 32) | 1 : 0);
-            contact(column_text(s, 5), column_text(s, 6), [&](std::uint64_t key) {
+            contact(row.text(Field::registrant_email), row.text(Field::registrant_phone), [&](std::uint64_t key) {
                 contacts.push_back({key, family_key, address32, static_cast<std::uint32_t>(id)});
             });
             if (address != 0) {
                 addresses.push_back(
                     {address, family_key, address32, static_cast<std::uint32_t>(id)});
             }
-            if (const auto seconds = registered_seconds(column_text(s, 7))) {
-                times.push_back({*seconds, static_cast<std::uint32_t>(sqlite3_column_int64(s, 8)),
+            if (const auto seconds = registered_seconds(row.text(Field::registered_at))) {
+                times.push_back({*seconds, static_cast<std::uint32_t>(row.integer(Kept::source_id)),
                                  static_cast<std::uint32_t>(id)});
             }
             children.push_back({static_cast<std::uint32_t>(id), family_key, address32});
         }
     }
-    {
-        // Linked registrations: another registrant behind the same child.
-        Scan st(registry, "SELECT r.claimant_id, r.registrant_email, r.registrant_phone FROM "
-                          "registrations AS r CROSS JOIN claimants AS c ON c.id = r.claimant_id "
-                          "WHERE c.state = ?1");
-        st.bind(1, active);
-        while (st.step()) {
-            sqlite3_stmt* s = st.get();
-            const std::int64_t id = sqlite3_column_int64(s, 0);
+    // Linked registrations: another registrant behind the same child.
+    store::visit_active_registration_contacts(
+        registry, [&](std::int64_t id, std::string_view email, std::string_view phone) {
             const auto child =
                 std::lower_bound(children.begin(), children.end(), id,
                                  [](const Child& c, std::int64_t v) { return c.id < v; });
-            if (child == children.end() || child->id != id) continue;
-            contact(column_text(s, 1), column_text(s, 2), [&](std::uint64_t key) {
+            if (child == children.end() || child->id != id) return;
+            contact(email, phone, [&](std::uint64_t key) {
                 contacts.push_back({key, child->family, child->address, child->id});
             });
-        }
-    }
+        });
     snapshot.commit();
     std::vector<Child>().swap(children);
 

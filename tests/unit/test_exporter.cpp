@@ -128,7 +128,7 @@ TEST_CASE("exporter: delimiter and byte order mark") {
                         j.bom = true;
                         return j;
                     }()),
-                    UsageError);
+                    ValueError);
 }
 
 TEST_CASE("exporter: formulas are neutralised in CSV only, phone numbers stay") {
@@ -326,5 +326,5 @@ TEST_CASE("exporter: parse_export_format") {
     CHECK(parse_export_format("json") == ExportFormat::json);
     CHECK(parse_export_format("ndjson") == ExportFormat::ndjson);
     CHECK(parse_export_format("xlsx") == ExportFormat::xlsx);
-    CHECK_THROWS_AS(parse_export_format("xls"), UsageError);
+    CHECK_THROWS_AS(parse_export_format("xls"), ValueError);
 }
