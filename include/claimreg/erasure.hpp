@@ -5,11 +5,13 @@
 // arriving again is recognised and not stored again.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
 
+#include "claimreg/identity.hpp"
 #include "claimreg/record.hpp"
 #include "claimreg/registry.hpp"
 

@@ -1,6 +1,8 @@
 #pragma once
 // The SQLite registry file: opening and creating it (mode 0600, WAL), schema migrations,
-// write transactions, and storing one registration with duplicate detection.
+// write transactions, and storing one registration with duplicate detection. Implemented in
+// src/claimreg/store/, which owns the registry's SQL and turns SQLite's failures into
+// claimreg errors.
 
 #include <cstdint>
 #include <array>

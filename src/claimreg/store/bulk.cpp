@@ -29,7 +29,8 @@ constexpr int claimant_params = 1 + static_cast<int>(field_count) + 9;
 // INSERT of `rows` new claimants in one statement.
 std::string insert_claimants_sql(std::size_t rows) {
     const std::string values = "(" + store::placeholders(claimant_params) + ")";
-    std::string sql = fmt::format("INSERT INTO claimants ({}) VALUES {}", claimant_columns(), values);
+    std::string sql =
+        fmt::format("INSERT INTO claimants ({}) VALUES {}", claimant_columns(), values);
     for (std::size_t i = 1; i < rows; ++i) (sql += ", ") += values;
     return sql;
 }
@@ -111,7 +112,8 @@ void Registrar::Impl::end_bulk() {
         const auto day = first_tally_day_ + static_cast<std::int64_t>(i / tally_slots);
         const std::size_t slot = i % tally_slots;
         const std::size_t band = slot % band_slots;
-        tallies.add(to_string(State::active), to_string(static_cast<VerdictKind>(slot / band_slots)),
+        tallies.add(to_string(State::active),
+                    to_string(static_cast<VerdictKind>(slot / band_slots)),
                     band == 0 ? std::string_view() : to_string(static_cast<AgeBand>(band - 1)),
                     format_date(Date(std::chrono::sys_days(std::chrono::days(day)))),
                     static_cast<std::int64_t>(new_tallies_[i]));

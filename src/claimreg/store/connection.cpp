@@ -96,8 +96,8 @@ Registry::Registry(const std::string& path, OpenMode mode, RegistryOptions optio
                                         path));
     }
     if (!exists) create_private_file(path);
-    const int flags =
-        (mode == OpenMode::read ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE) | SQLite::OPEN_NOMUTEX;
+    const int flags = (mode == OpenMode::read ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE) |
+                      SQLite::OPEN_NOMUTEX;
     try {
         db_ = std::make_unique<SQLite::Database>(path, flags, options.busy_timeout_ms);
         harden(*db_);
@@ -106,7 +106,8 @@ Registry::Registry(const std::string& path, OpenMode mode, RegistryOptions optio
         const int code = e.getErrorCode() & 0xff;
         if (mode != OpenMode::read || (code != SQLITE_CANTOPEN && code != SQLITE_READONLY)) {
             if (code == SQLITE_BUSY || code == SQLITE_LOCKED) throw;
-            throw CannotCreateError(fmt::format("cannot open registry {}: {}", path, e.getErrorStr()));
+            throw CannotCreateError(
+                fmt::format("cannot open registry {}: {}", path, e.getErrorStr()));
         }
         // Read-only media: its -shm cannot be made, and no other process can be writing.
         db_ = std::make_unique<SQLite::Database>(immutable_uri(path),
@@ -178,7 +179,8 @@ Registry::~Registry() = default;
 
 Registry Registry::scratch() {
     Registry registry;
-    registry.db_ = std::make_unique<SQLite::Database>("", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    registry.db_ =
+        std::make_unique<SQLite::Database>("", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     harden(*registry.db_);
     registry.db_->exec("PRAGMA journal_mode = OFF");
     registry.db_->exec("PRAGMA synchronous = OFF");

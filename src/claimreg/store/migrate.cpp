@@ -82,7 +82,8 @@ void recompute_identities(SQLite::Database& db, const RegistryOptions& options) 
                 return std::all_of(s.begin(), s.end(),
                                    [](char c) { return static_cast<unsigned char>(c) < 0x80; });
             };
-            if (ascii(r.child_first_name) && ascii(r.child_name_prefix) && ascii(r.child_last_name)) {
+            if (ascii(r.child_first_name) && ascii(r.child_name_prefix) &&
+                ascii(r.child_last_name)) {
                 continue; // no invisible characters: name and key stay as they are
             }
             r.child_birth_date = parse_date(st.getColumn(4).getString());
@@ -91,18 +92,21 @@ void recompute_identities(SQLite::Database& db, const RegistryOptions& options) 
         }
     }
     const std::string now = now_utc();
-    SQLite::Statement update(db, "UPDATE claimants SET child_first_name = ?, child_name_prefix = ?, "
-                                 "child_last_name = ?, identity_digest = ?, changed_at = ? "
-                                 "WHERE id = ?");
-    SQLite::Statement same(db, "SELECT id, child_first_name, child_name_prefix, child_last_name, "
-                               "child_birth_date, postcode FROM claimants WHERE identity_digest = ? "
-                               "AND id != ? ORDER BY id");
-    SQLite::Statement link(db, "INSERT INTO registrations (claimant_id, external_ref, "
-                               "registrant_name, registrant_email, registrant_phone, "
-                               "registrant_relation, consent, registered_at, source_id, "
-                               "source_line, added_at) SELECT ?1, external_ref, registrant_name, "
-                               "registrant_email, registrant_phone, registrant_relation, consent, "
-                               "registered_at, source_id, source_line, ?3 FROM claimants WHERE id = ?2");
+    SQLite::Statement update(db,
+                             "UPDATE claimants SET child_first_name = ?, child_name_prefix = ?, "
+                             "child_last_name = ?, identity_digest = ?, changed_at = ? "
+                             "WHERE id = ?");
+    SQLite::Statement same(db,
+                           "SELECT id, child_first_name, child_name_prefix, child_last_name, "
+                           "child_birth_date, postcode FROM claimants WHERE identity_digest = ? "
+                           "AND id != ? ORDER BY id");
+    SQLite::Statement link(
+        db, "INSERT INTO registrations (claimant_id, external_ref, "
+            "registrant_name, registrant_email, registrant_phone, "
+            "registrant_relation, consent, registered_at, source_id, "
+            "source_line, added_at) SELECT ?1, external_ref, registrant_name, "
+            "registrant_email, registrant_phone, registrant_relation, consent, "
+            "registered_at, source_id, source_line, ?3 FROM claimants WHERE id = ?2");
     SQLite::Statement move(db, "UPDATE registrations SET claimant_id = ?1 WHERE claimant_id = ?2");
     SQLite::Statement remove(db, "DELETE FROM claimants WHERE id = ?");
     SQLite::Statement touch(db, "UPDATE claimants SET changed_at = ? WHERE id = ?");

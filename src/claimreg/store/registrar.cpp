@@ -50,10 +50,11 @@ Registrar::Impl::Statements::Statements(SQLite::Database& db)
       find_linked_email(db, "SELECT id, external_ref FROM registrations WHERE claimant_id = ? "
                             "AND registrant_email = ? COLLATE NOCASE LIMIT 1"),
       // ?1 the claimant, ?2.. its fields, then source, line and added_at.
-      insert_linked(db, fmt::format("INSERT INTO registrations (claimant_id, {}, source_id, "
-                                    "source_line, added_at) VALUES ({})",
-                                    column_list(store::registration_fields),
-                                    store::placeholders(store::count_of(store::registration_fields) + 4))),
+      insert_linked(
+          db, fmt::format("INSERT INTO registrations (claimant_id, {}, source_id, "
+                          "source_line, added_at) VALUES ({})",
+                          column_list(store::registration_fields),
+                          store::placeholders(store::count_of(store::registration_fields) + 4))),
       touch_claimant(db, "UPDATE claimants SET changed_at = ? WHERE id = ?"),
       load_claimant(db, fmt::format("{} WHERE id = ?", stored_claimant_select())),
       load_registration(db, fmt::format("SELECT {} FROM registrations WHERE id = ?",
@@ -64,8 +65,8 @@ Registrar::Impl::Statements::Statements(SQLite::Database& db)
                                           store::count_of(store::registration_fields) + 1)),
       insert_audit(db, "INSERT INTO audit (at, action, claimant_id, detail) "
                        "VALUES (?, 'updated', ?, ?)"),
-      confirm_claimant_ref(db, fmt::format("{} WHERE id = ?1 AND external_ref = ?2",
-                                           stored_claimant_select())),
+      confirm_claimant_ref(
+          db, fmt::format("{} WHERE id = ?1 AND external_ref = ?2", stored_claimant_select())),
       confirm_linked_ref(db, "SELECT id FROM registrations WHERE claimant_id = ?1 AND "
                              "external_ref = ?2 LIMIT 1"),
       load_link(db, "SELECT linked_to FROM claimants WHERE id = ? AND state = 'linked'") {}
@@ -81,7 +82,8 @@ Registrar::Impl::Impl(Registry& registry)
     first_id_ = next_id_;
     erased_ = std::make_unique<ErasedKeys>(registry);
     content_key_ = content_digest_key(registry.db());
-    SQLite::Statement same(registry.db(), "SELECT a, b FROM pair_decisions WHERE decision = 'same'");
+    SQLite::Statement same(registry.db(),
+                           "SELECT a, b FROM pair_decisions WHERE decision = 'same'");
     while (same.executeStep()) {
         decided_same_.insert(same.getColumn(0).getInt64());
         decided_same_.insert(same.getColumn(1).getInt64());
@@ -124,7 +126,8 @@ Registrar::Row Registrar::prepare(const Registration& r, const Verdict& verdict)
     return row;
 }
 
-std::optional<Registrar::Impl::Match> Registrar::Impl::find_duplicate(const Registration& r, const Row& row) {
+std::optional<Registrar::Impl::Match> Registrar::Impl::find_duplicate(const Registration& r,
+                                                                      const Row& row) {
     // The same submission: its external reference was seen before.
     if (!r.external_ref.empty()) {
         std::optional<Match> found;
@@ -181,9 +184,11 @@ std::optional<Registrar::Impl::Match> Registrar::Impl::find_duplicate(const Regi
         st.reset();
         st.bind(1, id);
         if (!st.executeStep()) return;
-        if (store::stored_identity_key(st, 0) != row.identity) return; // a digest collision: another child
+        // Another key: a digest collision, another child.
+        if (store::stored_identity_key(st, 0) != row.identity) return;
         if (iequals(st.getColumn(Statements::email_column).getString(), r.registrant_email)) {
-            result = Match{AddOutcome::same_submission, id, 0, !other_ref(st.getColumn(Statements::ref_column))};
+            result = Match{AddOutcome::same_submission, id, 0,
+                           !other_ref(st.getColumn(Statements::ref_column))};
             return;
         }
         auto& linked = st_->find_linked_email;
@@ -272,8 +277,8 @@ std::int64_t Registrar::Impl::source_id_of(const Source& source) {
     return source_cache_->id;
 }
 
-void Registrar::Impl::add_linked(std::int64_t claimant_id, const Registration& r, const Source& source,
-                           const Row& row) {
+void Registrar::Impl::add_linked(std::int64_t claimant_id, const Registration& r,
+                                 const Source& source, const Row& row) {
     store_pending(claimant_id);
     auto& st = st_->insert_linked;
     const std::int64_t source_id = source_id_of(source);
@@ -309,7 +314,8 @@ void Registrar::settle(std::int64_t id) {
 void Registrar::digest_content(const Registration& r, Row& row) const {
     row.content = store::content_digest(impl_->content_key_, store::stored_fields(r, row));
 }
-AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict, const Source& source) {
+AddResult Registrar::add(const Registration& r, const StoredVerdict& verdict,
+                         const Source& source) {
     const Row row = prepare(r, verdict.verdict);
     const AddResult result = impl_->add(r, row, verdict, source);
     impl_->flush(); // before `row` goes

@@ -203,7 +203,8 @@ struct Registrar::Impl::Statements {
     store::RawStatement& update_claimant(SQLite::Database& db, FieldSet changed) {
         auto& s = update_claimant_of[changed];
         if (!s) {
-            std::string sql = "UPDATE claimants SET " + store::column_assignments(changed, 1) + ", ";
+            std::string sql =
+                "UPDATE claimants SET " + store::column_assignments(changed, 1) + ", ";
             if ((changed & store::identity_fields) != 0) sql += "identity_digest = ?18, ";
             sql += "verdict = ?19, reasons = ?20, age_band = ?21, check_id = ?22, "
                    "changed_at = ?23, content_digest = ?25 WHERE id = ?24";

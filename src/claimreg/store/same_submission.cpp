@@ -14,8 +14,8 @@
 
 namespace claimreg {
 
-std::optional<std::int64_t> Registrar::Impl::other_with_identity(std::int64_t id, const std::string& key,
-                                                           std::int64_t digest) {
+std::optional<std::int64_t>
+Registrar::Impl::other_with_identity(std::int64_t id, const std::string& key, std::int64_t digest) {
     std::vector<std::int64_t> candidates;
     if (keys_) {
         keys_->for_each(digest, [&](std::int64_t c) { candidates.push_back(c); });
@@ -63,7 +63,8 @@ AddResult Registrar::Impl::update(const Match& match, const Registration& r, con
         }
     }
     const std::array<std::string, 4> old_tally = {
-        store::column_text(load, Statements::state_column), store::column_text(load, Statements::state_column + 1),
+        store::column_text(load, Statements::state_column),
+        store::column_text(load, Statements::state_column + 1),
         store::column_text(load, Statements::state_column + 2),
         stored[static_cast<std::size_t>(Field::child_birth_date)]};
     load.reset();
@@ -112,7 +113,8 @@ AddResult Registrar::Impl::update(const Match& match, const Registration& r, con
     st.bind(25, updated.content);
     st.exec();
     forget(id);
-    move_tally(old_tally, {old_tally[0], std::string(to_string(v.verdict)), band, updated.birth_date});
+    move_tally(old_tally,
+               {old_tally[0], std::string(to_string(v.verdict)), band, updated.birth_date});
     if (keys_) {
         keys_->insert(updated.digest, id);
         if (updated.ref_digest != 0) keys_->insert(updated.ref_digest, id);
@@ -121,7 +123,8 @@ AddResult Registrar::Impl::update(const Match& match, const Registration& r, con
     return result(AddOutcome::updated, changed);
 }
 
-AddResult Registrar::Impl::update_linked(const Match& match, const Registration& r, const Row& row) {
+AddResult Registrar::Impl::update_linked(const Match& match, const Registration& r,
+                                         const Row& row) {
     const std::int64_t id = match.claimant;
     auto& load = st_->load_registration;
     load.reset();

@@ -224,15 +224,17 @@ std::string schema_difference(const std::vector<SchemaObject>& found,
                               const std::vector<SchemaObject>& expected) {
     std::vector<std::string> differences;
     const auto find = [](const std::vector<SchemaObject>& in, const SchemaObject& o) {
-        return std::find_if(in.begin(), in.end(),
-                            [&](const SchemaObject& x) { return x.type == o.type && x.name == o.name; });
+        return std::find_if(in.begin(), in.end(), [&](const SchemaObject& x) {
+            return x.type == o.type && x.name == o.name;
+        });
     };
     for (const SchemaObject& o : found) {
         const auto e = find(expected, o);
         if (e == expected.end()) {
             differences.push_back(fmt::format("unexpected {} {}", o.type, printable_name(o.name)));
         } else if (*e != o) {
-            differences.push_back(fmt::format("{} {} is not claimreg's", o.type, printable_name(o.name)));
+            differences.push_back(
+                fmt::format("{} {} is not claimreg's", o.type, printable_name(o.name)));
         }
     }
     for (const SchemaObject& o : expected) {
@@ -267,12 +269,14 @@ const Reference& reference() {
             db.exec(migrations[v - 1]);
             out.schemas[v] = read_schema(db);
         }
-        SQLite::Statement columns(db, "SELECT name, \"notnull\" FROM pragma_table_info('claimants')");
+        SQLite::Statement columns(db,
+                                  "SELECT name, \"notnull\" FROM pragma_table_info('claimants')");
         while (columns.executeStep()) {
             const std::string name = columns.getColumn(0).getString();
             for (const FieldColumn& c : field_columns) {
                 if (c.name == name) {
-                    out.nullable[static_cast<std::size_t>(c.field)] = columns.getColumn(1).getInt() == 0;
+                    out.nullable[static_cast<std::size_t>(c.field)] =
+                        columns.getColumn(1).getInt() == 0;
                 }
             }
         }
@@ -317,7 +321,8 @@ int verify_registry(SQLite::Database& db, const std::string& path) {
             path, version, Registry::schema_version));
     }
     if (version < 1) throw not_a_registry(path, "no schema version");
-    if (const std::string diff = schema_difference(found, reference_schema(version)); !diff.empty()) {
+    if (const std::string diff = schema_difference(found, reference_schema(version));
+        !diff.empty()) {
         throw not_a_registry(path, diff);
     }
     return version;

@@ -50,7 +50,8 @@ std::vector<std::string> drop_claimants_schema(Registry& registry, std::string_v
             continue;
         }
         // Our own names: plain identifiers.
-        registry.db().exec(fmt::format("DROP {} {}", type == "index" ? "INDEX" : "TRIGGER", o.name));
+        registry.db().exec(
+            fmt::format("DROP {} {}", type == "index" ? "INDEX" : "TRIGGER", o.name));
         definitions.push_back(o.sql);
     }
     return definitions;
