@@ -26,16 +26,6 @@ std::string now_utc() {
                        utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
 }
 
-bool read_digits(std::string_view s, std::size_t at, std::size_t n, int& value) {
-    if (at + n > s.size()) return false;
-    value = 0;
-    for (std::size_t i = at; i < at + n; ++i) {
-        if (!is_ascii_digit(s[i])) return false;
-        value = value * 10 + (s[i] - '0');
-    }
-    return true;
-}
-
 namespace {
 
 /// `HH:MM` at `at` (hour <= 23, minute <= 59); false if it is not there.
@@ -45,8 +35,9 @@ bool read_hour_minute(std::string_view s, std::size_t at, bool colon, int& hour,
     return read_digits(s, at + (colon ? 3 : 2), 2, minute) && hour <= 23 && minute <= 59;
 }
 
-/// The time of day and zone after a date's separator, at `i`.
-bool read_time(std::string_view s, std::size_t i, const DateTimeForms& forms, DateTime& out) {
+} // namespace
+
+bool detail::read_time(std::string_view s, std::size_t i, const DateTimeForms& forms, DateTime& out) {
     if (!read_hour_minute(s, i, true, out.hour, out.minute)) return false;
     i += 5;
     if (i < s.size() && s[i] == ':') {
@@ -72,30 +63,6 @@ bool read_time(std::string_view s, std::size_t i, const DateTimeForms& forms, Da
     out.zone = DateTime::Zone::offset;
     out.offset_minutes = (s[i] == '-' ? -1 : 1) * (hours * 60 + minutes);
     return i + (colon ? 6 : 5) == s.size();
-}
-
-} // namespace
-
-DateTimeProblem parse_date_time(std::string_view s, const DateTimeForms& forms, DateTime& out) {
-    out = DateTime{};
-    int y = 0;
-    int m = 0;
-    int d = 0;
-    if (s.size() < 10 || !read_digits(s, 0, 4, y) || s[4] != '-' || !read_digits(s, 5, 2, m) ||
-        s[7] != '-' || !read_digits(s, 8, 2, d)) {
-        return DateTimeProblem::not_a_date;
-    }
-    const Date date{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
-                    std::chrono::day{static_cast<unsigned>(d)}};
-    if (!date.ok()) return DateTimeProblem::unreal_date;
-    out.date = date;
-    if (s.size() == 10) return DateTimeProblem::none;
-    const char separator = s[10];
-    if (separator != 'T' && separator != ' ' && !(forms.lower_case_letters && separator == 't')) {
-        return DateTimeProblem::not_a_time;
-    }
-    out.has_time = true;
-    return read_time(s, 11, forms, out) ? DateTimeProblem::none : DateTimeProblem::not_a_time;
 }
 
 std::int64_t epoch_seconds(const DateTime& t) {
