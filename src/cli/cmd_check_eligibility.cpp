@@ -8,6 +8,7 @@
 #include "claimreg/json.hpp"
 #include "claimreg/verdicts.hpp"
 #include "output.hpp"
+#include "render.hpp"
 #include "record_options.hpp"
 
 namespace claimreg::cli {
@@ -33,20 +34,11 @@ ExitStatus status_of(VerdictKind v) {
     return ExitStatus::internal;
 }
 
-std::string json_reasons(ReasonSet reasons) {
-    std::string out = "[";
-    for (std::size_t r = 0; r < reason_count; ++r) {
-        if (!reasons.has(static_cast<Reason>(r))) continue;
-        if (out.size() > 1) out += ',';
-        append_json_string(out, to_string(static_cast<Reason>(r)));
-    }
-    return out + "]";
-}
-
-std::string json_verdict(const Verdict& v) {
-    return fmt::format("\"verdict\":\"{}\",\"reasons\":{},\"age_band\":{}", to_string(v.verdict),
-                       json_reasons(v.reasons),
-                       v.age_band ? json_string(to_string(*v.age_band)) : "null");
+// `"verdict":...,"reasons":[...],"age_band":...` into the object `json` is writing.
+void write_verdict(JsonWriter& json, const Verdict& v) {
+    json.key("verdict").string(to_string(v.verdict));
+    json.key("reasons").codes(join_reasons(v.reasons));
+    json.key("age_band").nullable_string(v.age_band ? to_string(*v.age_band) : std::string_view());
 }
 
 // Ad hoc: evaluates the options' facts; the registry is not touched. Names and e-mail are not
@@ -78,15 +70,21 @@ ExitStatus run_ad_hoc(const CheckOptions& opt, const RuleSet& rules, Date as_of)
     EligibilityInput in = eligibility_input(reg);
     if (!registered_given) in.registered_on = as_of;
     const Verdict v = evaluate(in, rules, as_of);
+    std::string out;
     if (opt.json) {
-        fmt::print("{{{}}}\n", json_verdict(v));
+        JsonWriter json(out);
+        json.begin_object();
+        write_verdict(json, v);
+        json.end_object();
+        out += '\n';
     } else {
-        fmt::print("{}\n", to_string(v.verdict));
+        out += fmt::format("{}\n", to_string(v.verdict));
         for (std::size_t r = 0; r < reason_count; ++r) {
             const auto reason = static_cast<Reason>(r);
-            if (v.reasons.has(reason)) fmt::print("{}: {}\n", to_string(reason), explain(reason));
+            if (v.reasons.has(reason)) out += fmt::format("{}: {}\n", to_string(reason), explain(reason));
         }
     }
+    print_stdout(out);
     return status_of(v.verdict);
 }
 
@@ -113,30 +111,54 @@ ExitStatus run_check(const CheckOptions& opt, const GlobalOptions& global, bool 
     Registry registry(global.db, OpenMode::update, global.registry_options());
     if (opt.all) {
         const VerdictCounts counts = check_all_claimants(registry, rules, as_of);
-        const auto count = [&](VerdictKind v) { return counts[static_cast<std::size_t>(v)]; };
-        if (opt.json) {
-            fmt::print("{{\"eligible\":{},\"ineligible\":{},\"review\":{}}}\n",
-                       count(VerdictKind::eligible), count(VerdictKind::ineligible),
-                       count(VerdictKind::review));
-        } else {
-            for (const VerdictKind v :
-                 {VerdictKind::eligible, VerdictKind::ineligible, VerdictKind::review}) {
-                fmt::print("{}\t{}\n", to_string(v), count(v));
-            }
+        // A JSON object of the counts, or `verdict<TAB>count` lines.
+        Table table;
+        table.headed = false;
+        for (const VerdictKind v :
+             {VerdictKind::eligible, VerdictKind::ineligible, VerdictKind::review}) {
+            table.rows.push_back({std::string(to_string(v)),
+                                  std::to_string(counts[static_cast<std::size_t>(v)])});
         }
+        std::string out;
+        if (opt.json) {
+            JsonWriter json(out);
+            json.begin_object();
+            for (const auto& row : table.rows) json.key(row[0]).number(row[1]);
+            json.end_object();
+            out += '\n';
+        } else {
+            table.add_column("verdict", false);
+            table.add_column("count", true);
+            out = render(table, TableFormat::tsv);
+        }
+        print_stdout(out);
         return ExitStatus::ok;
     }
     const auto results = check_claimants(registry, opt.ids, rules, as_of);
-    for (const auto& r : results) {
-        if (opt.json) {
-            fmt::print("{{\"id\":{},{}}}\n", r.id, json_verdict(r.verdict));
-        } else {
-            // Always three fields: `-` when no reason applies (no empty last field).
-            const std::string reasons = join_reasons(r.verdict.reasons);
-            fmt::print("{}\t{}\t{}\n", r.id, to_string(r.verdict.verdict),
-                       reasons.empty() ? "-" : reasons);
+    std::string out;
+    if (opt.json) {
+        JsonWriter json(out);
+        for (const auto& r : results) {
+            json.begin_object().key("id").integer(r.id);
+            write_verdict(json, r.verdict);
+            json.end_object();
+            out += '\n';
         }
+    } else {
+        // `ID<TAB>verdict<TAB>reasons`, always three fields: `-` when no reason applies (no
+        // empty last field).
+        Table table;
+        table.headed = false;
+        table.add_column("id", true);
+        table.add_column("verdict", false);
+        table.add_column("reasons", false, "-");
+        for (const auto& r : results) {
+            table.rows.push_back({std::to_string(r.id), std::string(to_string(r.verdict.verdict)),
+                                  join_reasons(r.verdict.reasons)});
+        }
+        out = render(table, TableFormat::tsv);
     }
+    print_stdout(out);
     return results.size() == 1 ? status_of(results.front().verdict.verdict) : ExitStatus::ok;
 }
 
