@@ -41,34 +41,22 @@ void write_verdict(JsonWriter& json, const Verdict& v) {
     json.key("age_band").nullable_string(v.age_band ? to_string(*v.age_band) : std::string_view());
 }
 
-// Ad hoc: evaluates the options' facts; the registry is not touched. Names and e-mail are not
-// part of eligibility, so fixed stand-ins let the record pass the same rules as `add`.
+// Ad hoc: evaluates the options' facts; the registry is not touched.
 ExitStatus run_ad_hoc(const CheckOptions& opt, const RuleSet& rules, Date as_of) {
     RecordOptionValues values = opt.values;
-    const auto set_default = [&](Field f, std::string_view value) {
-        auto& v = values[static_cast<std::size_t>(f)];
-        if (v.empty()) v = value;
-    };
-    set_default(Field::child_first_name, "-");
-    set_default(Field::child_last_name, "-");
-    set_default(Field::registrant_name, "-");
-    set_default(Field::registrant_email, "ad-hoc@check.invalid");
-    set_default(Field::platform, "tiktok");
-    set_default(Field::registrant_relation, "parent");
-    if (values[static_cast<std::size_t>(Field::country)].empty() ||
-        parse_country(values[static_cast<std::size_t>(Field::country)]) == "NL") {
-        set_default(Field::postcode, "1000 AA");
+    // A --country that is no country is refused first, by its rule alone.
+    if (const std::string& country = values[static_cast<std::size_t>(Field::country)];
+        !country.empty()) {
+        parse_country(country);
     }
     values[static_cast<std::size_t>(Field::consent)] = opt.no_consent ? "no" : "yes";
-    const bool registered_given = !values[static_cast<std::size_t>(Field::registered_at)].empty();
-    Registration reg;
+    std::string country;
+    EligibilityInput in;
     try {
-        reg = parse_registration(raw_record(values), today(), now_utc());
+        in = parse_eligibility_input(raw_record(values), today(), as_of, country);
     } catch (const FieldError& e) {
         rethrow_as_option_error(e);
     }
-    EligibilityInput in = eligibility_input(reg);
-    if (!registered_given) in.registered_on = as_of;
     const Verdict v = evaluate(in, rules, as_of);
     std::string out;
     if (opt.json) {
