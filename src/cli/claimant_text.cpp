@@ -14,23 +14,23 @@ namespace claimreg::cli {
 
 namespace {
 
-// `key: value` lines with the values aligned; an empty value leaves the line at `key:`.
+// `key: value` lines with the values aligned; an empty value leaves the line at `key:`. Each
+// line starts with the indent (the first with `first_indent`, of the same width).
 class Lines {
   public:
     explicit Lines(std::string indent) : indent_(std::move(indent)) {}
     void add(std::string_view key, std::string_view value) { lines_.emplace_back(key, value); }
     void render(std::string& out, std::string_view first_indent) const {
-        std::size_t width = 0;
-        for (const auto& [key, value] : lines_) width = std::max(width, key.size() + 1);
-        bool first = true;
+        Table table;
+        table.headed = false;
+        table.gap = " ";
+        table.add_column("key", false);
+        table.add_column("value", false);
         for (const auto& [key, value] : lines_) {
-            std::string line = fmt::format("{}{:<{}} {}", first ? first_indent : indent_,
-                                           key + ":", width, value);
-            trim_trailing_spaces(line);
-            out += line;
-            out += '\n';
-            first = false;
+            const std::string_view indent = table.rows.empty() ? first_indent : indent_;
+            table.rows.push_back({std::string(indent) + key + ":", value});
         }
+        out += cli::render(table, TableFormat::table);
     }
 
   private:

@@ -107,7 +107,7 @@ std::string render_text(const Table& table) {
     const auto line = [&](const std::vector<std::string>& cells, bool header) {
         std::string text;
         for (std::size_t i = 0; i < n; ++i) {
-            if (i > 0) text += "  ";
+            if (i > 0) text += table.gap;
             const std::string_view cell = header ? std::string_view(cells[i]) : table.shown(cells, i);
             const std::string pad(widths[i] - display_width(cell), ' ');
             if (table.numeric[i]) text += pad;

@@ -17,13 +17,15 @@ enum class TableFormat { table, csv, tsv, json };
 /// Header and rows of cells. `numeric[i]`: column i holds numbers (right-aligned in a text
 /// table, bare in JSON). `empty_label[i]`, when set: what an empty cell of column i shows in a
 /// text table, CSV and TSV (in JSON it is null). `headed`: whether the header is a line of the
-/// text table, CSV and TSV (JSON always names its keys by it).
+/// text table, CSV and TSV (JSON always names its keys by it). `gap`: what separates the
+/// columns of a text table.
 struct Table {
     std::vector<std::string> header;
     std::vector<bool> numeric;
     std::vector<std::string> empty_label;
     std::vector<std::vector<std::string>> rows;
     bool headed = true;
+    std::string gap = "  ";
 
     /// Adds a column (to the header; rows are filled by the caller).
     void add_column(std::string_view name, bool is_numeric, std::string_view empty = {});
@@ -31,7 +33,7 @@ struct Table {
     std::string_view shown(const std::vector<std::string>& row, std::size_t i) const;
 };
 
-/// The table as text: aligned columns two spaces apart (no trailing spaces); CSV (RFC 4180
+/// The table as text: aligned columns `gap` apart (no trailing spaces); CSV (RFC 4180
 /// quoting, formula-like cells neutralised, LF line ends); TSV (tab, line breaks and backslash
 /// escaped as `\t` `\n` `\r` `\\`); or a JSON array of flat objects, one a line.
 std::string render(const Table& table, TableFormat format);
