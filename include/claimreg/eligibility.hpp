@@ -50,7 +50,7 @@ struct RuleSet {
 std::span<const RuleSet> rule_sets();
 /// The default rule set (`ruling-2024`).
 const RuleSet& default_rule_set();
-/// Looks a rule set up by name; throws UsageError naming the known ones if unknown.
+/// Looks a rule set up by name; throws ValueError naming the known ones if unknown.
 const RuleSet& find_rule_set(std::string_view name);
 
 /// A set of reasons (bit i = Reason i).
@@ -77,7 +77,7 @@ struct Verdict {
 std::string_view to_string(VerdictKind v);
 std::string_view to_string(Reason r);
 std::string_view to_string(AgeBand b);
-/// Parses a verdict word; throws UsageError if unknown.
+/// Parses a verdict word; throws ValueError if unknown.
 VerdictKind parse_verdict(std::string_view text);
 /// Parses a reason code; nullopt if unknown.
 std::optional<Reason> parse_reason(std::string_view text);
@@ -110,6 +110,16 @@ struct EligibilityInput {
 
 /// The eligibility input of a registration in a given state.
 EligibilityInput eligibility_input(const Registration& r, State state = State::active);
+
+/// The eligibility input of facts given on their own (an ad hoc check, nothing stored): the
+/// fields a verdict depends on, each by its single-field rule in the order a registration
+/// checks them (other fields are ignored; `raw`'s country must already have passed
+/// parse_country). A field not given takes the ad hoc default: country NL (and no postcode
+/// needed), platform tiktok, relation parent, registered on `registered_default`. Dates may
+/// not be after `today`. `country` receives the normalised country, which the result views.
+/// Throws FieldError naming the first field that breaks a rule.
+EligibilityInput parse_eligibility_input(const RawRecord& raw, Date today, Date registered_default,
+                                         std::string& country);
 
 /// Evaluates every rule of `rules` against `in` as of `as_of`.
 Verdict evaluate(const EligibilityInput& in, const RuleSet& rules, Date as_of);

@@ -23,10 +23,17 @@ struct EncryptionOptions {
     bool armor = false;                  ///< ASCII armor instead of binary OpenPGP
 };
 
-/// A recipient or a trusted fingerprint that cannot be used (a usage error, 64). The message
+/// OpenPGP encryption cannot be set up here: no OpenPGP engine (gpg), or the keyring cannot be
+/// read. Exit status 64, as for the request that asked for it.
+class EncryptionError : public Error {
+  public:
+    explicit EncryptionError(const std::string& m) : Error(m, ExitStatus::usage) {}
+};
+
+/// A recipient or a trusted fingerprint that cannot be used (a caller's value, 64). The message
 /// names the key by its fingerprint or by the id as given when that is hexadecimal, never by a
 /// user id or an e-mail address; the caller adds which option and position it came from.
-class KeyError : public UsageError {
+class KeyError : public ValueError {
   public:
     /// Which list of EncryptionOptions the faulty entry is in.
     enum class Entry { recipient, trusted };
@@ -35,7 +42,7 @@ class KeyError : public UsageError {
     /// the key was found and could be accepted by trusting that fingerprint.
     KeyError(Entry entry, std::size_t index, const std::string& problem,
              std::string pinnable_fingerprint = {})
-        : UsageError(problem), entry_(entry), index_(index),
+        : ValueError(problem), entry_(entry), index_(index),
           pinnable_(std::move(pinnable_fingerprint)) {}
     Entry entry() const noexcept { return entry_; }
     std::size_t index() const noexcept { return index_; }
@@ -55,7 +62,8 @@ class KeyError : public UsageError {
 class Recipients {
   public:
     /// Looks up `options`' recipients in the user's keyring. Throws KeyError for the first
-    /// entry that fails a check, UsageError when no OpenPGP engine (gpg) is available.
+    /// entry that fails a check, EncryptionError when no OpenPGP engine (gpg) is available or
+    /// the keyring cannot be read.
     explicit Recipients(const EncryptionOptions& options);
     ~Recipients();
     Recipients(const Recipients&) = delete;

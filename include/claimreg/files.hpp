@@ -7,7 +7,22 @@
 #include <string>
 #include <string_view>
 
+#include "claimreg/error.hpp"
+#include "claimreg/remove_on_signal.hpp"
+
 namespace claimreg {
+
+/// The directory part of `path` as written, with its last slash (`out/a.csv` -> `out/`,
+/// `/a.csv` -> `/`), or empty for a name alone (`a.csv`).
+std::string_view directory_part(std::string_view path);
+/// What follows the last slash of `path` (`out/a.csv` -> `a.csv`); all of it without a slash.
+std::string_view name_part(std::string_view path);
+
+/// Creates an empty file at `path`, mode 0600, unless something is there already (left as it
+/// is): files made with its mode (SQLite's -wal and -shm) are private too. Throws
+/// CannotCreateError (`cannot create SHOWN: reason`; `shown` names the file for people, by
+/// default its path).
+void create_private_file(const std::string& path, std::string_view shown = {});
 
 /// Closes a FILE* (never stdin/stdout).
 struct FileCloser {
@@ -47,29 +62,24 @@ class LockedTempFile {
     int fd_ = -1;
 };
 
-/// While alive, SIGINT, SIGTERM and SIGHUP first remove the file at `path` (a temporary
-/// file in progress) and then end the process as usual. A signal that was ignored when the
-/// first guard was set up (`nohup`, `trap '' HUP`) stays ignored. Guards nest (up to four
-/// files at a time; a path longer than PATH_MAX or a fifth file is not guarded); the last one
-/// to go restores the previous handlers.
-class RemoveOnSignal {
-  public:
-    /// Guards `path` until destroyed.
-    explicit RemoveOnSignal(const std::string& path);
-    ~RemoveOnSignal();
-    RemoveOnSignal(const RemoveOnSignal&) = delete;
-    RemoveOnSignal& operator=(const RemoveOnSignal&) = delete;
-
-  private:
-    int slot_ = -1; ///< which guarded path is this one's, or -1: not guarded
-};
-
 /// The files an output must never be written over: the registry (by name, so also before it
 /// exists; with its `-wal`, `-shm` and `-journal` files) and the command's input (an open
 /// descriptor, so also standard input).
 struct OutputGuard {
     std::string registry; ///< the registry's path, or empty
     int input_fd = -1;    ///< the input's descriptor, or -1
+};
+
+/// An output path that is one of the files an output must never be written over. file() says
+/// which: `the input file`, `the registry itself`, `a file of the registry (its -wal)`; the
+/// message is `the output is FILE`, and the command line names its option instead.
+class GuardedFileError : public ValueError {
+  public:
+    explicit GuardedFileError(std::string file);
+    const std::string& file() const noexcept { return file_; }
+
+  private:
+    std::string file_;
 };
 
 /// A file claimreg writes for the user (an export, a rejects file, a report). The path is
@@ -84,11 +94,10 @@ struct OutputGuard {
 ///   `/proc/self/fd/N`) are written to directly: never renamed over, unlinked or chmod-ed.
 class OutputFile {
   public:
-    /// Opens the output `path`, which the command line names with `option` (`--output`).
-    /// Throws UsageError (naming the option) when it is one of `guard`'s files, and
+    /// Opens the output `path`. Throws GuardedFileError when it is one of `guard`'s files, and
     /// CannotCreateError when it cannot be written: a missing directory, a directory, a
     /// symlink loop, a socket, an existing file the user may not write.
-    OutputFile(const std::string& path, std::string_view option, const OutputGuard& guard);
+    OutputFile(const std::string& path, const OutputGuard& guard);
     /// Not committed: removes the temporary file (a direct output is just closed).
     ~OutputFile();
     OutputFile(const OutputFile&) = delete;
@@ -117,9 +126,5 @@ class OutputFile {
     bool direct_ = false;
     bool committed_ = false;
 };
-
-/// Makes SIGPIPE and SIGXFSZ ignored, so that a write into a closed pipe or past a file-size
-/// limit fails with an I/O error (and its cleanup) instead of killing the process.
-void ignore_write_signals();
 
 } // namespace claimreg

@@ -95,7 +95,7 @@ const RuleSet& find_rule_set(std::string_view name) {
         if (!known.empty()) known += ", ";
         known += rs.name;
     }
-    throw UsageError("unknown rule set (known: " + known + ")");
+    throw ValueError("unknown rule set (known: " + known + ")");
 }
 
 std::string_view to_string(VerdictKind v) {
@@ -131,7 +131,7 @@ VerdictKind parse_verdict(std::string_view text) {
     for (VerdictKind v : {VerdictKind::eligible, VerdictKind::ineligible, VerdictKind::review}) {
         if (to_string(v) == text) return v;
     }
-    throw UsageError("unknown verdict (known: eligible, ineligible, review)");
+    throw ValueError("unknown verdict (known: eligible, ineligible, review)");
 }
 
 std::optional<Reason> parse_reason(std::string_view text) {
@@ -210,6 +210,67 @@ EligibilityInput eligibility_input(const Registration& r, State state) {
     in.consent = r.consent;
     in.registered_on = registered_on(r.registered_at);
     in.state = state;
+    return in;
+}
+
+EligibilityInput parse_eligibility_input(const RawRecord& raw, Date today, Date registered_default,
+                                         std::string& country) {
+    EligibilityInput in;
+    Field current = Field::child_birth_date;
+    // A value of spaces only counts as given but empty: required where a value is.
+    const auto value = [&](Field f) {
+        current = f;
+        std::string_view v = raw[static_cast<std::size_t>(f)];
+        const std::size_t start = v.find_first_not_of(' ');
+        if (start == std::string_view::npos) return std::string_view();
+        return v.substr(start, v.find_last_not_of(' ') + 1 - start);
+    };
+    const auto given = [&](Field f) { return !raw[static_cast<std::size_t>(f)].empty(); };
+    const auto require = [&](Field f) {
+        const std::string_view v = value(f);
+        if (v.empty()) throw RuleError("required");
+        return v;
+    };
+    const auto not_future = [&](Date d) {
+        if (d > today) throw RuleError("in the future");
+    };
+    try {
+        in.child_birth_date = parse_date(require(Field::child_birth_date));
+        not_future(in.child_birth_date);
+
+        const std::string_view country_given = value(Field::country);
+        country = country_given.empty() ? std::string("NL") : parse_country(country_given);
+        in.country = country;
+        if (given(Field::postcode) || country != "NL") {
+            const std::string_view postcode = value(Field::postcode);
+            if (postcode.empty()) {
+                if (country == "NL") throw RuleError("required for country NL");
+            } else {
+                parse_postcode(postcode, country);
+            }
+        }
+        if (given(Field::platform)) in.platform = parse_platform(require(Field::platform));
+
+        in.first_use = parse_date(require(Field::first_use));
+        if (in.first_use < in.child_birth_date) throw RuleError("before child_birth_date");
+        not_future(in.first_use);
+        if (const std::string_view last = value(Field::last_use); !last.empty()) {
+            const Date d = parse_date(last);
+            if (d < in.first_use) throw RuleError("before first_use");
+            not_future(d);
+            in.last_use = d;
+        }
+
+        if (given(Field::registrant_relation)) {
+            in.registrant_relation = parse_relation(require(Field::registrant_relation));
+        }
+        in.consent = parse_consent(value(Field::consent));
+        const std::string_view at = value(Field::registered_at);
+        in.registered_on =
+            at.empty() ? registered_default : registered_on(parse_registered_at(at, today));
+    } catch (const RuleError& e) {
+        throw FieldError(current, e.what());
+    }
     return in;
 }
 

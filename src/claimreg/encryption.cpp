@@ -38,7 +38,7 @@ void initialise_gpgme() {
         gpgme_set_locale(nullptr, LC_CTYPE, std::setlocale(LC_CTYPE, nullptr));
     });
     if (gpgme_engine_check_version(GPGME_PROTOCOL_OpenPGP) != GPG_ERR_NO_ERROR) {
-        throw UsageError("OpenPGP encryption needs GnuPG (gpg), which was not found");
+        throw EncryptionError("OpenPGP encryption needs GnuPG (gpg), which was not found");
     }
 }
 
@@ -170,7 +170,7 @@ Recipients::Recipients(const EncryptionOptions& options)
     if (err == GPG_ERR_NO_ERROR) err = gpgme_set_protocol(keys_->ctx, GPGME_PROTOCOL_OpenPGP);
     if (err == GPG_ERR_NO_ERROR) err = gpgme_set_keylist_mode(keys_->ctx, GPGME_KEYLIST_MODE_LOCAL);
     if (err != GPG_ERR_NO_ERROR) {
-        throw UsageError("cannot start OpenPGP encryption: " + gpgme_text(err));
+        throw EncryptionError("cannot start OpenPGP encryption: " + gpgme_text(err));
     }
     gpgme_set_armor(keys_->ctx, options.armor ? 1 : 0);
     gpgme_set_offline(keys_->ctx, 1);
@@ -193,7 +193,7 @@ Recipients::Recipients(const EncryptionOptions& options)
         gpgme_op_keylist_end(keys_->ctx);
         if (gpgme_err_code(err) != GPG_ERR_EOF) {
             release_found();
-            throw UsageError("cannot read the keyring: " + gpgme_text(err));
+            throw EncryptionError("cannot read the keyring: " + gpgme_text(err));
         }
         // An address names a key with a user id of exactly that address.
         if (r.kind == Recipient::Kind::email) {

@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <climits>
-#include <csignal>
 #include <cstring>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +20,29 @@
 #include "claimreg/error.hpp"
 
 namespace claimreg {
+
+std::string_view directory_part(std::string_view path) {
+    const std::size_t slash = path.rfind('/');
+    return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash + 1);
+}
+
+std::string_view name_part(std::string_view path) {
+    return path.substr(directory_part(path).size());
+}
+
+void create_private_file(const std::string& path, std::string_view shown) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST) return;
+        throw CannotCreateError(fmt::format("cannot create {}: {}",
+                                            shown.empty() ? std::string_view(path) : shown,
+                                            errno_text(errno)));
+    }
+    ::close(fd);
+}
+
+GuardedFileError::GuardedFileError(std::string file)
+    : ValueError("the output is " + file), file_(std::move(file)) {}
 
 void FileCloser::operator()(std::FILE* f) const {
     if (f != nullptr && f != stdin && f != stdout) std::fclose(f);
@@ -63,10 +85,8 @@ void remove_if_abandoned(const std::string& path) {
 } // namespace
 
 LockedTempFile::LockedTempFile(const std::string& target, const std::string& tag) {
-    const std::size_t slash = target.rfind('/');
-    const std::string dir = slash == std::string::npos ? std::string() : target.substr(0, slash + 1);
-    const std::string prefix = "." + (slash == std::string::npos ? target : target.substr(slash + 1)) +
-                               "." + tag + "-";
+    const std::string dir(directory_part(target));
+    const std::string prefix = "." + std::string(name_part(target)) + "." + tag + "-";
     if (DIR* d = ::opendir(dir.empty() ? "." : dir.c_str())) {
         std::vector<std::string> leftovers;
         while (const dirent* e = ::readdir(d)) {
@@ -166,11 +186,9 @@ CannotCreateError cannot_create(const std::string& shown, int errnum) {
 ResolvedOutput resolve_output(const std::string& given, const std::string& shown) {
     std::string path = given;
     for (int links = 0; links <= max_symlinks; ++links) {
-        const std::size_t slash = path.rfind('/');
-        const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
-        const std::string parent = slash == std::string::npos ? "."
-                                   : slash == 0               ? "/"
-                                                              : path.substr(0, slash);
+        const std::string base(name_part(path));
+        const std::string_view dir = directory_part(path);
+        const std::string parent = dir.empty() ? "." : std::string(dir);
         if (base.empty() || base == "." || base == "..") throw cannot_create(shown, EISDIR);
         char* real = ::realpath(parent.c_str(), nullptr);
         if (real == nullptr) throw cannot_create(shown, errno);
@@ -215,9 +233,9 @@ ResolvedOutput resolve_output(const std::string& given, const std::string& shown
     throw cannot_create(shown, ELOOP);
 }
 
-// Throws UsageError, naming `option`, when `out` is one of the files `guard` protects: the
-// same file (device and inode), or the same resolved path for a file not there yet.
-void refuse_guarded(const ResolvedOutput& out, std::string_view option, const OutputGuard& guard) {
+// Throws GuardedFileError when `out` is one of the files `guard` protects: the same file
+// (device and inode), or the same resolved path for a file not there yet.
+void refuse_guarded(const ResolvedOutput& out, const OutputGuard& guard) {
     using Kind = ResolvedOutput::Kind;
     struct stat target {};
     bool target_exists = false;
@@ -232,7 +250,7 @@ void refuse_guarded(const ResolvedOutput& out, std::string_view option, const Ou
     };
     struct stat input {};
     if (guard.input_fd >= 0 && ::fstat(guard.input_fd, &input) == 0 && is_target(input)) {
-        throw UsageError(fmt::format("{} is the input file", option));
+        throw GuardedFileError("the input file");
     }
     if (guard.registry.empty()) return;
     std::vector<std::string> names = {guard.registry};
@@ -255,19 +273,19 @@ void refuse_guarded(const ResolvedOutput& out, std::string_view option, const Ou
                 }
             }
             if (!same) continue;
-            if (suffix.empty()) throw UsageError(fmt::format("{} is the registry itself", option));
-            throw UsageError(fmt::format("{} is a file of the registry (its {})", option, suffix));
+            if (suffix.empty()) throw GuardedFileError("the registry itself");
+            throw GuardedFileError(fmt::format("a file of the registry (its {})", suffix));
         }
     }
 }
 
 } // namespace
 
-OutputFile::OutputFile(const std::string& path, std::string_view option, const OutputGuard& guard)
+OutputFile::OutputFile(const std::string& path, const OutputGuard& guard)
     : shown_(path) {
     using Kind = ResolvedOutput::Kind;
     const ResolvedOutput out = resolve_output(path, shown_);
-    refuse_guarded(out, option, guard);
+    refuse_guarded(out, guard);
     int fd = -1;
     if (out.kind == Kind::descriptor) {
         fd = ::fcntl(out.descriptor, F_DUPFD_CLOEXEC, 3);
@@ -357,89 +375,6 @@ void OutputFile::commit() {
         throw IoError(
             fmt::format("cannot sync the directory of {}: {}", shown_, errno_text(saved)));
     }
-}
-
-void ignore_write_signals() {
-    struct sigaction ignore {};
-    ignore.sa_handler = SIG_IGN;
-    sigemptyset(&ignore.sa_mask);
-    ::sigaction(SIGPIPE, &ignore, nullptr);
-    ::sigaction(SIGXFSZ, &ignore, nullptr);
-}
-
-namespace {
-
-constexpr std::array<int, 3> cleanup_signals = {SIGINT, SIGTERM, SIGHUP};
-
-// The paths RemoveOnSignal guards; read by the signal handler, so plain arrays and a flag that
-// is set only once the path is complete.
-struct GuardedPath {
-    std::array<char, 4096> path{};
-    volatile std::sig_atomic_t armed = 0;
-    bool taken = false; // by a RemoveOnSignal (main thread only)
-};
-std::array<GuardedPath, 4> guarded_paths{};
-std::size_t guards_alive = 0;
-// The dispositions found when the first guard was set up, restored after the last one.
-std::array<struct sigaction, cleanup_signals.size()> previous_actions{};
-std::array<bool, cleanup_signals.size()> handler_installed{};
-
-extern "C" void remove_guarded_and_reraise(int sig) {
-    for (const GuardedPath& guarded : guarded_paths) {
-        if (guarded.armed != 0) ::unlink(guarded.path.data());
-    }
-    struct sigaction default_action {};
-    default_action.sa_handler = SIG_DFL;
-    sigemptyset(&default_action.sa_mask);
-    ::sigaction(sig, &default_action, nullptr);
-    // Blocked while this handler runs: delivered, with the default action, when it returns.
-    ::raise(sig);
-}
-
-void install_cleanup_handlers() {
-    struct sigaction cleanup {};
-    cleanup.sa_handler = remove_guarded_and_reraise;
-    sigemptyset(&cleanup.sa_mask);
-    for (const int sig : cleanup_signals) sigaddset(&cleanup.sa_mask, sig);
-    for (std::size_t i = 0; i < cleanup_signals.size(); ++i) {
-        handler_installed[i] = false;
-        struct sigaction current {};
-        if (::sigaction(cleanup_signals[i], nullptr, &current) != 0) continue;
-        // Ignored when claimreg started (nohup, trap '' HUP): it stays ignored.
-        if (!(current.sa_flags & SA_SIGINFO) && current.sa_handler == SIG_IGN) continue;
-        handler_installed[i] = ::sigaction(cleanup_signals[i], &cleanup, &previous_actions[i]) == 0;
-    }
-}
-
-void restore_previous_handlers() {
-    for (std::size_t i = 0; i < cleanup_signals.size(); ++i) {
-        if (handler_installed[i]) ::sigaction(cleanup_signals[i], &previous_actions[i], nullptr);
-        handler_installed[i] = false;
-    }
-}
-
-} // namespace
-
-RemoveOnSignal::RemoveOnSignal(const std::string& path) {
-    if (path.size() >= guarded_paths[0].path.size()) return;
-    const auto free_slot = std::find_if(guarded_paths.begin(), guarded_paths.end(),
-                                        [](const GuardedPath& g) { return !g.taken; });
-    if (free_slot == guarded_paths.end()) return;
-    if (guards_alive == 0) install_cleanup_handlers();
-    ++guards_alive;
-    free_slot->taken = true;
-    std::memcpy(free_slot->path.data(), path.c_str(), path.size() + 1);
-    free_slot->armed = 1;
-    slot_ = static_cast<int>(free_slot - guarded_paths.begin());
-}
-
-RemoveOnSignal::~RemoveOnSignal() {
-    if (slot_ < 0) return;
-    GuardedPath& guarded = guarded_paths[static_cast<std::size_t>(slot_)];
-    guarded.armed = 0;
-    guarded.path[0] = '\0';
-    guarded.taken = false;
-    if (--guards_alive == 0) restore_previous_handlers();
 }
 
 } // namespace claimreg

@@ -8,40 +8,35 @@
 
 #include <fmt/format.h>
 
+#include "render.hpp"
+
 namespace claimreg::cli {
 
 namespace {
 
-// `key: value` lines with the values aligned; an empty value leaves the line at `key:`.
+// `key: value` lines with the values aligned; an empty value leaves the line at `key:`. Each
+// line starts with the indent (the first with `first_indent`, of the same width).
 class Lines {
   public:
     explicit Lines(std::string indent) : indent_(std::move(indent)) {}
     void add(std::string_view key, std::string_view value) { lines_.emplace_back(key, value); }
     void render(std::string& out, std::string_view first_indent) const {
-        std::size_t width = 0;
-        for (const auto& [key, value] : lines_) width = std::max(width, key.size() + 1);
-        bool first = true;
+        Table table;
+        table.headed = false;
+        table.gap = " ";
+        table.add_column("key", false);
+        table.add_column("value", false);
         for (const auto& [key, value] : lines_) {
-            std::string line = fmt::format("{}{:<{}} {}", first ? first_indent : indent_,
-                                           key + ":", width, value);
-            while (!line.empty() && line.back() == ' ') line.pop_back();
-            out += line;
-            out += '\n';
-            first = false;
+            const std::string_view indent = table.rows.empty() ? first_indent : indent_;
+            table.rows.push_back({std::string(indent) + key + ":", value});
         }
+        out += cli::render(table, TableFormat::table);
     }
 
   private:
     std::string indent_;
     std::vector<std::pair<std::string, std::string>> lines_;
 };
-
-// Display width of UTF-8 text: its code points.
-std::size_t width(std::string_view text) {
-    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char ch) {
-        return (static_cast<unsigned char>(ch) & 0xC0) != 0x80;
-    }));
-}
 
 } // namespace
 
@@ -86,7 +81,7 @@ std::string claimant_text(const ClaimantRecord& c) {
     out += "\naudit:\n";
     for (const AuditEvent& e : c.audit) {
         std::string line = fmt::format("  {}  {:<9}  {}", e.at, e.action, e.detail);
-        while (!line.empty() && line.back() == ' ') line.pop_back();
+        trim_trailing_spaces(line);
         out += line;
         out += '\n';
     }
@@ -104,13 +99,13 @@ std::string claimants_side_by_side(const ClaimantRecord& a, const ClaimantRecord
     std::size_t key_width = 0, value_width = 0;
     for (const auto& [key, values] : rows) {
         key_width = std::max(key_width, key.size() + 1);
-        value_width = std::max(value_width, width(values.first));
+        value_width = std::max(value_width, display_width(values.first));
     }
     std::string out;
     for (const auto& [key, values] : rows) {
         std::string line = fmt::format("  {:<{}} {}{:{}} | {}", key + ":", key_width, values.first,
-                                       "", value_width - width(values.first), values.second);
-        while (!line.empty() && line.back() == ' ') line.pop_back();
+                                       "", value_width - display_width(values.first), values.second);
+        trim_trailing_spaces(line);
         out += line;
         out += '\n';
     }

@@ -5,9 +5,11 @@
 #include "app.hpp"
 #include "claimreg/clock.hpp"
 #include "claimreg/eligibility.hpp"
+#include "claimreg/json.hpp"
 #include "claimreg/lifecycle.hpp"
 #include "claimreg/registry.hpp"
 #include "output.hpp"
+#include "render.hpp"
 #include "record_options.hpp"
 
 namespace claimreg::cli {
@@ -36,17 +38,25 @@ void run_add(const AddOptions& opt, const GlobalOptions& global) {
     Registry registry(global.db, OpenMode::write, global.registry_options());
     const AddResult result = add_registration(registry, reg, verdict, Source{"add", "", 0});
     if (result.outcome == AddOutcome::erased) {
-        if (opt.json) fmt::print("{{\"id\":null,\"duplicate\":false,\"erased\":true}}\n");
+        if (opt.json) {
+            std::string out;
+            JsonWriter(out).begin_object().key("id").null().key("duplicate").boolean(false)
+                .key("erased").boolean(true).end_object();
+            print_stdout(out + '\n');
+        }
         notice(global.quiet, "this child was erased from the registry before: not registered "
                              "again; nothing stored");
         return;
     }
 
+    std::string out;
     if (opt.json) {
-        fmt::print("{{\"id\":{},\"duplicate\":{}}}\n", result.id, result.duplicate());
+        JsonWriter(out).begin_object().key("id").integer(result.id).key("duplicate")
+            .boolean(result.duplicate()).end_object();
     } else {
-        fmt::print("{}\n", result.id);
+        out = std::to_string(result.id);
     }
+    print_stdout(out + '\n');
     if (result.outcome == AddOutcome::same_submission) {
         notice(global.quiet, "duplicate: already registered as claimant {}; nothing stored",
                result.id);

@@ -8,6 +8,7 @@
 #include "claimreg/json.hpp"
 #include "claimreg/verdicts.hpp"
 #include "output.hpp"
+#include "render.hpp"
 #include "record_options.hpp"
 
 namespace claimreg::cli {
@@ -33,60 +34,45 @@ ExitStatus status_of(VerdictKind v) {
     return ExitStatus::internal;
 }
 
-std::string json_reasons(ReasonSet reasons) {
-    std::string out = "[";
-    for (std::size_t r = 0; r < reason_count; ++r) {
-        if (!reasons.has(static_cast<Reason>(r))) continue;
-        if (out.size() > 1) out += ',';
-        append_json_string(out, to_string(static_cast<Reason>(r)));
-    }
-    return out + "]";
+// `"verdict":...,"reasons":[...],"age_band":...` into the object `json` is writing.
+void write_verdict(JsonWriter& json, const Verdict& v) {
+    json.key("verdict").string(to_string(v.verdict));
+    json.key("reasons").codes(join_reasons(v.reasons));
+    json.key("age_band").nullable_string(v.age_band ? to_string(*v.age_band) : std::string_view());
 }
 
-std::string json_verdict(const Verdict& v) {
-    return fmt::format("\"verdict\":\"{}\",\"reasons\":{},\"age_band\":{}", to_string(v.verdict),
-                       json_reasons(v.reasons),
-                       v.age_band ? json_string(to_string(*v.age_band)) : "null");
-}
-
-// Ad hoc: evaluates the options' facts; the registry is not touched. Names and e-mail are not
-// part of eligibility, so fixed stand-ins let the record pass the same rules as `add`.
+// Ad hoc: evaluates the options' facts; the registry is not touched.
 ExitStatus run_ad_hoc(const CheckOptions& opt, const RuleSet& rules, Date as_of) {
     RecordOptionValues values = opt.values;
-    const auto set_default = [&](Field f, std::string_view value) {
-        auto& v = values[static_cast<std::size_t>(f)];
-        if (v.empty()) v = value;
-    };
-    set_default(Field::child_first_name, "-");
-    set_default(Field::child_last_name, "-");
-    set_default(Field::registrant_name, "-");
-    set_default(Field::registrant_email, "ad-hoc@check.invalid");
-    set_default(Field::platform, "tiktok");
-    set_default(Field::registrant_relation, "parent");
-    if (values[static_cast<std::size_t>(Field::country)].empty() ||
-        parse_country(values[static_cast<std::size_t>(Field::country)]) == "NL") {
-        set_default(Field::postcode, "1000 AA");
+    // A --country that is no country is refused first, by its rule alone.
+    if (const std::string& country = values[static_cast<std::size_t>(Field::country)];
+        !country.empty()) {
+        parse_country(country);
     }
     values[static_cast<std::size_t>(Field::consent)] = opt.no_consent ? "no" : "yes";
-    const bool registered_given = !values[static_cast<std::size_t>(Field::registered_at)].empty();
-    Registration reg;
+    std::string country;
+    EligibilityInput in;
     try {
-        reg = parse_registration(raw_record(values), today(), now_utc());
+        in = parse_eligibility_input(raw_record(values), today(), as_of, country);
     } catch (const FieldError& e) {
         rethrow_as_option_error(e);
     }
-    EligibilityInput in = eligibility_input(reg);
-    if (!registered_given) in.registered_on = as_of;
     const Verdict v = evaluate(in, rules, as_of);
+    std::string out;
     if (opt.json) {
-        fmt::print("{{{}}}\n", json_verdict(v));
+        JsonWriter json(out);
+        json.begin_object();
+        write_verdict(json, v);
+        json.end_object();
+        out += '\n';
     } else {
-        fmt::print("{}\n", to_string(v.verdict));
+        out += fmt::format("{}\n", to_string(v.verdict));
         for (std::size_t r = 0; r < reason_count; ++r) {
             const auto reason = static_cast<Reason>(r);
-            if (v.reasons.has(reason)) fmt::print("{}: {}\n", to_string(reason), explain(reason));
+            if (v.reasons.has(reason)) out += fmt::format("{}: {}\n", to_string(reason), explain(reason));
         }
     }
+    print_stdout(out);
     return status_of(v.verdict);
 }
 
@@ -113,30 +99,54 @@ ExitStatus run_check(const CheckOptions& opt, const GlobalOptions& global, bool 
     Registry registry(global.db, OpenMode::update, global.registry_options());
     if (opt.all) {
         const VerdictCounts counts = check_all_claimants(registry, rules, as_of);
-        const auto count = [&](VerdictKind v) { return counts[static_cast<std::size_t>(v)]; };
-        if (opt.json) {
-            fmt::print("{{\"eligible\":{},\"ineligible\":{},\"review\":{}}}\n",
-                       count(VerdictKind::eligible), count(VerdictKind::ineligible),
-                       count(VerdictKind::review));
-        } else {
-            for (const VerdictKind v :
-                 {VerdictKind::eligible, VerdictKind::ineligible, VerdictKind::review}) {
-                fmt::print("{}\t{}\n", to_string(v), count(v));
-            }
+        // A JSON object of the counts, or `verdict<TAB>count` lines.
+        Table table;
+        table.headed = false;
+        for (const VerdictKind v :
+             {VerdictKind::eligible, VerdictKind::ineligible, VerdictKind::review}) {
+            table.rows.push_back({std::string(to_string(v)),
+                                  std::to_string(counts[static_cast<std::size_t>(v)])});
         }
+        std::string out;
+        if (opt.json) {
+            JsonWriter json(out);
+            json.begin_object();
+            for (const auto& row : table.rows) json.key(row[0]).number(row[1]);
+            json.end_object();
+            out += '\n';
+        } else {
+            table.add_column("verdict", false);
+            table.add_column("count", true);
+            out = render(table, TableFormat::tsv);
+        }
+        print_stdout(out);
         return ExitStatus::ok;
     }
     const auto results = check_claimants(registry, opt.ids, rules, as_of);
-    for (const auto& r : results) {
-        if (opt.json) {
-            fmt::print("{{\"id\":{},{}}}\n", r.id, json_verdict(r.verdict));
-        } else {
-            // Always three fields: `-` when no reason applies (no empty last field).
-            const std::string reasons = join_reasons(r.verdict.reasons);
-            fmt::print("{}\t{}\t{}\n", r.id, to_string(r.verdict.verdict),
-                       reasons.empty() ? "-" : reasons);
+    std::string out;
+    if (opt.json) {
+        JsonWriter json(out);
+        for (const auto& r : results) {
+            json.begin_object().key("id").integer(r.id);
+            write_verdict(json, r.verdict);
+            json.end_object();
+            out += '\n';
         }
+    } else {
+        // `ID<TAB>verdict<TAB>reasons`, always three fields: `-` when no reason applies (no
+        // empty last field).
+        Table table;
+        table.headed = false;
+        table.add_column("id", true);
+        table.add_column("verdict", false);
+        table.add_column("reasons", false, "-");
+        for (const auto& r : results) {
+            table.rows.push_back({std::to_string(r.id), std::string(to_string(r.verdict.verdict)),
+                                  join_reasons(r.verdict.reasons)});
+        }
+        out = render(table, TableFormat::tsv);
     }
+    print_stdout(out);
     return results.size() == 1 ? status_of(results.front().verdict.verdict) : ExitStatus::ok;
 }
 

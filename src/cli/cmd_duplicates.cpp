@@ -1,9 +1,7 @@
 // claimreg duplicates: probable duplicates among the active claimants, scored, for a person to
 // decide. Field names and comparison levels only; personal values only with --show.
 
-#include <cerrno>
 #include <charconv>
-#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -14,6 +12,7 @@
 #include "claimreg/exporter.hpp"
 #include "claimreg/json.hpp"
 #include "output.hpp"
+#include "render.hpp"
 
 namespace claimreg::cli {
 
@@ -44,13 +43,6 @@ double parse_min_score(std::string_view text) {
     return value;
 }
 
-void write_stdout(std::string_view text) {
-    if ((!text.empty() && std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) ||
-        std::ferror(stdout) != 0) {
-        throw IoError(fmt::format("cannot write to standard output: {}", errno_text(errno)));
-    }
-}
-
 std::string levels_text(const Levels& levels) {
     std::string out;
     for (std::size_t f = 0; f < compared_count; ++f) {
@@ -62,17 +54,19 @@ std::string levels_text(const Levels& levels) {
     return out;
 }
 
-std::string json_line(const DuplicatePair& p) {
-    std::string out = fmt::format("{{\"score\":{},\"a\":{},\"b\":{},\"fields\":{{",
-                                  format_score(p.score), p.a, p.b);
+// `{"score":0.973,"a":12,"b":873,"fields":{"child_first_name":"typo",...}}` and a line break.
+void append_json_line(std::string& out, const DuplicatePair& p) {
+    JsonWriter json(out);
+    json.begin_object();
+    json.key("score").number(format_score(p.score));
+    json.key("a").integer(p.a);
+    json.key("b").integer(p.b);
+    json.key("fields").begin_object();
     for (std::size_t f = 0; f < compared_count; ++f) {
-        if (f != 0) out += ',';
-        append_json_string(out, compared_name(static_cast<Compared>(f)));
-        out += ':';
-        append_json_string(out, to_string(p.levels[f]));
+        json.key(compared_name(static_cast<Compared>(f))).string(to_string(p.levels[f]));
     }
-    out += "}}\n";
-    return out;
+    json.end_object().end_object();
+    out += '\n';
 }
 
 ExitStatus run_duplicates(const DuplicatesOptions& opt, const GlobalOptions& global) {
@@ -106,7 +100,7 @@ ExitStatus run_duplicates(const DuplicatesOptions& opt, const GlobalOptions& glo
     std::string buffer;
     for (const DuplicatePair& p : report.pairs) {
         if (format == Format::json) {
-            buffer += json_line(p);
+            append_json_line(buffer, p);
         } else {
             buffer += fmt::format("{}\t{}\t{}\t{}\n", format_score(p.score), p.a, p.b,
                                   levels_text(p.levels));
@@ -116,14 +110,9 @@ ExitStatus run_duplicates(const DuplicatesOptions& opt, const GlobalOptions& glo
                 buffer += '\n';
             }
         }
-        if (buffer.size() >= (1u << 16)) {
-            write_stdout(buffer);
-            buffer.clear();
-        }
+        write_stdout_when_full(buffer);
     }
     write_stdout(buffer);
-    if (std::fflush(stdout) != 0)
-        throw IoError(fmt::format("cannot write to standard output: {}", errno_text(errno)));
     return ExitStatus::ok;
 }
 

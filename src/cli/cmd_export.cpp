@@ -195,7 +195,8 @@ ExitStatus run_export(const ExportCliOptions& opt, const GlobalOptions& global) 
         return ExitStatus::ok;
     }
     // Checked and created before the registry is read: a refused path costs nothing.
-    OutputFile file(opt.output, "--output", OutputGuard{global.db, -1});
+    OutputFile file = open_output(
+        "--output", [&] { return OutputFile(opt.output, OutputGuard{global.db, -1}); });
     refuse_binary_terminal(opt, ::fileno(file.get()));
     if (workbook) refuse_workbook_terminal(::fileno(file.get()));
     Registry registry(global.db, OpenMode::read, global.registry_options());

@@ -47,7 +47,9 @@ ExitStatus run_import_csv(const ImportCsvOptions& opt, const GlobalOptions& glob
     // Checked before the registry is opened; replaced only when the import got to its end.
     std::optional<OutputFile> rejects;
     if (!opt.rejects.empty()) {
-        rejects.emplace(opt.rejects, "--rejects", OutputGuard{global.db, ::fileno(input.get())});
+        open_output("--rejects", [&] {
+            rejects.emplace(opt.rejects, OutputGuard{global.db, ::fileno(input.get())});
+        });
         options.rejects = rejects->get();
     }
     ignore_write_signals();

@@ -60,7 +60,11 @@ ExitStatus run_report(const ReportCliOptions& opt, const GlobalOptions& global) 
     const bool to_stdout = opt.output.empty() || opt.output == "-";
     // Checked and created before the registry is read: a refused path costs nothing.
     std::unique_ptr<OutputFile> file;
-    if (!to_stdout) file = std::make_unique<OutputFile>(opt.output, "--output", OutputGuard{global.db, -1});
+    if (!to_stdout) {
+        file = open_output("--output", [&] {
+            return std::make_unique<OutputFile>(opt.output, OutputGuard{global.db, -1});
+        });
+    }
     Registry registry(global.db, OpenMode::read, global.registry_options());
     const std::string html =
         render_report_html(gather_report(registry, options), options.min_count, today());

@@ -1,19 +1,13 @@
 // claimreg show: everything the registry holds on one claimant, for people or as JSON.
 // It prints personal data on stdout by design (that is its purpose); errors never do.
 
-#include <algorithm>
-#include <cerrno>
-#include <cstdio>
-#include <utility>
-#include <vector>
-
-#include <fmt/format.h>
-
 #include "app.hpp"
+#include "claimreg/columns.hpp"
 #include "claimreg/json.hpp"
 #include "claimreg/lifecycle.hpp"
 #include "claimant_text.hpp"
 #include "output.hpp"
+#include "render.hpp"
 
 namespace claimreg::cli {
 
@@ -24,96 +18,63 @@ struct ShowOptions {
     bool json = false;
 };
 
-void write_stdout(std::string_view text) {
-    if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
-        throw IoError(fmt::format("cannot write to standard output: {}", errno_text(errno)));
-    }
-}
-
-// JSON text: a string, or null when empty.
-std::string nullable(std::string_view text) {
-    return text.empty() ? std::string("null") : json_string(text);
-}
-
-std::string json_list(std::string_view codes) {
-    std::string out = "[";
-    while (!codes.empty()) {
-        const std::size_t comma = codes.find(',');
-        if (out.size() > 1) out += ',';
-        append_json_string(out, codes.substr(0, comma));
-        codes = comma == std::string_view::npos ? std::string_view() : codes.substr(comma + 1);
-    }
-    return out + "]";
-}
-
 std::string json(const ClaimantRecord& c) {
-    std::string out = fmt::format("{{\"id\":{}", c.id);
-    const auto key = [&](std::string_view name) {
-        out += ',';
-        append_json_string(out, name);
-        out += ':';
-    };
-    for (std::size_t f = 0; f < field_count; ++f) {
-        const auto field = static_cast<Field>(f);
-        key(field_name(field));
-        const std::string& value = c.fields[f];
-        switch (field) {
-        case Field::external_ref:
-        case Field::last_use:
-        case Field::registrant_phone: out += nullable(value); break;
-        case Field::consent: out += value == "yes" ? "true" : "false"; break;
-        default: append_json_string(out, value);
+    std::string out;
+    JsonWriter json(out);
+    json.begin_object().key("id").integer(c.id);
+    for (const FieldColumn& column : field_columns) {
+        json.key(column.name);
+        write_value(json, column.kind, c.fields[static_cast<std::size_t>(column.field)]);
+    }
+    json.key("state").string(c.state);
+    json.key("linked_to");
+    if (c.linked_to) {
+        json.integer(*c.linked_to);
+    } else {
+        json.null();
+    }
+    json.key("state_changed_at").nullable_string(c.state_changed_at);
+    json.key("verdict").string(c.verdict);
+    json.key("reasons").codes(c.reasons);
+    json.key("age_band").nullable_string(c.age_band);
+    json.key("rule_set").string(c.rule_set);
+    json.key("checked_at").string(c.checked_at);
+    json.key("source").string(c.source);
+    json.key("changed_at").string(c.changed_at);
+    json.key("registrations").begin_array();
+    for (const LinkedRegistration& r : c.registrations) {
+        json.begin_object();
+        json.key("external_ref").nullable_string(r.external_ref);
+        json.key("registrant_name").string(r.registrant_name);
+        json.key("registrant_email").string(r.registrant_email);
+        json.key("registrant_phone").nullable_string(r.registrant_phone);
+        json.key("registrant_relation").string(r.registrant_relation);
+        json.key("consent").boolean(r.consent);
+        json.key("registered_at").string(r.registered_at);
+        json.key("source").string(r.source);
+        json.key("added_at").string(r.added_at);
+        json.end_object();
+    }
+    json.end_array();
+    json.key("linked_claimants").begin_array();
+    for (const std::int64_t id : c.linked_claimants) json.integer(id);
+    json.end_array();
+    json.key("audit").begin_array();
+    for (const AuditEvent& e : c.audit) {
+        json.begin_object();
+        json.key("at").string(e.at);
+        json.key("action").string(e.action);
+        json.key("count");
+        if (e.count) {
+            json.integer(*e.count);
+        } else {
+            json.null();
         }
+        json.key("detail").nullable_string(e.detail);
+        json.end_object();
     }
-    key("state");
-    append_json_string(out, c.state);
-    key("linked_to");
-    out += c.linked_to ? std::to_string(*c.linked_to) : std::string("null");
-    key("state_changed_at");
-    out += nullable(c.state_changed_at);
-    key("verdict");
-    append_json_string(out, c.verdict);
-    key("reasons");
-    out += json_list(c.reasons);
-    key("age_band");
-    out += nullable(c.age_band);
-    key("rule_set");
-    append_json_string(out, c.rule_set);
-    key("checked_at");
-    append_json_string(out, c.checked_at);
-    key("source");
-    append_json_string(out, c.source);
-    key("changed_at");
-    append_json_string(out, c.changed_at);
-    key("registrations");
-    out += '[';
-    for (std::size_t i = 0; i < c.registrations.size(); ++i) {
-        const LinkedRegistration& r = c.registrations[i];
-        out += fmt::format("{}{{\"external_ref\":{},\"registrant_name\":{},\"registrant_email\":{},"
-                           "\"registrant_phone\":{},\"registrant_relation\":{},\"consent\":{},"
-                           "\"registered_at\":{},\"source\":{},\"added_at\":{}}}",
-                           i == 0 ? "" : ",", nullable(r.external_ref), json_string(r.registrant_name),
-                           json_string(r.registrant_email), nullable(r.registrant_phone),
-                           json_string(r.registrant_relation), r.consent,
-                           json_string(r.registered_at), json_string(r.source),
-                           json_string(r.added_at));
-    }
-    out += ']';
-    key("linked_claimants");
-    out += '[';
-    for (std::size_t i = 0; i < c.linked_claimants.size(); ++i) {
-        out += fmt::format("{}{}", i == 0 ? "" : ",", c.linked_claimants[i]);
-    }
-    out += ']';
-    key("audit");
-    out += '[';
-    for (std::size_t i = 0; i < c.audit.size(); ++i) {
-        const AuditEvent& e = c.audit[i];
-        out += fmt::format("{}{{\"at\":{},\"action\":{},\"count\":{},\"detail\":{}}}",
-                           i == 0 ? "" : ",", json_string(e.at), json_string(e.action),
-                           e.count ? std::to_string(*e.count) : "null", nullable(e.detail));
-    }
-    out += "]}\n";
+    json.end_array().end_object();
+    out += '\n';
     return out;
 }
 

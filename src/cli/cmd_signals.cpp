@@ -1,14 +1,13 @@
 // claimreg signals: patterns that point at bulk or fraudulent registration, for review; ids
 // only, never the e-mail, phone or address the claimants share.
 
-#include <cerrno>
-#include <cstdio>
-
 #include <fmt/format.h>
 
 #include "app.hpp"
+#include "claimreg/json.hpp"
 #include "claimreg/signals.hpp"
 #include "output.hpp"
+#include "render.hpp"
 
 namespace claimreg::cli {
 
@@ -26,26 +25,25 @@ ExitStatus run_signals(const SignalsOptions& opt, const GlobalOptions& global) {
     thresholds.max_children_per_address = opt.max_children;
     thresholds.burst_registrations = opt.burst;
     const std::vector<Signal> signals = find_signals(registry, thresholds);
-    // Line by line: many signals (a large registry) are never held as one text.
-    std::string line;
-    const auto write = [&] {
-        if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size()) {
-            throw IoError(fmt::format("cannot write to standard output: {}", errno_text(errno)));
-        }
-    };
+    // In pieces: many signals (a large registry) are never held as one text.
+    std::string out;
     for (const Signal& s : signals) {
-        line = opt.json ? fmt::format("{{\"kind\":\"{}\",\"count\":{},\"ids\":[", to_string(s.kind),
-                                      s.count())
-                        : fmt::format("{}\t{}\t", to_string(s.kind), s.count());
-        for (std::size_t i = 0; i < s.ids.size(); ++i) {
-            fmt::format_to(std::back_inserter(line), "{}{}", i == 0 ? "" : ",", s.ids[i]);
+        if (opt.json) {
+            JsonWriter json(out);
+            json.begin_object().key("kind").string(to_string(s.kind)).key("count").integer(s.count());
+            json.key("ids").begin_array();
+            for (const std::int64_t id : s.ids) json.integer(id);
+            json.end_array().end_object();
+        } else {
+            fmt::format_to(std::back_inserter(out), "{}\t{}\t", to_string(s.kind), s.count());
+            for (std::size_t i = 0; i < s.ids.size(); ++i) {
+                fmt::format_to(std::back_inserter(out), "{}{}", i == 0 ? "" : ",", s.ids[i]);
+            }
         }
-        line += opt.json ? "]}\n" : "\n";
-        write();
+        out += '\n';
+        write_stdout_when_full(out);
     }
-    if (std::fflush(stdout) != 0) {
-        throw IoError(fmt::format("cannot write to standard output: {}", errno_text(errno)));
-    }
+    write_stdout(out);
     return ExitStatus::ok;
 }
 

@@ -4,8 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -15,12 +13,13 @@
 #include "claimreg/json.hpp"
 #include "claimreg/stats.hpp"
 #include "output.hpp"
+#include "render.hpp"
 
 namespace claimreg::cli {
 
 namespace {
 
-enum class Format { table, csv, tsv, json };
+using Format = TableFormat;
 
 struct StatsOptions {
     std::vector<std::string> by;
@@ -36,137 +35,6 @@ Format parse_format(std::string_view text) {
     if (text == "tsv") return Format::tsv;
     if (text == "json") return Format::json;
     throw UsageError("--format: unknown format (use table|csv|tsv|json)");
-}
-
-// Writes everything to stdout at once; a failed write (a full disk...) is an I/O error.
-void write_stdout(std::string_view text) {
-    if ((!text.empty() && std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) ||
-        std::fflush(stdout) != 0) {
-        throw IoError(fmt::format("cannot write to standard output: {}", errno_text(errno)));
-    }
-}
-
-// Display width of UTF-8 text: code points (the values are ASCII but for file names).
-std::size_t width(std::string_view text) {
-    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-        return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    }));
-}
-
-// A CSV cell (RFC 4180): quoted when it holds the delimiter, a quote or a line break.
-void append_csv_cell(std::string& out, std::string_view cell) {
-    if (cell.find_first_of(",\"\r\n") == std::string_view::npos) {
-        out += cell;
-        return;
-    }
-    out += '"';
-    for (const char c : cell) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    out += '"';
-}
-
-// A TSV cell: tab, line breaks and backslash escaped (`\t`, `\n`, `\r`, `\\`).
-void append_tsv_cell(std::string& out, std::string_view cell) {
-    for (const char c : cell) {
-        switch (c) {
-        case '\t': out += "\\t"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\\': out += "\\\\"; break;
-        default: out += c;
-        }
-    }
-}
-
-// One table (header + rows of cells), rendered in a format. `numeric[i]`: column i holds
-// numbers (right-aligned in a table, bare in JSON). `empty_label[i]`, when set: what an empty
-// cell of column i shows in a table, CSV and TSV (in JSON it is null).
-struct Grid {
-    std::vector<std::string> header;
-    std::vector<bool> numeric;
-    std::vector<std::string> empty_label;
-    std::vector<std::vector<std::string>> rows;
-
-    /// The cell as shown in a table, CSV or TSV.
-    std::string_view shown(const std::vector<std::string>& row, std::size_t i) const {
-        return row[i].empty() && i < empty_label.size() ? std::string_view(empty_label[i])
-                                                        : std::string_view(row[i]);
-    }
-};
-
-std::string render(const Grid& grid, Format format) {
-    std::string out;
-    const std::size_t n = grid.header.size();
-    switch (format) {
-    case Format::csv:
-    case Format::tsv: {
-        const char sep = format == Format::csv ? ',' : '\t';
-        const auto line = [&](const std::vector<std::string>& cells, bool header) {
-            for (std::size_t i = 0; i < n; ++i) {
-                if (i > 0) out += sep;
-                const std::string_view cell = header ? cells[i] : grid.shown(cells, i);
-                if (format == Format::csv) {
-                    append_csv_cell(out, cell);
-                } else {
-                    append_tsv_cell(out, cell);
-                }
-            }
-            out += '\n';
-        };
-        line(grid.header, true);
-        for (const auto& row : grid.rows) line(row, false);
-        break;
-    }
-    case Format::json: {
-        out += '[';
-        for (std::size_t r = 0; r < grid.rows.size(); ++r) {
-            out += r == 0 ? "\n{" : ",\n{";
-            for (std::size_t i = 0; i < n; ++i) {
-                if (i > 0) out += ',';
-                append_json_string(out, grid.header[i]);
-                out += ':';
-                if (grid.numeric[i]) {
-                    out += grid.rows[r][i];
-                } else if (grid.rows[r][i].empty() && i < grid.empty_label.size() &&
-                           !grid.empty_label[i].empty()) {
-                    out += "null";
-                } else {
-                    append_json_string(out, grid.rows[r][i]);
-                }
-            }
-            out += '}';
-        }
-        out += grid.rows.empty() ? "]\n" : "\n]\n";
-        break;
-    }
-    case Format::table: {
-        std::vector<std::size_t> widths(n);
-        for (std::size_t i = 0; i < n; ++i) widths[i] = width(grid.header[i]);
-        for (const auto& row : grid.rows) {
-            for (std::size_t i = 0; i < n; ++i) {
-                widths[i] = std::max(widths[i], width(grid.shown(row, i)));
-            }
-        }
-        const auto line = [&](const std::vector<std::string>& cells, bool header) {
-            std::string text;
-            for (std::size_t i = 0; i < n; ++i) {
-                if (i > 0) text += "  ";
-                const std::string cell(header ? std::string_view(cells[i]) : grid.shown(cells, i));
-                const std::string pad(widths[i] - width(cell), ' ');
-                text += grid.numeric[i] ? pad + cell : cell + pad;
-            }
-            while (!text.empty() && text.back() == ' ') text.pop_back();
-            out += text;
-            out += '\n';
-        };
-        line(grid.header, true);
-        for (const auto& row : grid.rows) line(row, false);
-        break;
-    }
-    }
-    return out;
 }
 
 // The terminal's width: $COLUMNS, else the terminal's own, else 80.
@@ -185,7 +53,7 @@ std::size_t terminal_columns() {
 
 // Grouped counts as horizontal bars: `label  count  bar` a row, the longest bar filling what
 // `columns` leaves, in block characters with eighths (a count above 0 gets at least one).
-std::string render_chart(const Grid& grid, std::size_t columns) {
+std::string render_chart(const Table& grid, std::size_t columns) {
     static constexpr std::array<std::string_view, 8> eighths = {
         "", "\u258F", "\u258E", "\u258D", "\u258C", "\u258B", "\u258A", "\u2589"};
     const std::size_t groups = grid.header.size() - (grid.header.back() == "claimed_eur" ? 2 : 1);
@@ -198,7 +66,7 @@ std::string render_chart(const Grid& grid, std::size_t columns) {
         for (std::size_t i = 0; i < groups; ++i) {
             label += (i > 0 ? " " : "") + std::string(grid.shown(row, i));
         }
-        label_width = std::max(label_width, width(label));
+        label_width = std::max(label_width, display_width(label));
         labels.push_back(std::move(label));
         counts.push_back(std::stoull(row[groups]));
         count_width = std::max(count_width, row[groups].size());
@@ -213,9 +81,9 @@ std::string render_chart(const Grid& grid, std::size_t columns) {
         std::string bar;
         for (std::uint64_t i = 0; i < units / 8; ++i) bar += "\u2588";
         bar += eighths[units % 8];
-        out += fmt::format("{}{}  {:>{}}  {}", labels[r], std::string(label_width - width(labels[r]), ' '),
+        out += fmt::format("{}{}  {:>{}}  {}", labels[r], std::string(label_width - display_width(labels[r]), ' '),
                            counts[r], count_width, bar);
-        while (!out.empty() && out.back() == ' ') out.pop_back();
+        trim_trailing_spaces(out);
         out += '\n';
     }
     return out;
@@ -241,54 +109,43 @@ std::string render_summary(const StatsSummary& s, std::optional<Format> format) 
         {"duplicates", false, s.duplicates},
         {"claimed_eur", false, s.claimed_eur},
     }};
+    Table table;
     if (!format || *format == Format::table) {
-        std::size_t label_width = 0;
-        std::size_t value_width = 0;
+        // Label and value columns, no header: `  eligible  7` for a part of the line above.
+        table.headed = false;
+        table.add_column("label", false);
+        table.add_column("value", true);
         for (const Line& l : lines) {
-            label_width = std::max(label_width, l.label.size() + (l.indented ? 2 : 0));
-            value_width = std::max(value_width, fmt::formatted_size("{}", l.value));
+            table.rows.push_back({(l.indented ? "  " : "") + std::string(l.label), std::to_string(l.value)});
         }
-        std::string out;
-        for (const Line& l : lines) {
-            const std::string label = (l.indented ? "  " : "") + std::string(l.label);
-            out += fmt::format("{:<{}}  {:>{}}\n", label, label_width, l.value, value_width);
-        }
-        return out;
+        return render(table, Format::table);
     }
     if (*format == Format::json) {
-        std::string out = "{";
-        for (const Line& l : lines) {
-            if (out.size() > 1) out += ',';
-            out += fmt::format("\"{}\":{}", l.label, l.value);
-        }
-        return out + "}\n";
+        std::string out;
+        JsonWriter json(out);
+        json.begin_object();
+        for (const Line& l : lines) json.key(l.label).integer(l.value);
+        json.end_object();
+        return out + "\n";
     }
-    Grid grid;
-    grid.rows.emplace_back();
+    table.rows.emplace_back();
     for (const Line& l : lines) {
-        grid.header.emplace_back(l.label);
-        grid.numeric.push_back(true);
-        grid.rows.back().push_back(std::to_string(l.value));
+        table.add_column(l.label, true);
+        table.rows.back().push_back(std::to_string(l.value));
     }
-    return render(grid, *format);
+    return render(table, *format);
 }
 
-Grid grid_of(const StatsTable& table) {
-    Grid grid;
+Table grid_of(const StatsTable& table) {
+    Table grid;
     for (const StatsGroup g : table.by) {
-        grid.header.emplace_back(field_name(g));
-        grid.numeric.push_back(false);
         // Claimants 18 and over at first use have no age band.
-        grid.empty_label.emplace_back(g == StatsGroup::age_band ? "18+" : "");
+        grid.add_column(field_name(g), false, g == StatsGroup::age_band ? "18+" : "");
     }
-    grid.header.emplace_back("count");
-    grid.numeric.push_back(true);
+    grid.add_column("count", true);
     const bool claimed =
         std::find(table.by.begin(), table.by.end(), StatsGroup::age_band) != table.by.end();
-    if (claimed) {
-        grid.header.emplace_back("claimed_eur");
-        grid.numeric.push_back(true);
-    }
+    if (claimed) grid.add_column("claimed_eur", true);
     for (const StatsRow& row : table.rows) {
         auto& cells = grid.rows.emplace_back(row.values);
         cells.push_back(std::to_string(row.count));

@@ -7,7 +7,9 @@
 
 #include <fmt/format.h>
 
+#include "claimreg/json.hpp"
 #include "output.hpp"
+#include "render.hpp"
 
 namespace claimreg::cli {
 
@@ -29,10 +31,19 @@ void add_import_options(CLI::App& cmd, ImportCliOptions& opt) {
 void print_import_summary(const ImportReport& r, const ImportCliOptions& opt, bool quiet,
                           std::string_view where) {
     if (opt.json) {
-        fmt::print("{{\"rows_read\":{},\"imported\":{},\"linked\":{},\"updated\":{},"
-                   "\"unchanged\":{},\"duplicates\":{},\"rejected\":{},\"erased\":{}}}\n",
-                   r.rows_read, r.imported, r.linked, r.updated, r.unchanged, r.duplicates,
-                   r.rejected, r.erased);
+        std::string out;
+        JsonWriter(out)
+            .begin_object()
+            .key("rows_read").integer(r.rows_read)
+            .key("imported").integer(r.imported)
+            .key("linked").integer(r.linked)
+            .key("updated").integer(r.updated)
+            .key("unchanged").integer(r.unchanged)
+            .key("duplicates").integer(r.duplicates)
+            .key("rejected").integer(r.rejected)
+            .key("erased").integer(r.erased)
+            .end_object();
+        print_stdout(out + '\n');
     }
     const char* note = opt.dry_run                     ? " (dry run: nothing stored)"
                        : (opt.strict && r.rejected > 0) ? " (strict: nothing stored)"

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "claimreg/error.hpp"
+#include "claimreg/files.hpp"
 
 namespace claimreg::cli {
 
@@ -29,6 +30,17 @@ decltype(auto) parse_option(std::string_view option, std::string_view text, Pars
         return parse(text);
     } catch (const Error& e) {
         throw UsageError(fmt::format("{}: {}", option, e.what()));
+    }
+}
+
+/// Runs `open`, which opens the output file of the option `option`; a path it refuses as one of
+/// the guarded files becomes a UsageError that names the option: `--rejects is the input file`.
+template <typename Open>
+decltype(auto) open_output(std::string_view option, Open open) {
+    try {
+        return open();
+    } catch (const GuardedFileError& e) {
+        throw UsageError(fmt::format("{} is {}", option, e.file()));
     }
 }
 

@@ -145,10 +145,10 @@ TEST_CASE("eligibility: rule set table") {
     CHECK_FALSE(a.window_end.has_value());
     CHECK_FALSE(a.description.empty());
 
-    CHECK_THROWS_AS(find_rule_set("appeal-2026"), UsageError);
+    CHECK_THROWS_AS(find_rule_set("appeal-2026"), ValueError);
     CHECK_THROWS_WITH(find_rule_set("Ruling-2024"),
                       "unknown rule set (known: ruling-2024, as-filed)");
-    CHECK_THROWS_AS(find_rule_set(""), UsageError);
+    CHECK_THROWS_AS(find_rule_set(""), ValueError);
 }
 
 TEST_CASE("eligibility: a rule set is data (a new row works without code changes)") {
@@ -504,9 +504,9 @@ TEST_CASE("eligibility: spellings and parsing") {
     for (auto v : {VerdictKind::eligible, VerdictKind::ineligible, VerdictKind::review}) {
         CHECK(parse_verdict(to_string(v)) == v);
     }
-    CHECK_THROWS_AS(parse_verdict("Eligible"), UsageError);
-    CHECK_THROWS_AS(parse_verdict(""), UsageError);
-    CHECK_THROWS_AS(parse_verdict("maybe"), UsageError);
+    CHECK_THROWS_AS(parse_verdict("Eligible"), ValueError);
+    CHECK_THROWS_AS(parse_verdict(""), ValueError);
+    CHECK_THROWS_AS(parse_verdict("maybe"), ValueError);
 
     CHECK(to_string(AgeBand::under_13) == "under-13");
     CHECK(to_string(AgeBand::from_13_to_15) == "13-15");
@@ -592,4 +592,82 @@ TEST_CASE("eligibility: eligibility_input copies a registration") {
     CHECK_FALSE(in2.last_use.has_value());
     CHECK(in2.state == State::active);
     CHECK(eval(in2, ruling()) == "ineligible no_consent");
+}
+
+TEST_CASE("eligibility: facts given on their own, with the ad hoc defaults") {
+    const Date today = D(2026, 1, 1);
+    const auto parse = [&](std::initializer_list<std::pair<Field, std::string_view>> given) {
+        RawRecord raw{};
+        for (const auto& [field, text] : given) raw[static_cast<std::size_t>(field)] = text;
+        std::string country;
+        EligibilityInput in = parse_eligibility_input(raw, today, as_of, country);
+        CHECK(in.country == country);
+        return std::pair(in, country);
+    };
+    SUBCASE("defaults: NL without a postcode, tiktok, parent, registered on the given day") {
+        const auto [in, country] = parse({{Field::child_birth_date, "15-06-2008"},
+                                          {Field::first_use, "2019-01-01"},
+                                          {Field::consent, "yes"}});
+        CHECK(country == "NL");
+        CHECK(S(in.child_birth_date) == "2008-06-15");
+        CHECK(S(in.first_use) == "2019-01-01");
+        CHECK_FALSE(in.last_use.has_value());
+        CHECK(in.platform == Platform::tiktok);
+        CHECK(in.registrant_relation == Relation::parent);
+        CHECK(in.consent);
+        CHECK(in.registered_on == as_of);
+        CHECK(in.state == State::active);
+    }
+    SUBCASE("every fact given") {
+        const auto [in, country] = parse({{Field::child_birth_date, "2008-06-15"},
+                                          {Field::first_use, "2019-01-01"},
+                                          {Field::last_use, "2020-02-02"},
+                                          {Field::country, "be"},
+                                          {Field::postcode, "1000"},
+                                          {Field::platform, "Musical.ly"},
+                                          {Field::registrant_relation, "zelf"},
+                                          {Field::consent, "no"},
+                                          {Field::registered_at, "2024-01-15T10:00:00Z"}});
+        CHECK(country == "BE");
+        CHECK(S(*in.last_use) == "2020-02-02");
+        CHECK(in.platform == Platform::musically);
+        CHECK(in.registrant_relation == Relation::self);
+        CHECK_FALSE(in.consent);
+        CHECK(S(in.registered_on) == "2024-01-15");
+    }
+    const auto error = [&](std::initializer_list<std::pair<Field, std::string_view>> given) {
+        try {
+            parse(given);
+        } catch (const FieldError& e) {
+            return std::string(field_name(e.field())) + ": " + e.rule();
+        }
+        return std::string("none");
+    };
+    CHECK(error({{Field::first_use, "2019-01-01"}}) == "child_birth_date: required");
+    CHECK(error({{Field::child_birth_date, "2008-06-15"}}) == "first_use: required");
+    CHECK(error({{Field::child_birth_date, "2027-01-01"}, {Field::first_use, "2019-01-01"}}) ==
+          "child_birth_date: in the future");
+    CHECK(error({{Field::child_birth_date, "2010-01-01"}, {Field::first_use, "2009-01-01"}}) ==
+          "first_use: before child_birth_date");
+    CHECK(error({{Field::child_birth_date, "2008-06-15"},
+                 {Field::first_use, "2019-01-01"},
+                 {Field::last_use, "2018-12-31"}}) == "last_use: before first_use");
+    // Given but blank: required, as in a registration.
+    CHECK(error({{Field::child_birth_date, "2008-06-15"},
+                 {Field::first_use, "2019-01-01"},
+                 {Field::postcode, "  "}}) == "postcode: required for country NL");
+    CHECK(error({{Field::child_birth_date, "2008-06-15"},
+                 {Field::first_use, "2019-01-01"},
+                 {Field::platform, " "}}) == "platform: required");
+    CHECK(error({{Field::child_birth_date, "2008-06-15"},
+                 {Field::first_use, "2019-01-01"},
+                 {Field::postcode, "0123 AB"}}) == "postcode: not a Dutch postcode (use 1234 AB)");
+    CHECK(error({{Field::child_birth_date, "2008-06-15"},
+                 {Field::first_use, "2019-01-01"},
+                 {Field::registrant_relation, "aunt"}}) ==
+          "registrant_relation: not parent, guardian or self");
+    CHECK(error({{Field::child_birth_date, "2008-06-15"},
+                 {Field::first_use, "2019-01-01"},
+                 {Field::registered_at, "2027-01-01"}})
+              .starts_with("registered_at: "));
 }

@@ -105,9 +105,11 @@ TEST_CASE("encryption: an unknown key is named by the id as given, an address ne
     CHECK(r->message == "no key for this e-mail address in the keyring");
 }
 
-TEST_CASE("encryption: KeyError is a usage error") {
+TEST_CASE("encryption: KeyError is a caller's value and EncryptionError the setup (both exit 64)") {
     const KeyError e(KeyError::Entry::recipient, 2, "key X is not valid", fpr40);
     CHECK(e.status() == ExitStatus::usage);
+    CHECK(dynamic_cast<const ValueError*>(&e) != nullptr);
+    CHECK(EncryptionError("no gpg").status() == ExitStatus::usage);
     CHECK(e.index() == 2);
     CHECK(e.pinnable_fingerprint() == fpr40);
 }

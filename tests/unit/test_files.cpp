@@ -135,7 +135,7 @@ TEST_CASE("files: OutputFile replaces a regular file on commit, mode 0600, nothi
     write_file(target, "old contents");
     ::chmod(target.c_str(), 0644);
     {
-        OutputFile file(target, "--output", {});
+        OutputFile file(target, {});
         CHECK(!file.direct());
         std::fputs("new contents", file.get());
         CHECK(read_file(target) == "old contents"); // untouched until commit
@@ -154,11 +154,11 @@ TEST_CASE("files: OutputFile not committed leaves the old file and no temporary 
     const std::string target = dir.path + "/out.csv";
     write_file(target, "old contents");
     {
-        OutputFile file(target, "--output", {});
+        OutputFile file(target, {});
         std::fputs("half written", file.get());
     }
     CHECK(read_file(target) == "old contents");
-    { const OutputFile never_written(dir.path + "/new.csv", "--output", {}); }
+    { const OutputFile never_written(dir.path + "/new.csv", {}); }
     CHECK(entries(dir.path) == std::vector<std::string>{"out.csv"});
 }
 
@@ -169,7 +169,7 @@ TEST_CASE("files: OutputFile replaces a symlink's target and keeps the link") {
     REQUIRE(::symlink("link.csv", (dir.path + "/chain.csv").c_str()) == 0);
     REQUIRE(::symlink("made.csv", (dir.path + "/dangling.csv").c_str()) == 0);
     for (const char* name : {"/chain.csv", "/dangling.csv"}) {
-        OutputFile file(dir.path + name, "--output", {});
+        OutputFile file(dir.path + name, {});
         std::fputs("new", file.get());
         file.commit();
     }
@@ -191,7 +191,7 @@ TEST_CASE("files: OutputFile writes to a FIFO, a character device or a descripto
     const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
     REQUIRE(reader >= 0);
     {
-        OutputFile file(fifo, "--output", {});
+        OutputFile file(fifo, {});
         CHECK(file.direct());
         std::fputs("through", file.get());
         file.commit();
@@ -205,7 +205,7 @@ TEST_CASE("files: OutputFile writes to a FIFO, a character device or a descripto
     CHECK(S_ISFIFO(st.st_mode));
     // (Not /dev/null or /dev/stdout themselves: a broken build running as root would replace them.)
     for (const char* name : {"/dev/fd/1", "/proc/self/fd/1"}) {
-        OutputFile file(name, "--output", {});
+        OutputFile file(name, {});
         CHECK(file.direct());
         file.commit();
     }
@@ -213,7 +213,7 @@ TEST_CASE("files: OutputFile writes to a FIFO, a character device or a descripto
     if (::mknod(device.c_str(), S_IFCHR | 0600, ::makedev(1, 3)) == 0 &&
         ::chmod(device.c_str(), 0666) == 0) { // as root
         {
-            OutputFile file(device, "--output", {});
+            OutputFile file(device, {});
             CHECK(file.direct());
             std::fputs("discarded", file.get());
             file.commit();
@@ -235,16 +235,23 @@ TEST_CASE("files: OutputFile refuses the registry, its companions and the input 
     REQUIRE(input_fd >= 0);
     const OutputGuard guard{registry, input_fd};
     // The registry does not exist yet: refused by its resolved path.
-    CHECK_THROWS_WITH_AS(OutputFile(registry, "--rejects", guard),
-                         "--rejects is the registry itself", UsageError);
-    CHECK_THROWS_WITH_AS(OutputFile(dir.path + "/./reg.db-wal", "--rejects", guard),
-                         "--rejects is a file of the registry (its -wal)", UsageError);
-    CHECK_THROWS_WITH_AS(OutputFile(input, "--output", guard), "--output is the input file",
-                         UsageError);
+    CHECK_THROWS_WITH_AS(OutputFile(registry, guard), "the output is the registry itself",
+                         GuardedFileError);
+    CHECK_THROWS_WITH_AS(OutputFile(dir.path + "/./reg.db-wal", guard),
+                         "the output is a file of the registry (its -wal)", GuardedFileError);
+    CHECK_THROWS_WITH_AS(OutputFile(input, guard), "the output is the input file",
+                         GuardedFileError);
+    try {
+        const OutputFile refused(dir.path + "/reg.db-shm", guard);
+        FAIL("not refused");
+    } catch (const GuardedFileError& e) {
+        CHECK(e.file() == "a file of the registry (its -shm)");
+        CHECK(e.status() == ExitStatus::usage);
+    }
     write_file(registry, "registry");
     REQUIRE(::link(registry.c_str(), (dir.path + "/hard.db").c_str()) == 0);
-    CHECK_THROWS_WITH_AS(OutputFile(dir.path + "/hard.db", "--output", guard),
-                         "--output is the registry itself", UsageError);
+    CHECK_THROWS_WITH_AS(OutputFile(dir.path + "/hard.db", guard),
+                         "the output is the registry itself", GuardedFileError);
     ::close(input_fd);
     CHECK(read_file(registry) == "registry");
     CHECK(read_file(input) == "input");
@@ -254,10 +261,40 @@ TEST_CASE("files: OutputFile refuses the registry, its companions and the input 
 TEST_CASE("files: OutputFile cannot create in a missing directory, over a directory, in a loop") {
     TempDir dir;
     REQUIRE(::symlink("loop", (dir.path + "/loop").c_str()) == 0);
-    CHECK_THROWS_AS(OutputFile(dir.path + "/missing/out.csv", "--output", {}), CannotCreateError);
-    CHECK_THROWS_AS(OutputFile(dir.path, "--output", {}), CannotCreateError);
-    CHECK_THROWS_AS(OutputFile(dir.path + "/", "--output", {}), CannotCreateError);
-    CHECK_THROWS_AS(OutputFile(dir.path + "/loop", "--output", {}), CannotCreateError);
-    CHECK_THROWS_AS(OutputFile("/dev/fd/200", "--output", {}), CannotCreateError);
+    CHECK_THROWS_AS(OutputFile(dir.path + "/missing/out.csv", {}), CannotCreateError);
+    CHECK_THROWS_AS(OutputFile(dir.path, {}), CannotCreateError);
+    CHECK_THROWS_AS(OutputFile(dir.path + "/", {}), CannotCreateError);
+    CHECK_THROWS_AS(OutputFile(dir.path + "/loop", {}), CannotCreateError);
+    CHECK_THROWS_AS(OutputFile("/dev/fd/200", {}), CannotCreateError);
     CHECK(entries(dir.path) == std::vector<std::string>{"loop"});
+}
+
+TEST_CASE("files: a path's directory and name, as written") {
+    CHECK(directory_part("out/a.csv") == "out/");
+    CHECK(name_part("out/a.csv") == "a.csv");
+    CHECK(directory_part("/a.csv") == "/");
+    CHECK(name_part("/a.csv") == "a.csv");
+    CHECK(directory_part("a.csv").empty());
+    CHECK(name_part("a.csv") == "a.csv");
+    CHECK(directory_part("a/b/") == "a/b/");
+    CHECK(name_part("a/b/").empty());
+}
+
+TEST_CASE("files: create_private_file makes an empty 0600 file and leaves one that is there") {
+    TempDir dir;
+    const std::string path = dir.path + "/reg.db";
+    create_private_file(path);
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    CHECK(st.st_size == 0);
+    write_file(path, "kept");
+    create_private_file(path);
+    CHECK(read_file(path) == "kept");
+    CHECK_THROWS_WITH_AS(create_private_file(dir.path + "/missing/reg.db", "registry r.db"),
+                         "cannot create registry r.db: No such file or directory",
+                         CannotCreateError);
+    const std::string by_path = "cannot create " + dir.path + "/missing/x: No such file or directory";
+    CHECK_THROWS_WITH_AS(create_private_file(dir.path + "/missing/x"), by_path.c_str(),
+                         CannotCreateError);
 }
