@@ -107,7 +107,10 @@ inline auto CsvReader::Impl::field_end(Cursor& c) -> Step {
 }
 
 inline auto CsvReader::Impl::start_field(Cursor& c) -> Step {
-    if (c.at == c.end) return at_end_of_bytes(c); // an empty last field
+    if (c.at == c.end) {
+        c.field = c.write = c.at; // an empty last field, not the one before it again
+        return at_end_of_bytes(c);
+    }
     if (c.bytes[c.at] == '"') {
         ++c.at;
         c.state = State::quoted;

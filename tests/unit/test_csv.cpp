@@ -151,6 +151,24 @@ TEST_CASE("csv: CRLF, LF and a missing final newline") {
     CHECK(read_all("\n\r\n\n").empty());
 }
 
+TEST_CASE("csv: an empty last field after a quoted one, with no final newline") {
+    auto rows = read_all("h1,h2\n\"a\",");
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[1].fields == Cells{"a", ""});
+
+    rows = read_all("h1,h2,h3\nx,\"a\",");
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[1].fields == Cells{"x", "a", ""});
+
+    rows = read_all("h1,h2,h3\n\"a\",\"b\",");
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[1].fields == Cells{"a", "b", ""});
+
+    rows = read_all("h1,h2\nx,"); // unquoted, for comparison
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[1].fields == Cells{"x", ""});
+}
+
 TEST_CASE("csv: quoted fields: delimiters, doubled quotes, newlines and line numbers") {
     auto rows = read_all("h1,h2,h3\n"
                          "\"a,b\",\"say \"\"hi\"\"\",\"\"\n"
