@@ -35,8 +35,8 @@ void fsync_path(const std::string& path, int flags) {
 ImportReport import_into_new_registry(RecordSource& in, const std::string& path,
                                       const RegistryOptions& registry_options,
                                       const ImportOptions& options) {
-    const auto slash = path.rfind('/');
-    const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+    const std::string_view written = directory_part(path);
+    const std::string dir = written.empty() ? std::string(".") : std::string(written);
     // Locked until this function returns: a kill -9 leaves it for the next import to remove.
     const LockedTempFile locked(path, "import");
     const std::string& temp = locked.path();

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "claimreg/error.hpp"
+#include "claimreg/files.hpp"
 #include "claimreg/registry.hpp"
 #include "schema.hpp"
 
@@ -72,17 +73,6 @@ void defend(SQLite::Database& db) {
     sqlite3_db_config(db.getHandle(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
 }
 
-// Creates an empty file with mode 0600 so that SQLite (and its -wal/-shm) inherit it.
-void create_private_file(const std::string& path) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        if (errno == EEXIST) return;
-        throw CannotCreateError(
-            fmt::format("cannot create registry {}: {}", path, errno_text(errno)));
-    }
-    ::close(fd);
-}
-
 } // namespace
 
 Registry::Registry(const std::string& path, OpenMode mode, RegistryOptions options) : path_(path) {
@@ -95,7 +85,8 @@ Registry::Registry(const std::string& path, OpenMode mode, RegistryOptions optio
                                         "as 'claimreg import-csv' makes one there)",
                                         path));
     }
-    if (!exists) create_private_file(path);
+    // Created 0600 first so that SQLite (and its -wal/-shm) inherit the mode.
+    if (!exists) create_private_file(path, "registry " + path);
     const int flags = (mode == OpenMode::read ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE) |
                       SQLite::OPEN_NOMUTEX;
     try {
