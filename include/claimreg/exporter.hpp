@@ -1,6 +1,6 @@
 #pragma once
 // Export: the claimants table streamed to CSV, JSON, NDJSON or an xlsx workbook, filtered by verdict, change time
-// and state; optionally pseudonymised. One SQLite statement is stepped row by row, so memory
+// and state; optionally pseudonymised. One scan of the store is stepped row by row, so memory
 // stays flat however large the registry.
 
 #include <cstdint>

@@ -50,6 +50,8 @@ bool names_typo(std::string_view a, std::string_view b) {
     return longer >= 5 && jaro_winkler(a, b) >= 0.92;
 }
 
+namespace {
+
 /// Whether two strings of equal length differ in one position or in two adjacent swapped ones.
 bool one_char_apart(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
@@ -62,6 +64,8 @@ bool one_char_apart(std::string_view a, std::string_view b) {
     return count == 2 && first + 1 < a.size() && a[first] == b[first + 1] &&
            a[first + 1] == b[first] && true;
 }
+
+} // namespace
 
 /// Lower-case ASCII, spaces and hyphens dropped (house numbers, e-mail addresses).
 std::string fold_ascii(std::string_view s) {
@@ -96,6 +100,8 @@ std::uint64_t key_of(std::uint64_t kind, std::uint64_t a, std::uint64_t b, std::
     return h == 0 ? 1 : h;
 }
 
+namespace {
+
 char phonetic_class(char c) {
     switch (c) {
     case 'c': case 'k': case 'q': return 'k';
@@ -110,6 +116,8 @@ char phonetic_class(char c) {
     default: return 0; // vowels, h, j, y, and anything not a Latin letter
     }
 }
+
+} // namespace
 
 } // namespace duplicate_parts
 
@@ -135,11 +143,7 @@ std::string phonetic_code(std::string_view folded) {
 
 namespace duplicate_parts {
 
-/// Folded family name parts: prefix and last name, folded separately.
-struct FamilyName {
-    std::string prefix, last;
-    std::string whole() const { return prefix + last; }
-};
+namespace {
 
 Level family_level(std::string_view raw_a, std::string_view raw_b, std::string_view whole_a,
                    std::string_view whole_b, std::string_view last_a, std::string_view last_b,
@@ -154,6 +158,8 @@ Level family_level(std::string_view raw_a, std::string_view raw_b, std::string_v
     if (names_typo(whole_a, whole_b) || names_typo(last_a, last_b)) return Level::typo;
     return Level::different;
 }
+
+} // namespace
 
 Level date_level(int ya, int ma, int da, int yb, int mb, int db) {
     if (ya == yb && ma == mb && da == db) return Level::exact;

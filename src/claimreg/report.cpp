@@ -66,10 +66,13 @@ struct ScanContext {
     std::array<std::uint64_t, reason_count> by_reason{};
 };
 
-// The columns the scan reads.
-constexpr store::ColumnSet scan_columns =
-    store::eligibility_columns |
-    store::columns_of({Field::postcode}, {Kept::reasons, Kept::check_id});
+// The columns the scan reads: what every report counts, then either what an evaluation takes
+// or the stored verdicts' reasons and checks.
+constexpr store::ColumnSet counted_columns =
+    store::columns_of({Field::registered_at, Field::platform, Field::postcode});
+constexpr store::ColumnSet evaluated_columns = counted_columns | store::eligibility_columns;
+constexpr store::ColumnSet stored_columns =
+    counted_columns | store::columns_of({}, {Kept::reasons, Kept::check_id});
 
 int day_key(std::string_view date) {
     int y = 0, m = 0, d = 0;
@@ -92,7 +95,7 @@ void add_row(ScanContext& context, const ClaimantRow& row) {
         ++context.no_area;
     }
     if (const auto& evaluation = context.options->evaluate) {
-        const Verdict v = evaluate(store::eligibility_input(row, scan_columns), *evaluation->rules,
+        const Verdict v = evaluate(store::eligibility_input(row, evaluated_columns), *evaluation->rules,
                                    evaluation->as_of);
         ++context.by_verdict[static_cast<std::size_t>(v.verdict)];
         const std::size_t band = band_index(v.age_band);
@@ -196,7 +199,7 @@ ReportFigures gather_report(Registry& registry, const ReportOptions& options) {
     context.options = &options;
     store::ClaimantFilter active;
     active.whole_table = true;
-    f.active = store::visit_claimants(registry, scan_columns, active,
+    f.active = store::visit_claimants(registry, options.evaluate ? evaluated_columns : stored_columns, active,
                                       [&context](const ClaimantRow& row) { add_row(context, row); });
     f.weeks = weeks_of(context.by_day);
     for (const auto& [platform, n] : context.platforms.entries) f.platforms.push_back({platform, n});
