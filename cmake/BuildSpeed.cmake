@@ -1,9 +1,9 @@
 # What keeps a first build short on a small machine.
 #
-# Precompiled headers: the standard-library, fmt and SQLiteCpp headers that nearly every source
-# includes are parsed once per target instead of once per source. CLI11 is precompiled only for the
-# command line (the library never sees it). With -DCLAIMREG_PCH=OFF each source is compiled on its
-# own headers alone, which shows a missing #include.
+# Precompiled headers: the standard-library and fmt headers that nearly every source includes are
+# parsed once per target instead of once per source. SQLiteCpp is precompiled only for the library
+# and CLI11 only for the command line (neither sees the other's). With -DCLAIMREG_PCH=OFF each
+# source is compiled on its own headers alone, which shows a missing #include.
 option(CLAIMREG_PCH "Precompile the common headers" ON)
 # Unity groups: the sources of one group are compiled as one translation unit, so that code they
 # all include (CLI11 is header-only) is compiled once per group instead of once per source. Names in
@@ -14,8 +14,7 @@ option(CLAIMREG_UNITY "Compile the grouped sources as one translation unit per g
 set(CLAIMREG_PCH_COMMON
   <algorithm> <array> <chrono> <cstddef> <cstdint> <cstdio> <functional> <map> <memory>
   <optional> <span> <string> <string_view> <utility> <vector>
-  <fmt/format.h>
-  <SQLiteCpp/Database.h> <SQLiteCpp/Statement.h> <SQLiteCpp/Transaction.h>)
+  <fmt/format.h>)
 
 # Precompiles the common headers and those given for target.
 function(claimreg_precompile target)
