@@ -49,7 +49,7 @@ struct DateTime {
 };
 
 /// The spellings a reader accepts beyond the forms above. The defaults are the stored
-/// `registered_at`'s; a command-line value (`--since`) allows more.
+/// `registered_at`'s; a time a person types (a changed-since filter) allows more.
 struct DateTimeForms {
     bool lower_case_letters = false;      ///< `t` and `z` besides `T` and `Z`
     bool comma_fraction = false;          ///< `,` besides `.` before a fraction of a second

@@ -40,9 +40,9 @@ std::span<const std::string_view> export_columns();
 /// platform, first_use, last_use, state, verdict, reasons, age_band, registered_on`.
 std::span<const std::string_view> pseudonymized_columns();
 
-/// Parses a --since value into UTC `YYYY-MM-DDTHH:MM:SSZ`: a date `YYYY-MM-DD` (that day,
+/// Parses a changed-since time as a person types it into UTC `YYYY-MM-DDTHH:MM:SSZ`: a date `YYYY-MM-DD` (that day,
 /// 00:00:00Z) or a date-time `YYYY-MM-DDTHH:MM[:SS[.fff]]` with `Z` or an offset (`+01:00`,
-/// `-0530`); fractions of a second are dropped. Throws UsageError (the message names the
+/// `-0530`); fractions of a second are dropped. Throws ValueError (the message names the
 /// accepted forms, not the value).
 std::string parse_since(std::string_view text);
 

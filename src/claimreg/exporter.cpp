@@ -124,10 +124,10 @@ std::uint64_t write_json(exporting::ExportScan& q, std::span<const Column> colum
     return rows;
 }
 
-// Parsing --since.
+// Parsing a changed-since time.
 
 constexpr const char* since_forms =
-    "--since: expected a date YYYY-MM-DD or a date-time YYYY-MM-DDTHH:MM:SS with Z or an "
+    "expected a date YYYY-MM-DD or a date-time YYYY-MM-DDTHH:MM:SS with Z or an "
     "offset such as +01:00";
 
 
@@ -155,13 +155,13 @@ std::string parse_since(std::string_view s) {
     DateTime t;
     switch (parse_date_time(s, forms, t)) {
     case DateTimeProblem::not_a_date:
-    case DateTimeProblem::not_a_time: throw UsageError(since_forms);
-    case DateTimeProblem::unreal_date: throw UsageError("--since: not a real calendar date");
+    case DateTimeProblem::not_a_time: throw ValueError(since_forms);
+    case DateTimeProblem::unreal_date: throw ValueError("not a real calendar date");
     case DateTimeProblem::none: break;
     }
     if (t.has_time && t.zone == DateTime::Zone::none) {
-        throw UsageError("--since: give the time zone of a date-time (Z for UTC, or an "
-                         "offset such as +01:00)");
+        throw ValueError("give the time zone of a date-time (Z for UTC, or an offset such as "
+                         "+01:00)");
     }
     return format_utc(epoch_seconds(t));
 }

@@ -190,9 +190,9 @@ void read_workbook(zip_t* archive, const XlsxReadOptions& options, Workbook& out
             if (n && *n >= 1 && *n <= book.sheets.size()) chosen = &book.sheets[*n - 1];
         }
         if (chosen == nullptr) {
-            throw UsageError(fmt::format("no worksheet of that name or number (the workbook "
-                                         "has {} worksheet{})",
-                                         book.sheets.size(), book.sheets.size() == 1 ? "" : "s"));
+            throw ValueError(fmt::format("no worksheet of that name or number (the workbook "
+                                       "has {} worksheet{})",
+                                       book.sheets.size(), book.sheets.size() == 1 ? "" : "s"));
         }
     }
     out.sheet_name = chosen->name;

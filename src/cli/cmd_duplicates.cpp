@@ -75,7 +75,7 @@ ExitStatus run_duplicates(const DuplicatesOptions& opt, const GlobalOptions& glo
         throw UsageError("--show: only with --format tsv (csv and json carry no personal values)");
     DuplicateOptions options;
     if (!opt.min_score.empty()) options.min_score = parse_min_score(opt.min_score);
-    if (!opt.since.empty()) options.since = parse_since(opt.since);
+    if (!opt.since.empty()) options.since = parse_option("--since", opt.since, parse_since);
     options.limit = opt.limit;
 
     Registry registry(global.db, OpenMode::read, global.registry_options());

@@ -92,7 +92,7 @@ ExportOptions library_options(const ExportCliOptions& opt) {
     for (const std::string& v : opt.verdicts) {
         options.verdicts.push_back(parse_option("--verdict", v, parse_verdict));
     }
-    if (!opt.since.empty()) options.since = parse_since(opt.since);
+    if (!opt.since.empty()) options.since = parse_option("--since", opt.since, parse_since);
     options.include_withdrawn = opt.include_withdrawn;
     options.pseudonymize = opt.pseudonymize;
     return options;

@@ -49,7 +49,7 @@ ExitStatus run_import_xlsx(const ImportXlsxOptions& opt, const GlobalOptions& gl
     std::optional<XlsxSource> source;
     try {
         source.emplace(::fileno(input.get()), read);
-    } catch (const UsageError& e) {
+    } catch (const ValueError& e) { // no such sheet: the one value of ours it reads
         throw UsageError(std::string("--sheet: ") + e.what());
     }
     // Checked before the registry is opened; replaced only when the import got to its end.
