@@ -33,6 +33,9 @@ struct RowNotice {
     std::uint64_t line = 0;
     std::int64_t claimant_id = 0; ///< the stored claimant it is about (0 for an erased child)
     std::string text;             ///< what happened: field names and codes, never values
+    /// A difference from what is stored that was not applied because updates are off
+    /// (ImportOptions::update false); the caller may say how they were turned off.
+    bool kept_as_stored = false;
 };
 
 /// Import settings and the callbacks through which the caller reports as it goes.

@@ -60,6 +60,20 @@ class MissingRegistryError : public NotFoundError {
     explicit MissingRegistryError(const std::string& path);
 };
 
+/// An empty file where a reading or updating command expects a registry (NotFoundError, 66):
+/// `no registry in PATH: an empty file`.
+class EmptyRegistryError : public NotFoundError {
+  public:
+    explicit EmptyRegistryError(const std::string& path);
+};
+
+/// A registry of an older schema opened where it may not be migrated: read-only, or a dry run
+/// (DataError, 65): `registry PATH has schema version N; this claimreg reads version M`.
+class OldSchemaError : public DataError {
+  public:
+    OldSchemaError(const std::string& path, int found);
+};
+
 /// Runs `work` and returns its status. A failure of the database engine under the registry
 /// that escapes it is thrown as the claimreg error it stands for: BusyError (locked by another
 /// process past the busy timeout), DataError (not a database, or a damaged one), IoError (a

@@ -21,9 +21,21 @@ namespace claimreg {
 /// linked in turn), or nullopt when `id` is not linked. Throws NotFoundError for an unknown id.
 std::optional<std::int64_t> linked_into(Registry& registry, std::int64_t id);
 
-/// A DataError for a command that works on claimants only (`withdraw`, `update`,
-/// `check-eligibility`) given claimant `id`, linked into `keep`; its message names `keep`.
-DataError linked_claimant_error(std::int64_t id, std::int64_t keep);
+/// Claimant `id` given where only a claimant of its own will do (withdrawing, updating or
+/// checking it), but linked into `keep` (DataError, 65): `claimant ID is linked into claimant
+/// KEEP (the same child)`.
+class LinkedClaimantError : public DataError {
+  public:
+    LinkedClaimantError(std::int64_t id, std::int64_t keep);
+    std::int64_t id() const noexcept { return id_; }
+    std::int64_t keep() const noexcept { return keep_; }
+
+  private:
+    std::int64_t id_, keep_;
+};
+
+/// The LinkedClaimantError of claimant `id`, linked into `keep`.
+LinkedClaimantError linked_claimant_error(std::int64_t id, std::int64_t keep);
 
 /// The claimants linked directly into `id`, ascending (inside the caller's transaction).
 std::vector<std::int64_t> claimants_linked_into(Registry& registry, std::int64_t id);

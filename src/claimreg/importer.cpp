@@ -161,8 +161,9 @@ class Importer {
                                            result.other_id));
         case AddOutcome::differs:
             notice(row.line, result.id,
-                   fmt::format("differs from claimant {} in {}: kept as stored (--no-update)",
-                               result.id, field_names(result.changed, ", ")));
+                   fmt::format("differs from claimant {} in {}: kept as stored", result.id,
+                               field_names(result.changed, ", ")),
+                   true);
             break;
         case AddOutcome::erased:
             ++report_.erased;
@@ -209,9 +210,8 @@ class Importer {
             const State now = result.state ? *result.state : claimant_state(result.id).state;
             if (now != target) {
                 notice(row.line, result.id,
-                       fmt::format("differs from claimant {} in state: kept as stored "
-                                   "(--no-update)",
-                                   result.id));
+                       fmt::format("differs from claimant {} in state: kept as stored", result.id),
+                       true);
             }
             return false;
         }
@@ -241,8 +241,8 @@ class Importer {
         return result;
     }
 
-    void notice(std::uint64_t line, std::int64_t id, std::string text) {
-        if (options_.on_notice) options_.on_notice(RowNotice{line, id, std::move(text)});
+    void notice(std::uint64_t line, std::int64_t id, std::string text, bool kept = false) {
+        if (options_.on_notice) options_.on_notice(RowNotice{line, id, std::move(text), kept});
     }
 
     void reject(const PreparedRow& row, std::string rule) {

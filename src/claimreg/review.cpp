@@ -137,10 +137,12 @@ std::optional<std::int64_t> linked_into(Registry& registry, std::int64_t id) {
     return root_of(registry, id);
 }
 
-DataError linked_claimant_error(std::int64_t id, std::int64_t keep) {
-    return DataError(fmt::format("claimant {} is linked into claimant {} (the same child): use {}, "
-                                 "or 'claimreg unlink {}' first",
-                                 id, keep, keep, id));
+LinkedClaimantError::LinkedClaimantError(std::int64_t id, std::int64_t keep)
+    : DataError(fmt::format("claimant {} is linked into claimant {} (the same child)", id, keep)),
+      id_(id), keep_(keep) {}
+
+LinkedClaimantError linked_claimant_error(std::int64_t id, std::int64_t keep) {
+    return LinkedClaimantError(id, keep);
 }
 
 std::vector<std::int64_t> claimants_linked_into(Registry& registry, std::int64_t id) {

@@ -119,7 +119,8 @@ ImportReport run_import(ImportOptions& options, ProgressLine& progress, bool qui
     };
     options.on_notice = [&](const RowNotice& n) {
         progress.clear();
-        fmt::print(stderr, "claimreg: {}: {}\n", where(n.line), n.text);
+        fmt::print(stderr, "claimreg: {}: {}{}\n", where(n.line), n.text,
+                   n.kept_as_stored ? " (--no-update)" : "");
     };
     options.on_unknown_column = [quiet](std::string_view column) {
         notice(quiet, "warning: ignoring unknown column '{}'", column);

@@ -273,7 +273,7 @@ TEST_CASE("exporter: filters by verdict, state and change time") {
     CHECK(ids(since) == "4 5");
 }
 
-TEST_CASE("exporter: parse_since gives UTC, bad values are usage errors") {
+TEST_CASE("exporter: parse_since gives UTC, bad values are value errors") {
     CHECK(parse_since("2024-06-01") == "2024-06-01T00:00:00Z");
     CHECK(parse_since("2024-06-01T10:20:30Z") == "2024-06-01T10:20:30Z");
     CHECK(parse_since("2024-06-01T00:30:00+01:00") == "2024-05-31T23:30:00Z");
@@ -283,7 +283,7 @@ TEST_CASE("exporter: parse_since gives UTC, bad values are usage errors") {
     for (const char* bad : {"", "yesterday", "2024-6-1", "01-06-2024", "2024-02-30", "2023-02-29",
                             "2024-06-01T10:20:30", "2024-06-01T24:00:00Z", "2024-06-01T10:61Z",
                             "2024-06-01T10:20:30+1", "2024-06-01T10:20:30Zjunk", "2024-06-01X"}) {
-        CHECK_THROWS_AS_MESSAGE(parse_since(bad), UsageError, bad);
+        CHECK_THROWS_AS_MESSAGE(parse_since(bad), ValueError, bad);
     }
 }
 

@@ -102,7 +102,7 @@ TEST_CASE("xlsx: an export starts a new worksheet after rows_per_sheet rows, and
     CHECK(rows_of("1") == std::pair(std::string("claimants"), std::vector<std::string>{"child_first_name", "Kinda", "Kindb"}));
     CHECK(rows_of("2") == std::pair(std::string("claimants 2"), std::vector<std::string>{"child_first_name", "Kindc", "Kindd"}));
     CHECK(rows_of("claimants 3") == std::pair(std::string("claimants 3"), std::vector<std::string>{"child_first_name", "Kinde"}));
-    CHECK_THROWS_AS(rows_of("4"), UsageError);
+    CHECK_THROWS_AS(rows_of("4"), ValueError);
     std::remove(path.c_str());
     ::rmdir(dir.c_str());
 }

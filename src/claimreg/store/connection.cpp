@@ -80,11 +80,7 @@ Registry::Registry(const std::string& path, OpenMode mode, RegistryOptions optio
     const bool exists = ::stat(path.c_str(), &st) == 0;
     const bool empty = !exists || (S_ISREG(st.st_mode) && st.st_size == 0);
     if (mode != OpenMode::write && !exists) throw MissingRegistryError(path);
-    if (mode != OpenMode::write && empty) {
-        throw NotFoundError(fmt::format("no registry in {}: an empty file (a writing command such "
-                                        "as 'claimreg import-csv' makes one there)",
-                                        path));
-    }
+    if (mode != OpenMode::write && empty) throw EmptyRegistryError(path);
     // Created 0600 first so that SQLite (and its -wal/-shm) inherit the mode.
     if (!exists) create_private_file(path, "registry " + path);
     const int flags = (mode == OpenMode::read ? SQLite::OPEN_READONLY : SQLite::OPEN_READWRITE) |
@@ -111,10 +107,7 @@ Registry::Registry(const std::string& path, OpenMode mode, RegistryOptions optio
     const bool current = opened_version_ == Registry::schema_version;
     const bool is_new = opened_version_ == 0;
     if (!current && !is_new && (mode == OpenMode::read || !options.migrate)) {
-        throw DataError(fmt::format(
-            "registry {} has schema version {}; this claimreg reads version {}: run 'claimreg "
-            "migrate' to upgrade it (reading commands and dry runs never change a registry)",
-            path, opened_version_, Registry::schema_version));
+        throw OldSchemaError(path, opened_version_);
     }
     if (mode == OpenMode::read) {
         defend(*db_);

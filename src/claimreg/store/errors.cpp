@@ -13,6 +13,13 @@ namespace claimreg {
 MissingRegistryError::MissingRegistryError(const std::string& path)
     : NotFoundError(fmt::format("no registry at {}", path)) {}
 
+EmptyRegistryError::EmptyRegistryError(const std::string& path)
+    : NotFoundError(fmt::format("no registry in {}: an empty file", path)) {}
+
+OldSchemaError::OldSchemaError(const std::string& path, int found)
+    : DataError(fmt::format("registry {} has schema version {}; this claimreg reads version {}",
+                            path, found, Registry::schema_version)) {}
+
 ExitStatus with_store_errors(const std::function<ExitStatus()>& work) {
     try {
         return work();
