@@ -37,7 +37,7 @@ test-sanitize: test-deps
 	@ctest --test-dir $(SAN_BUILD) --output-on-failure -j$(JOBS)
 
 bench: build
-	@cmake --build $(BUILD) -j$(JOBS) --target xlsx_baseline
+	@cmake --build $(BUILD) -j$(JOBS) --target xlsx_baseline json_values
 	@./bench/run.sh $(BUILD)
 
 fuzz: deps
