@@ -22,6 +22,14 @@ constexpr char ascii_upper(char c) noexcept {
     return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
 }
 
+/// One or more ASCII digits, and nothing else.
+constexpr bool all_ascii_digits(std::string_view s) noexcept {
+    if (s.empty()) return false;
+    for (char c : s)
+        if (!is_ascii_digit(c)) return false;
+    return true;
+}
+
 /// Equal but for ASCII letter case.
 constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
     if (a.size() != b.size()) return false;

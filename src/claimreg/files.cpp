@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "claimreg/error.hpp"
+#include "claimreg/text.hpp"
 
 namespace claimreg {
 
@@ -149,9 +150,9 @@ struct ResolvedOutput {
 
 constexpr int max_symlinks = 40; // the kernel's own limit
 
-bool all_digits(std::string_view text) {
-    return !text.empty() && text.size() < 10 &&
-           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+// A process, thread or descriptor number: 1 to 9 digits.
+bool is_small_number(std::string_view text) {
+    return text.size() < 10 && all_ascii_digits(text);
 }
 
 // Whether `dir` (resolved) lists this process's descriptors: /proc/PID/fd (where /dev/fd and
@@ -164,7 +165,7 @@ bool is_own_descriptor_dir(std::string_view dir) {
     if (rest.substr(0, 5) != "task/") return false;
     rest.remove_prefix(5);
     const std::size_t slash = rest.find('/');
-    return slash != std::string_view::npos && all_digits(rest.substr(0, slash)) &&
+    return slash != std::string_view::npos && is_small_number(rest.substr(0, slash)) &&
            rest.substr(slash) == "/fd";
 }
 
@@ -195,7 +196,7 @@ ResolvedOutput resolve_output(const std::string& given, const std::string& shown
         ResolvedOutput r;
         r.dir = real;
         std::free(real);
-        if (is_own_descriptor_dir(r.dir) && all_digits(base)) {
+        if (is_own_descriptor_dir(r.dir) && is_small_number(base)) {
             r.kind = ResolvedOutput::Kind::descriptor;
             r.descriptor = std::stoi(base);
             return r;

@@ -12,6 +12,8 @@
 
 #include <utf8proc.h>
 
+#include "utf8_mapped.hpp"
+
 namespace claimreg {
 
 namespace {
@@ -52,29 +54,20 @@ void append_folded_ascii(std::string& out, std::string_view name) {
     }
 }
 
-struct FreeDeleter {
-    void operator()(utf8proc_uint8_t* p) const noexcept { std::free(p); }
-};
-
 /// Appends fold_name(name) to `out`.
 void append_folded(std::string& out, std::string_view name) {
     if (is_ascii(name)) {
         append_folded_ascii(out, name);
         return;
     }
-    utf8proc_uint8_t* mapped = nullptr;
-    const utf8proc_ssize_t n = utf8proc_map(
-        reinterpret_cast<const utf8proc_uint8_t*>(name.data()),
-        static_cast<utf8proc_ssize_t>(name.size()), &mapped,
-        static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD |
-                                       UTF8PROC_STRIPMARK | UTF8PROC_IGNORE));
-    std::unique_ptr<utf8proc_uint8_t, FreeDeleter> guard(mapped);
-    if (n < 0) { // not valid UTF-8 (validated names never are): fold the ASCII part only
+    const Utf8Mapped mapped(name, UTF8PROC_STABLE | UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD |
+                                      UTF8PROC_STRIPMARK | UTF8PROC_IGNORE);
+    if (!mapped.ok()) { // not valid UTF-8 (validated names never are): fold the ASCII part only
         append_folded_ascii(out, name);
         return;
     }
-    const utf8proc_uint8_t* p = mapped;
-    utf8proc_ssize_t left = n;
+    const utf8proc_uint8_t* p = mapped.bytes();
+    utf8proc_ssize_t left = mapped.size();
     while (left > 0) {
         utf8proc_int32_t cp = 0;
         const utf8proc_ssize_t len = utf8proc_iterate(p, left, &cp);

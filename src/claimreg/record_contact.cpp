@@ -113,12 +113,12 @@ std::string parse_phone(std::string_view text) {
         intl = s.substr(2);
     } else if (!s.empty() && s[0] == '0') {
         const std::string_view national = s.substr(1);
-        if (national.size() != 9 || !all_digits(national)) throw RuleError(kNotPhone);
+        if (national.size() != 9 || !all_ascii_digits(national)) throw RuleError(kNotPhone);
         return "+31" + std::string(national);
     } else {
         throw RuleError(kNotPhone);
     }
-    if (!all_digits(intl) || intl[0] == '0') throw RuleError(kNotPhone);
+    if (!all_ascii_digits(intl) || intl[0] == '0') throw RuleError(kNotPhone);
     if (intl.substr(0, 2) == "31") {
         std::string_view national = intl.substr(2);
         if (!national.empty() && national[0] == '0') national.remove_prefix(1); // +31 (0)6 ...

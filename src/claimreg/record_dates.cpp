@@ -36,7 +36,7 @@ bool read_registered_at(std::string_view s, DateTime& t) {
 }
 
 /// Builds a validated date; throws the calendar rules.
-Date make_date(int y, int m, int d) {
+Date real_date(int y, int m, int d) {
     const Date date{std::chrono::year{y}, std::chrono::month{static_cast<unsigned>(m)},
                     std::chrono::day{static_cast<unsigned>(d)}};
     if (!date.ok()) throw RuleError(kNotRealDate);
@@ -76,8 +76,8 @@ Date parse_date(std::string_view text) {
     if (m < 0 || i >= s.size() || s[i] != sep) throw RuleError(kNotDate);
     ++i;
     const std::string_view year = s.substr(i);
-    if (year.size() != 4 || !record_rules::all_digits(year)) throw RuleError(kNotDate);
-    return make_date(digits_value(year), m, d);
+    if (year.size() != 4 || !all_ascii_digits(year)) throw RuleError(kNotDate);
+    return real_date(digits_value(year), m, d);
 }
 
 std::string format_date(Date date) {

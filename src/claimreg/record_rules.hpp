@@ -23,14 +23,6 @@ constexpr std::string_view trim_spaces(std::string_view s) noexcept {
     return s;
 }
 
-/// Whether `s` is one or more ASCII digits.
-constexpr bool all_digits(std::string_view s) noexcept {
-    if (s.empty()) return false;
-    for (char c : s)
-        if (!is_ascii_digit(c)) return false;
-    return true;
-}
-
 /// Checks that `s` is valid UTF-8 without control characters; returns whether it is pure ASCII.
 /// Throws RuleError otherwise.
 bool check_text(std::string_view s);

@@ -4,15 +4,14 @@
 #include "claimreg/record.hpp"
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
-#include <memory>
 #include <utility>
 
 #include <unicode/uspoof.h>
 #include <utf8proc.h>
 
 #include "record_rules.hpp"
+#include "utf8_mapped.hpp"
 
 namespace claimreg {
 
@@ -89,20 +88,11 @@ using namespace record_rules;
 
 constexpr const char* kMixedScripts = "mixes letters of different scripts in one word";
 
-struct FreeDeleter {
-    void operator()(utf8proc_uint8_t* p) const noexcept { std::free(p); }
-};
-
 /// NFC of valid UTF-8 via utf8proc.
 std::string nfc(std::string_view s) {
-    utf8proc_uint8_t* out = nullptr;
-    const utf8proc_ssize_t n =
-        utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.data()),
-                     static_cast<utf8proc_ssize_t>(s.size()), &out,
-                     static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPOSE));
-    std::unique_ptr<utf8proc_uint8_t, FreeDeleter> guard(out);
-    if (n < 0) throw RuleError(kBadUtf8);
-    return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(n));
+    const Utf8Mapped mapped(s, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+    if (!mapped.ok()) throw RuleError(kBadUtf8);
+    return std::string(mapped.text());
 }
 
 /// Whether one word (no spaces) mixes scripts the way a look-alike does: a Cyrillic `а` in a

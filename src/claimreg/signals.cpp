@@ -66,7 +66,7 @@ std::optional<std::int64_t> registered_seconds(std::string_view s) {
 
 // One claimant under a shared key (a contact, an address, a source), with what tells the
 // families apart.
-struct Keyed {
+struct KeyedClaimant {
     std::uint64_t key;
     std::uint32_t family;  ///< digest of the folded prefix and last name
     std::uint32_t address; ///< digest of the address (0: none)
@@ -75,9 +75,9 @@ struct Keyed {
 
 // Runs of equal keys in `rows` (sorted by key, then id) that `qualifies`, as signals of `kind`.
 template <typename Qualifies>
-void runs(std::vector<Keyed>& rows, SignalKind kind, std::vector<Signal>& out,
+void runs(std::vector<KeyedClaimant>& rows, SignalKind kind, std::vector<Signal>& out,
           Qualifies qualifies) {
-    std::sort(rows.begin(), rows.end(), [](const Keyed& a, const Keyed& b) {
+    std::sort(rows.begin(), rows.end(), [](const KeyedClaimant& a, const KeyedClaimant& b) {
         return a.key != b.key ? a.key < b.key : a.id < b.id;
     });
     for (std::size_t i = 0; i < rows.size();) {
@@ -112,8 +112,8 @@ std::string_view to_string(SignalKind kind) {
 std::vector<Signal> find_signals(Registry& registry, const SignalThresholds& thresholds) {
     store::ReadSnapshot snapshot(registry); // one state throughout
 
-    std::vector<Keyed> contacts;  // key: e-mail or phone (tagged), one per registration
-    std::vector<Keyed> addresses; // key: address
+    std::vector<KeyedClaimant> contacts;  // key: e-mail or phone (tagged), one per registration
+    std::vector<KeyedClaimant> addresses; // key: address
     struct Timed {
         std::int64_t seconds;
         std::uint32_t source, id; // ids fit 32 bits, as in KeyIndex
@@ -188,11 +188,11 @@ std::vector<Signal> find_signals(Registry& registry, const SignalThresholds& thr
 
     std::vector<Signal> signals;
     // Several families: two family names and two addresses among the children.
-    runs(contacts, SignalKind::shared_contact, signals, [](const Keyed* first, const Keyed* last) {
+    runs(contacts, SignalKind::shared_contact, signals, [](const KeyedClaimant* first, const KeyedClaimant* last) {
         bool families = false;
         std::uint32_t place = 0;
         bool places = false;
-        for (const Keyed* k = first; k != last; ++k) {
+        for (const KeyedClaimant* k = first; k != last; ++k) {
             families = families || k->family != first->family;
             if (k->address == 0) continue;
             if (place == 0) place = k->address;
@@ -200,12 +200,12 @@ std::vector<Signal> find_signals(Registry& registry, const SignalThresholds& thr
         }
         return families && places;
     });
-    std::vector<Keyed>().swap(contacts);
+    std::vector<KeyedClaimant>().swap(contacts);
     runs(addresses, SignalKind::crowded_address, signals,
-         [&](const Keyed* first, const Keyed* last) {
+         [&](const KeyedClaimant* first, const KeyedClaimant* last) {
              return static_cast<std::uint64_t>(last - first) > thresholds.max_children_per_address;
          });
-    std::vector<Keyed>().swap(addresses);
+    std::vector<KeyedClaimant>().swap(addresses);
 
     // Bursts: per source, the registrations in windows of one minute that hold at least the
     // threshold; overlapping windows make one burst.

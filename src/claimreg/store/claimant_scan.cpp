@@ -88,7 +88,7 @@ std::string from_where(ColumnSet columns, const ClaimantFilter& filter,
     return sql;
 }
 
-std::string column_list(ColumnSet columns) {
+std::string select_list(ColumnSet columns) {
     std::string list;
     for (ColumnId c = 0; c < column_count; ++c) {
         if ((columns & column_bit(c)) == 0) continue;
@@ -191,7 +191,7 @@ ClaimantScan::ClaimantScan(Registry& registry, ColumnSet columns, const Claimant
     : plan_(columns) {
     std::vector<std::string_view> params;
     const std::string sql =
-        "SELECT " + column_list(columns) + from_where(columns, filter, params) + " ORDER BY c.id";
+        "SELECT " + select_list(columns) + from_where(columns, filter, params) + " ORDER BY c.id";
     st_ = prepare(registry.db().getHandle(), sql);
     try {
         bind_filter(st_, filter, params);
@@ -218,7 +218,7 @@ bool read_claimant(Registry& registry, std::int64_t id, ColumnSet columns,
     filter.id = id;
     std::vector<std::string_view> params;
     SQLite::Statement& st =
-        registry.statement("SELECT " + column_list(columns) + from_where(columns, filter, params));
+        registry.statement("SELECT " + select_list(columns) + from_where(columns, filter, params));
     const ResetOnExit reset{st};
     st.bind(1, id);
     if (!st.executeStep()) return false;
@@ -236,7 +236,7 @@ std::uint64_t visit_claimants(Registry& registry, ColumnSet columns, const Claim
     std::vector<std::string_view> params;
     const std::string sql =
         "SELECT count(*)" +
-        from_where(columns, filter, params, fmt::format("claimreg_visit({})", column_list(columns)));
+        from_where(columns, filter, params, fmt::format("claimreg_visit({})", select_list(columns)));
     SQLite::Statement st(registry.db(), sql);
     int index = 1;
     if (filter.id) st.bind(index++, *filter.id);
