@@ -10,13 +10,12 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 
 #include "claimreg/error.hpp"
 #include "claimreg/lifecycle.hpp"
 #include "claimreg/record.hpp"
 #include "import_queue.hpp"
+#include "store/claimant_store.hpp"
 
 namespace claimreg {
 
@@ -207,7 +206,7 @@ class Importer {
             }
         }
         if (!options_.update && result.outcome != AddOutcome::added) {
-            const State now = result.state ? *result.state : claimant_state(result.id).state;
+            const State now = result.state ? *result.state : store::stored_state(registry_, result.id).value_or(State::active);
             if (now != target) {
                 notice(row.line, result.id,
                        fmt::format("differs from claimant {} in state: kept as stored", result.id),
@@ -230,15 +229,6 @@ class Importer {
                              {std::string(to_string(change.state)), change.verdict, change.age_band,
                               change.birth_date});
         return result.outcome != AddOutcome::added;
-    }
-
-    // The stored state of claimant `id` (only `state` is filled in).
-    WithdrawResult claimant_state(std::int64_t id) {
-        SQLite::Statement st(registry_.db(), "SELECT state FROM claimants WHERE id = ?");
-        st.bind(1, id);
-        WithdrawResult result;
-        if (st.executeStep()) result.state = parse_state(st.getColumn(0).getString());
-        return result;
     }
 
     void notice(std::uint64_t line, std::int64_t id, std::string text, bool kept = false) {

@@ -5,8 +5,6 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 
 #include "claimreg/clock.hpp"
 #include "claimreg/error.hpp"

@@ -57,6 +57,13 @@ std::optional<std::int64_t> registration_count(Registry& registry, std::int64_t 
     return st.getColumn(0).getInt64();
 }
 
+std::optional<State> stored_state(Registry& registry, std::int64_t id) {
+    SQLite::Statement st(registry.db(), "SELECT state FROM claimants WHERE id = ?");
+    st.bind(1, id);
+    if (!st.executeStep()) return std::nullopt;
+    return parse_state(st.getColumn(0).getString());
+}
+
 void set_state(Registry& registry, std::int64_t id, const StateChange& change) {
     SQLite::Statement& st =
         registry.statement("UPDATE claimants SET state = ?1, state_changed_at = ?2, "

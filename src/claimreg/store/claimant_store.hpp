@@ -25,6 +25,9 @@ void visit_active_registration_contacts(
 /// The number of registrations linked to claimant `id`; none when there is no such claimant.
 std::optional<std::int64_t> registration_count(Registry& registry, std::int64_t id);
 
+/// The stored state of claimant `id`; none when there is no such claimant.
+std::optional<State> stored_state(Registry& registry, std::int64_t id);
+
 /// What a state change stores on a claimant.
 struct StateChange {
     std::string_view state;
