@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+namespace test_clock {
+
 using namespace claimreg;
 using namespace std::chrono;
 
@@ -123,3 +125,5 @@ TEST_CASE("clock: epoch_seconds and format_utc") {
     CHECK(format_utc(-1) == "1969-12-31T23:59:59Z");
     CHECK(now_utc().size() == 20);
 }
+
+} // namespace test_clock

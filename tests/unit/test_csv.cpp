@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <vector>
 
+namespace test_csv {
+
 using namespace claimreg;
 
 namespace {
@@ -755,3 +757,5 @@ TEST_CASE("csv: UTF-8 validation and the encoding decision") {
     given.settle("caf\xE9");
     CHECK(given.encoding() == Encoding::utf8);
 }
+
+} // namespace test_csv

@@ -13,6 +13,8 @@
 #include "claimreg/similarity.hpp"
 #include "sample.hpp"
 
+namespace test_duplicates {
+
 using namespace claimreg;
 using std::chrono::day;
 using std::chrono::month;
@@ -220,3 +222,5 @@ TEST_CASE("duplicates: scores print with three decimals") {
     CHECK(format_score(1.0) == "1.000");
     CHECK(format_score(0.0) == "0.000");
 }
+
+} // namespace test_duplicates

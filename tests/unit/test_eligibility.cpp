@@ -8,6 +8,8 @@
 
 #include "claimreg/error.hpp"
 
+namespace test_eligibility {
+
 using namespace claimreg;
 
 namespace {
@@ -671,3 +673,5 @@ TEST_CASE("eligibility: facts given on their own, with the ad hoc defaults") {
                  {Field::registered_at, "2027-01-01"}})
               .starts_with("registered_at: "));
 }
+
+} // namespace test_eligibility

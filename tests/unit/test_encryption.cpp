@@ -9,6 +9,8 @@
 
 #include "claimreg/encryption.hpp"
 
+namespace test_encryption {
+
 using namespace claimreg;
 
 namespace {
@@ -113,3 +115,5 @@ TEST_CASE("encryption: KeyError is a caller's value and EncryptionError the setu
     CHECK(e.index() == 2);
     CHECK(e.pinnable_fingerprint() == fpr40);
 }
+
+} // namespace test_encryption

@@ -18,6 +18,8 @@
 #include "claimreg/registry.hpp"
 #include "sample.hpp"
 
+namespace test_exporter {
+
 using namespace claimreg;
 using namespace std::chrono;
 
@@ -328,3 +330,5 @@ TEST_CASE("exporter: parse_export_format") {
     CHECK(parse_export_format("xlsx") == ExportFormat::xlsx);
     CHECK_THROWS_AS(parse_export_format("xls"), ValueError);
 }
+
+} // namespace test_exporter

@@ -20,6 +20,8 @@
 #include "claimreg/error.hpp"
 #include "claimreg/files.hpp"
 
+namespace test_files {
+
 using namespace claimreg;
 
 namespace {
@@ -298,3 +300,5 @@ TEST_CASE("files: create_private_file makes an empty 0600 file and leaves one th
     CHECK_THROWS_WITH_AS(create_private_file(dir.path + "/missing/x"), by_path.c_str(),
                          CannotCreateError);
 }
+
+} // namespace test_files

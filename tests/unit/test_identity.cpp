@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+namespace test_identity {
+
 using namespace claimreg;
 using namespace std::chrono;
 
@@ -188,3 +190,5 @@ TEST_CASE("identity: siphash24 gives SipHash-2-4's digests (as OpenSSL's SIPHASH
     CHECK(siphash24(other, "zoe|vanderberg|2010-03-04|1012AB") == 0x9e9b9f6c893224e2ULL);
     CHECK(siphash24(other, "zoe|vanderberg|2010-03-04|1012AC") != 0x9e9b9f6c893224e2ULL);
 }
+
+} // namespace test_identity

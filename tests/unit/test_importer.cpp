@@ -11,6 +11,8 @@
 #include "claimreg/identity.hpp"
 #include "claimreg/row_pipeline.hpp"
 
+namespace test_importer {
+
 using namespace claimreg;
 using namespace std::chrono;
 
@@ -380,3 +382,5 @@ TEST_CASE("import: a file without its required columns is refused before any row
     CHECK_THROWS_WITH_AS(import_text(registry, empty, options), "empty input: no header row",
                          DataError);
 }
+
+} // namespace test_importer

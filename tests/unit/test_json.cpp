@@ -6,6 +6,8 @@
 #include <limits>
 #include <string>
 
+namespace test_json {
+
 using namespace claimreg;
 
 namespace {
@@ -94,3 +96,5 @@ TEST_CASE("json: codes from a comma-separated list") {
     CHECK(codes("adult") == "[\"adult\"]");
     CHECK(codes("adult,no_consent") == "[\"adult\",\"no_consent\"]");
 }
+
+} // namespace test_json

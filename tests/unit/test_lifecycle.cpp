@@ -26,6 +26,8 @@
 #include "claimreg/verdicts.hpp"
 #include "sample.hpp"
 
+namespace test_lifecycle {
+
 using namespace claimreg;
 using namespace std::chrono;
 
@@ -432,3 +434,5 @@ TEST_CASE("update_claimant: the given fields change, the rest stays, conflicts n
     CHECK(show_claimant(registry, id).field(Field::child_first_name) != "Sem");
     CHECK_THROWS_AS(update_claimant(registry, 99, values, given, test_today, now), NotFoundError);
 }
+
+} // namespace test_lifecycle

@@ -5,6 +5,8 @@
 
 #include <doctest/doctest.h>
 
+namespace test_record {
+
 using namespace claimreg;
 using namespace std::chrono;
 
@@ -662,3 +664,5 @@ TEST_CASE("record: names lose default-ignorable code points and may not mix scri
     CHECK(parse_name("山田たろう") == "山田たろう");     // Han with Hiragana: one Japanese name
     CHECK(parse_name("Zoë O'Brien-Müller") == "Zoë O'Brien-Müller");
 }
+
+} // namespace test_record

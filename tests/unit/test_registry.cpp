@@ -17,6 +17,8 @@
 #include "store/claimant_columns.hpp"
 #include "store/schema.hpp"
 
+namespace test_registry {
+
 using namespace claimreg;
 using namespace std::chrono;
 
@@ -274,3 +276,5 @@ TEST_CASE("registry: a field's stored text reads back as the same field") {
           "country = ?3, consent = ?4");
     CHECK(store::placeholders(3) == "?, ?, ?");
 }
+
+} // namespace test_registry

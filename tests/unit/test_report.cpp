@@ -4,6 +4,8 @@
 
 #include <vector>
 
+namespace test_report {
+
 using namespace claimreg;
 
 namespace {
@@ -74,3 +76,5 @@ TEST_CASE("render_report_html: escapes what it shows and hides small counts") {
     CHECK(html.find("<dd>100</dd>") != std::string::npos);
     CHECK(html.find("<script") == std::string::npos);
 }
+
+} // namespace test_report

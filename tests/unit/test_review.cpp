@@ -14,6 +14,8 @@
 #include "claimreg/stats.hpp"
 #include "sample.hpp"
 
+namespace test_review {
+
 using namespace claimreg;
 
 namespace {
@@ -129,3 +131,5 @@ TEST_CASE("review: a resolve file with one bad row applies nothing") {
     CHECK(count_active(registry) == 1);
     CHECK(linked_into(registry, b) == a);
 }
+
+} // namespace test_review

@@ -11,6 +11,8 @@
 #include "claimreg/signals.hpp"
 #include "sample.hpp"
 
+namespace test_signals {
+
 using namespace claimreg;
 
 namespace {
@@ -105,3 +107,5 @@ TEST_CASE("signals: a shared contact needs two family names and two addresses") 
                      {Field::registrant_phone, ""}});
     CHECK(listed(registry, {}) == std::vector<std::string>{"shared_contact 3 1,2,3"});
 }
+
+} // namespace test_signals

@@ -17,6 +17,8 @@
 #include "claimreg/columns.hpp"
 #include "claimreg/error.hpp"
 
+namespace test_stats {
+
 using namespace claimreg;
 
 namespace {
@@ -397,3 +399,5 @@ TEST_CASE("stats: the summary, --count and --by birth-year read only the tallies
     CHECK(platform.find("INDEX") == std::string::npos);
     sqlite3_trace_v2(registry.db().getHandle(), 0, nullptr, nullptr);
 }
+
+} // namespace test_stats

@@ -14,6 +14,8 @@
 #include "claimreg/xlsx_reader.hpp"
 #include "sample.hpp"
 
+namespace test_xlsx {
+
 using namespace claimreg;
 using namespace std::chrono;
 
@@ -158,3 +160,5 @@ TEST_CASE("xlsx: a part larger than its bound, an inflation past the ratio and a
     std::remove(path.c_str());
     ::rmdir(dir.c_str());
 }
+
+} // namespace test_xlsx
