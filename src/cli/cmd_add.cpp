@@ -42,7 +42,7 @@ void run_add(const AddOptions& opt, const GlobalOptions& global) {
             std::string out;
             JsonWriter(out).begin_object().key("id").null().key("duplicate").boolean(false)
                 .key("erased").boolean(true).end_object();
-            print_stdout(out + '\n');
+            write_stdout(out + '\n');
         }
         notice(global.quiet, "this child was erased from the registry before: not registered "
                              "again; nothing stored");
@@ -56,7 +56,7 @@ void run_add(const AddOptions& opt, const GlobalOptions& global) {
     } else {
         out = std::to_string(result.id);
     }
-    print_stdout(out + '\n');
+    write_stdout(out + '\n');
     if (result.outcome == AddOutcome::same_submission) {
         notice(global.quiet, "duplicate: already registered as claimant {}; nothing stored",
                result.id);

@@ -72,7 +72,7 @@ ExitStatus run_ad_hoc(const CheckOptions& opt, const RuleSet& rules, Date as_of)
             if (v.reasons.has(reason)) out += fmt::format("{}: {}\n", to_string(reason), explain(reason));
         }
     }
-    print_stdout(out);
+    write_stdout(out);
     return status_of(v.verdict);
 }
 
@@ -119,7 +119,7 @@ ExitStatus run_check(const CheckOptions& opt, const GlobalOptions& global, bool 
             table.add_column("count", true);
             out = render(table, TableFormat::tsv);
         }
-        print_stdout(out);
+        write_stdout(out);
         return ExitStatus::ok;
     }
     const auto results = check_claimants(registry, opt.ids, rules, as_of);
@@ -146,7 +146,7 @@ ExitStatus run_check(const CheckOptions& opt, const GlobalOptions& global, bool 
         }
         out = render(table, TableFormat::tsv);
     }
-    print_stdout(out);
+    write_stdout(out);
     return results.size() == 1 ? status_of(results.front().verdict.verdict) : ExitStatus::ok;
 }
 

@@ -7,6 +7,7 @@
 #include "claimreg/lifecycle.hpp"
 #include "claimreg/registry.hpp"
 #include "output.hpp"
+#include "render.hpp"
 #include "record_options.hpp"
 
 namespace claimreg::cli {
@@ -43,7 +44,7 @@ ExitStatus run_update(const UpdateOptions& opt, const CLI::App& cmd, const Globa
         notice(global.quiet, "claimant {} already holds these values; nothing changed", opt.id);
         return ExitStatus::ok;
     }
-    fmt::print("{}\n", field_names(changed, "\n"));
+    write_stdout(field_names(changed, "\n") + "\n");
     return ExitStatus::ok;
 }
 

@@ -30,6 +30,14 @@ void add_import_options(CLI::App& cmd, ImportCliOptions& opt) {
 
 void print_import_summary(const ImportReport& r, const ImportCliOptions& opt, bool quiet,
                           std::string_view where) {
+    const char* note = opt.dry_run                     ? " (dry run: nothing stored)"
+                       : (opt.strict && r.rejected > 0) ? " (strict: nothing stored)"
+                                                        : "";
+    notice(quiet,
+           "{}{} rows read: {} imported, {} linked, {} updated, {} unchanged, {} duplicates, {} "
+           "rejected, {} erased{}",
+           where, r.rows_read, r.imported, r.linked, r.updated, r.unchanged, r.duplicates,
+           r.rejected, r.erased, note);
     if (opt.json) {
         std::string out;
         JsonWriter(out)
@@ -43,16 +51,8 @@ void print_import_summary(const ImportReport& r, const ImportCliOptions& opt, bo
             .key("rejected").integer(r.rejected)
             .key("erased").integer(r.erased)
             .end_object();
-        print_stdout(out + '\n');
+        write_stdout(out + '\n');
     }
-    const char* note = opt.dry_run                     ? " (dry run: nothing stored)"
-                       : (opt.strict && r.rejected > 0) ? " (strict: nothing stored)"
-                                                        : "";
-    notice(quiet,
-           "{}{} rows read: {} imported, {} linked, {} updated, {} unchanged, {} duplicates, {} "
-           "rejected, {} erased{}",
-           where, r.rows_read, r.imported, r.linked, r.updated, r.unchanged, r.duplicates,
-           r.rejected, r.erased, note);
 }
 
 namespace {

@@ -171,10 +171,6 @@ void write_stdout(std::string_view text) {
     }
 }
 
-void print_stdout(std::string_view text) {
-    fmt::print("{}", text);
-}
-
 void write_stdout_when_full(std::string& buffer) {
     if (buffer.size() < (std::size_t{1} << 16)) return;
     write_stdout(buffer);

@@ -51,11 +51,6 @@ void trim_trailing_spaces(std::string& line);
 /// Writes `text` to standard output and flushes it. Throws IoError when it cannot (a full disk).
 void write_stdout(std::string_view text);
 
-/// Puts `text` into standard output's buffer, as the commands whose output is a by-product (the
-/// id of `add`, a verdict, an import's summary) always have: a failed write shows only at exit and
-/// does not change the exit status.
-void print_stdout(std::string_view text);
-
 /// Writes `buffer` to standard output and empties it once it holds 64 KiB or more: long
 /// outputs are written in pieces, never held whole. Throws IoError as write_stdout.
 void write_stdout_when_full(std::string& buffer);

@@ -433,4 +433,33 @@ case_export_signals() {
     expect_only_files out "late-rejects.csv made.csv nightly.csv rejects.csv target.csv "
 }
 
+
+# Standard output that cannot be written (a full device) is an I/O error (74) for every command
+# that prints, also after its registry change was stored: the change stays, the caller learns
+# that what was printed is lost.
+case_standard_output_full() {
+    [ -w /dev/full ] || return 0
+    fixture four
+    full() {
+        "$CLAIMREG" "$@" > /dev/full 2> full.err
+        expect_eq "$?" "74" "$1 into a full device"
+        expect_eq "$(tail -n 1 full.err)" "claimreg: cannot write to standard output: No space left on device" "$1: its message, last"
+    }
+    full add --child-first-name Lotte --child-last-name Berg --child-birth-date 2012-05-01 \
+        --postcode '1012 AB' --platform tiktok --first-use 2019-06-01 --registrant-name 'Anna Berg' \
+        --registrant-email anna9@example.nl --registrant-relation parent --consent
+    expect_eq "$(sql claimreg.db "SELECT count(*) FROM claimants WHERE child_first_name = 'Lotte'")" "1" "the child added all the same"
+    head -n 2 more.csv > noor.csv
+    full import-csv --json noor.csv
+    expect_eq "$(head -n 1 full.err)" "claimreg: 1 rows read: 1 imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 0 rejected, 0 erased" "the import's summary first"
+    expect_eq "$(sql claimreg.db "SELECT count(*) FROM claimants WHERE child_first_name = 'Noor'")" "1" "the rows imported all the same"
+    full check-eligibility --all
+    full check-eligibility --child-birth-date 2011-03-14 --postcode '1012 AB' --platform tiktok \
+        --first-use 2019-06-01 --registrant-relation parent
+    full update 1 --postcode '1013 AB'
+    expect_eq "$(sql claimreg.db "SELECT postcode FROM claimants WHERE id = 1")" "1013 AB" "the update stored all the same"
+    full stats
+    full show 1
+}
+
 finish
