@@ -3,11 +3,15 @@
 // of the bytes that the file formats and the field rules treat specially.
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace claimreg {
 
 constexpr bool is_ascii_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_ascii_hex_digit(char c) noexcept {
+    return is_ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 constexpr bool is_ascii_alpha(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -37,6 +41,19 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
         if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
     }
     return true;
+}
+
+/// `s` with its ASCII letters in lower case.
+inline std::string to_ascii_lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = ascii_lower(c);
+    return out;
+}
+/// `s` with its ASCII letters in upper case.
+inline std::string to_ascii_upper(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) c = ascii_upper(c);
+    return out;
 }
 
 /// Without ASCII white space (space, tab, CR, LF) on either side.

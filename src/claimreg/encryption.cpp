@@ -45,21 +45,7 @@ void initialise_gpgme() {
 std::string gpgme_text(gpgme_error_t err) { return gpgme_strerror(err); }
 
 bool is_hex(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-        return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-    });
-}
-
-std::string upper(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return out;
-}
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = ascii_lower(c);
-    return out;
+    return !text.empty() && std::all_of(text.begin(), text.end(), is_ascii_hex_digit);
 }
 
 // How a recipient was named.
@@ -75,7 +61,8 @@ std::optional<Recipient> classify(std::string_view given) {
     std::string_view hex = given;
     if (hex.size() > 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) hex.remove_prefix(2);
     if (is_hex(hex) && (hex.size() == 8 || hex.size() == 16 || hex.size() == 40 || hex.size() == 64)) {
-        return Recipient{Recipient::Kind::key_id, (hex.size() <= 16 ? "0x" : "") + upper(hex), {}};
+        return Recipient{
+            Recipient::Kind::key_id, (hex.size() <= 16 ? "0x" : "") + to_ascii_upper(hex), {}};
     }
     std::string_view address = given;
     if (address.size() > 2 && address.front() == '<' && address.back() == '>') {
@@ -90,7 +77,8 @@ std::optional<Recipient> classify(std::string_view given) {
         address.find('@', at + 1) != std::string_view::npos) {
         return std::nullopt;
     }
-    return Recipient{Recipient::Kind::email, "<" + std::string(address) + ">", lower(address)};
+    return Recipient{Recipient::Kind::email, "<" + std::string(address) + ">",
+                     to_ascii_lower(address)};
 }
 
 bool is_fingerprint(std::string_view text) {
@@ -116,7 +104,7 @@ gpgme_validity_t validity(gpgme_key_t key, const Recipient& recipient) {
     for (gpgme_user_id_t uid = key->uids; uid != nullptr; uid = uid->next) {
         if (uid->revoked != 0 || uid->invalid != 0) continue;
         if (recipient.kind == Recipient::Kind::email &&
-            (uid->email == nullptr || lower(uid->email) != recipient.address)) {
+            (uid->email == nullptr || to_ascii_lower(uid->email) != recipient.address)) {
             continue;
         }
         best = std::max(best, uid->validity);
@@ -156,7 +144,7 @@ Recipients::Recipients(const EncryptionOptions& options)
         if (!is_fingerprint(options.trusted[i])) {
             throw KeyError(Entry::trusted, i, "not a fingerprint (40 or 64 hexadecimal digits)");
         }
-        pins.push_back(upper(options.trusted[i]));
+        pins.push_back(to_ascii_upper(options.trusted[i]));
     }
     std::vector<Recipient> recipients;
     for (std::size_t i = 0; i < options.recipients.size(); ++i) {
@@ -199,7 +187,8 @@ Recipients::Recipients(const EncryptionOptions& options)
         if (r.kind == Recipient::Kind::email) {
             std::erase_if(found, [&r](gpgme_key_t key) {
                 for (gpgme_user_id_t uid = key->uids; uid != nullptr; uid = uid->next) {
-                    if (uid->email != nullptr && lower(uid->email) == r.address) return false;
+                    if (uid->email != nullptr && to_ascii_lower(uid->email) == r.address)
+                        return false;
                 }
                 gpgme_key_unref(key);
                 return true;
@@ -228,7 +217,7 @@ Recipients::Recipients(const EncryptionOptions& options)
         if (key->disabled != 0) throw problem("is disabled");
         if (key->invalid != 0) throw problem("is not usable (invalid)");
         if (!can_encrypt(key)) throw problem("cannot encrypt (no usable encryption subkey)");
-        const auto pin = std::find(pins.begin(), pins.end(), upper(fpr));
+        const auto pin = std::find(pins.begin(), pins.end(), to_ascii_upper(fpr));
         if (pin != pins.end()) pin_used[static_cast<std::size_t>(pin - pins.begin())] = true;
         const gpgme_validity_t v = validity(key, r);
         if (v < GPGME_VALIDITY_FULL) {
