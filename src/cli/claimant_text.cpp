@@ -89,27 +89,21 @@ std::string claimant_text(const ClaimantRecord& c) {
 }
 
 std::string claimants_side_by_side(const ClaimantRecord& a, const ClaimantRecord& b) {
-    std::vector<std::pair<std::string, std::pair<std::string, std::string>>> rows;
-    rows.push_back({"id", {std::to_string(a.id), std::to_string(b.id)}});
+    // `  key: a | b`, the keys and the first record's values aligned.
+    Table table;
+    table.headed = false;
+    table.gap = " ";
+    for (const char* column : {"key", "a", "bar", "b"}) table.add_column(column, false);
+    const auto row = [&table](std::string_view key, std::string_view in_a, std::string_view in_b) {
+        table.rows.push_back({fmt::format("  {}:", key), std::string(in_a), "|", std::string(in_b)});
+    };
+    row("id", std::to_string(a.id), std::to_string(b.id));
     for (std::size_t f = 0; f < field_count; ++f)
-        rows.push_back({std::string(field_name(static_cast<Field>(f))), {a.fields[f], b.fields[f]}});
-    rows.push_back({"state", {a.state, b.state}});
-    rows.push_back({"source", {a.source, b.source}});
-    rows.push_back({"changed_at", {a.changed_at, b.changed_at}});
-    std::size_t key_width = 0, value_width = 0;
-    for (const auto& [key, values] : rows) {
-        key_width = std::max(key_width, key.size() + 1);
-        value_width = std::max(value_width, display_width(values.first));
-    }
-    std::string out;
-    for (const auto& [key, values] : rows) {
-        std::string line = fmt::format("  {:<{}} {}{:{}} | {}", key + ":", key_width, values.first,
-                                       "", value_width - display_width(values.first), values.second);
-        trim_trailing_spaces(line);
-        out += line;
-        out += '\n';
-    }
-    return out;
+        row(field_name(static_cast<Field>(f)), a.fields[f], b.fields[f]);
+    row("state", a.state, b.state);
+    row("source", a.source, b.source);
+    row("changed_at", a.changed_at, b.changed_at);
+    return render(table, TableFormat::table);
 }
 
 } // namespace claimreg::cli
