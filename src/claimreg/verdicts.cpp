@@ -18,7 +18,6 @@ namespace claimreg {
 
 namespace {
 
-using store::ClaimantRow;
 using store::Kept;
 
 // What one evaluation scan adds up.
@@ -36,7 +35,7 @@ constexpr store::ColumnSet scan_columns =
     store::columns_of({}, {Kept::id, Kept::state, Kept::verdict, Kept::reasons, Kept::age_band});
 
 // Evaluates the row, counts its verdict and notes it when it differs from the stored one.
-void evaluate_row(void* eval, const ClaimantRow& row) {
+void evaluate_row(void* eval, const store::VisitedRow& row) {
     EvalContext& context = *static_cast<EvalContext*>(eval);
     const Verdict v = evaluate(store::eligibility_input(row, scan_columns), *context.rules,
                                context.as_of);

@@ -13,13 +13,12 @@
 #include <string_view>
 #include <type_traits>
 
+#include <sqlite3.h>
+
 #include "claimreg/columns.hpp"
 #include "claimreg/eligibility.hpp"
 #include "claimreg/record.hpp"
 #include "claimreg/registry.hpp"
-
-struct sqlite3_stmt;
-struct sqlite3_value;
 
 namespace claimreg::store {
 
@@ -104,6 +103,12 @@ constexpr bool is_integer_column(ColumnId c) {
     return kept_columns[c - field_count].value == KeptValue::integer;
 }
 
+/// Whether column `c` is an integer that may be NULL.
+constexpr bool is_optional_integer(ColumnId c) {
+    return is_integer_column(c) && c >= field_count &&
+           kept_columns[c - field_count].kind == ValueKind::optional;
+}
+
 /// The columns of one stored claimant that a scan read: views into SQLite's row, valid until
 /// the scan moves on. Columns not read are empty.
 class ClaimantRow {
@@ -163,6 +168,41 @@ template <typename Reader> void ClaimantRow::fill(const Plan& plan, const Reader
     }
 }
 
+/// The columns of one claimant that visit_claimants visits: SQLite's own values of its SQL
+/// function's arguments, each read when asked for (nothing copied per row). Argument `c` is
+/// column `c`, NULL when not read: a column not read is empty (and NULL if text). The same
+/// reads as ClaimantRow.
+class VisitedRow {
+  public:
+    VisitedRow(ColumnSet read, sqlite3_value** argv) : read_(read), argv_(argv) {}
+
+    std::string_view text(Field f) const { return text_at(column_id(f)); }
+    std::string_view text(Kept k) const { return text_at(column_id(k)); }
+    bool flag(Field f) const { return integer_at(column_id(f)) != 0; }
+    std::int64_t integer(Kept k) const { return integer_at(column_id(k)); }
+    bool is_null(Field f) const { return is_null_at(column_id(f)); }
+    bool is_null(Kept k) const { return is_null_at(column_id(k)); }
+    std::string_view text_at(ColumnId c) const {
+        if (is_integer_column(c)) return {};
+        sqlite3_value* const v = argv_[c];
+        const unsigned char* p = sqlite3_value_text(v);
+        if (p == nullptr) return {};
+        return {reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_value_bytes(v))};
+    }
+    std::int64_t integer_at(ColumnId c) const {
+        return is_integer_column(c) ? sqlite3_value_int64(argv_[c]) : 0;
+    }
+    bool is_null_at(ColumnId c) const {
+        if ((read_ & column_bit(c)) == 0) return !is_integer_column(c);
+        if (is_integer_column(c) && !is_optional_integer(c)) return false;
+        return sqlite3_value_type(argv_[c]) == SQLITE_NULL;
+    }
+
+  private:
+    ColumnSet read_;
+    sqlite3_value** argv_;
+};
+
 /// The text of field `f` as a record holds it: a boolean `yes` or `no`, an absent value empty.
 inline std::string_view record_text(const ClaimantRow& row, Field f) {
     if (column_of(f).kind == ValueKind::boolean) return row.flag(f) ? "yes" : "no";
@@ -170,9 +210,9 @@ inline std::string_view record_text(const ClaimantRow& row, Field f) {
 }
 
 /// The facts an evaluation takes from a stored claimant read with eligibility_columns (and
-/// the state, when read; otherwise active). Throws RuleError when a stored value fails its
-/// rule (a registry changed by hand).
-EligibilityInput eligibility_input(const ClaimantRow& row, ColumnSet read);
+/// the state, when read; otherwise active), from a ClaimantRow or a VisitedRow. Throws
+/// RuleError when a stored value fails its rule (a registry changed by hand).
+template <typename Row> EligibilityInput eligibility_input(const Row& row, ColumnSet read);
 
 /// Which claimants a scan reads.
 struct ClaimantFilter {
@@ -218,15 +258,15 @@ bool read_claimant(Registry& registry, std::int64_t id, ColumnSet columns,
 /// exception from `visit` stops the scan with a SQLite error "stored claimant fails
 /// validation". Returns the number of claimants visited.
 std::uint64_t visit_claimants(Registry& registry, ColumnSet columns, const ClaimantFilter& filter,
-                              void (*visit)(void*, const ClaimantRow&), void* context);
+                              void (*visit)(void*, const VisitedRow&), void* context);
 
-/// The same with a callable `visit(const ClaimantRow&)`.
+/// The same with a callable `visit(const VisitedRow&)`.
 template <typename Visit>
 std::uint64_t visit_claimants(Registry& registry, ColumnSet columns, const ClaimantFilter& filter,
                               Visit&& visit) {
     return visit_claimants(
         registry, columns, filter,
-        [](void* v, const ClaimantRow& row) { (*static_cast<std::remove_reference_t<Visit>*>(v))(row); },
+        [](void* v, const VisitedRow& row) { (*static_cast<std::remove_reference_t<Visit>*>(v))(row); },
         &visit);
 }
 
