@@ -43,7 +43,8 @@ void evaluate_row(void* eval, const store::VisitedRow& row) {
     ++context.counts[static_cast<std::size_t>(v.verdict)];
     const std::string_view band = v.age_band ? to_string(*v.age_band) : std::string_view();
     if (row.text(Kept::verdict) != to_string(v.verdict) ||
-        row.text(Kept::reasons) != join_reasons(v.reasons) || row.text(Kept::age_band) != band) {
+        !is_joined_reasons(row.text(Kept::reasons), v.reasons) ||
+        row.text(Kept::age_band) != band) {
         context.changed.push_back({row.integer(Kept::id), v, std::string(row.text(Kept::state)),
                                    std::string(row.text(Kept::verdict)),
                                    std::string(row.text(Kept::age_band)),
