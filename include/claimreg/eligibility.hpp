@@ -87,6 +87,8 @@ bool is_ineligible_reason(Reason r);
 std::string_view explain(Reason r);
 /// Reason codes joined by `sep` (`adult,no_consent`); empty when none.
 std::string join_reasons(ReasonSet reasons, std::string_view sep = ",");
+/// Whether `text` is join_reasons(reasons) (with `,`), without building it.
+bool is_joined_reasons(std::string_view text, ReasonSet reasons);
 
 /// Completed years on `on`; a 29 February birthday falls on 1 March in non-leap years.
 int age(Date birth, Date on);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <string>
 
 #include "claimreg/error.hpp"
@@ -172,6 +173,23 @@ std::string join_reasons(ReasonSet reasons, std::string_view sep) {
         out += reason_names[i];
     }
     return out;
+}
+
+bool is_joined_reasons(std::string_view text, ReasonSet reasons) {
+    bool first = true;
+    // The set bits, lowest first (the order of join_reasons).
+    for (unsigned bits = reasons.bits(); bits != 0; bits &= bits - 1) {
+        const auto i = static_cast<std::size_t>(std::countr_zero(bits));
+        const std::string_view name = reason_names[i];
+        if (!first) {
+            if (!text.starts_with(',')) return false;
+            text.remove_prefix(1);
+        }
+        first = false;
+        if (!text.starts_with(name)) return false;
+        text.remove_prefix(name.size());
+    }
+    return text.empty();
 }
 
 Date birthday(Date birth, int years) {

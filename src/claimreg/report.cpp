@@ -13,15 +13,15 @@
 #include "claimreg/stats.hpp"
 #include "claimreg/text.hpp"
 #include "store/audit_log.hpp"
-#include "store/claimant_scan.hpp"
 #include "store/figures.hpp"
 #include "store/snapshot.hpp"
+#include "store/visited_row.hpp"
 
 namespace claimreg {
 
 namespace {
 
-using store::ClaimantRow;
+using store::VisitedRow;
 using store::Kept;
 
 // The report's band index: under-13, 13-15, 16-17, 18 and over.
@@ -84,7 +84,7 @@ int day_key(std::string_view date) {
 }
 
 // Adds one active claimant to the ScanContext.
-void add_row(ScanContext& context, const ClaimantRow& row) {
+void add_row(ScanContext& context, const VisitedRow& row) {
     const std::string_view registered_at = row.text(Field::registered_at);
     ++context.by_day[day_key(registered_at)];
     context.platforms.add(row.text(Field::platform));
@@ -200,7 +200,7 @@ ReportFigures gather_report(Registry& registry, const ReportOptions& options) {
     store::ClaimantFilter active;
     active.whole_table = true;
     f.active = store::visit_claimants(registry, options.evaluate ? evaluated_columns : stored_columns, active,
-                                      [&context](const ClaimantRow& row) { add_row(context, row); });
+                                      [&context](const VisitedRow& row) { add_row(context, row); });
     f.weeks = weeks_of(context.by_day);
     for (const auto& [platform, n] : context.platforms.entries) f.platforms.push_back({platform, n});
     std::sort(f.platforms.begin(), f.platforms.end(),

@@ -9,14 +9,13 @@
 #include "claimreg/clock.hpp"
 #include "claimreg/error.hpp"
 #include "claimreg/review.hpp"
-#include "store/claimant_scan.hpp"
 #include "store/verdict_store.hpp"
+#include "store/visited_row.hpp"
 
 namespace claimreg {
 
 namespace {
 
-using store::ClaimantRow;
 using store::Kept;
 
 // What one evaluation scan adds up.
@@ -34,7 +33,7 @@ constexpr store::ColumnSet scan_columns =
     store::columns_of({}, {Kept::id, Kept::state, Kept::verdict, Kept::reasons, Kept::age_band});
 
 // Evaluates the row, counts its verdict and notes it when it differs from the stored one.
-void evaluate_row(void* eval, const ClaimantRow& row) {
+void evaluate_row(void* eval, const store::VisitedRow& row) {
     EvalContext& context = *static_cast<EvalContext*>(eval);
     const Verdict v = evaluate(store::eligibility_input(row, scan_columns), *context.rules,
                                context.as_of);
@@ -42,7 +41,8 @@ void evaluate_row(void* eval, const ClaimantRow& row) {
     ++context.counts[static_cast<std::size_t>(v.verdict)];
     const std::string_view band = v.age_band ? to_string(*v.age_band) : std::string_view();
     if (row.text(Kept::verdict) != to_string(v.verdict) ||
-        row.text(Kept::reasons) != join_reasons(v.reasons) || row.text(Kept::age_band) != band) {
+        !is_joined_reasons(row.text(Kept::reasons), v.reasons) ||
+        row.text(Kept::age_band) != band) {
         context.changed.push_back({row.integer(Kept::id), v, std::string(row.text(Kept::state)),
                                    std::string(row.text(Kept::verdict)),
                                    std::string(row.text(Kept::age_band)),

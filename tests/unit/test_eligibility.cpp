@@ -563,6 +563,22 @@ TEST_CASE("eligibility: join_reasons uses enum order and the separator") {
           "minor_registered_self|adult_registered_by_parent");
 }
 
+TEST_CASE("eligibility: is_joined_reasons is a comparison with join_reasons") {
+    ReasonSet none, one, two;
+    one.add(Reason::adult);
+    two.add(Reason::no_consent);
+    two.add(Reason::not_resident);
+    for (const ReasonSet s : {none, one, two}) {
+        for (const std::string_view text :
+             {"", ",", "adult", "adult,", ",adult", "adul", "adults", "not_resident,no_consent",
+              "no_consent,not_resident", "not_resident,no_consent,", "not_resident;no_consent",
+              "not_resident", "not_residentno_consent", "not_resident,no_consent,adult"}) {
+            CHECK(is_joined_reasons(text, s) == (text == join_reasons(s)));
+        }
+        CHECK(is_joined_reasons(join_reasons(s), s));
+    }
+}
+
 TEST_CASE("eligibility: eligibility_input copies a registration") {
     Registration r;
     r.child_birth_date = D(2009, 4, 1);

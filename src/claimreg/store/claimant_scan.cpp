@@ -11,10 +11,11 @@
 #include <sqlite3.h>
 
 #include "statement.hpp"
+#include "visited_row.hpp"
 
 namespace claimreg::store {
 
-EligibilityInput eligibility_input(const ClaimantRow& row, ColumnSet read) {
+template <typename Row> EligibilityInput eligibility_input(const Row& row, ColumnSet read) {
     EligibilityInput in;
     in.child_birth_date = parse_date(row.text(Field::child_birth_date));
     in.country = row.text(Field::country);
@@ -29,14 +30,15 @@ EligibilityInput eligibility_input(const ClaimantRow& row, ColumnSet read) {
     return in;
 }
 
+template EligibilityInput eligibility_input(const ClaimantRow&, ColumnSet);
+template EligibilityInput eligibility_input(const VisitedRow&, ColumnSet);
+
 ClaimantRow::Plan::Plan(ColumnSet set) : set_(set) {
     std::uint8_t index = 0;
     for (ColumnId c = 0; c < column_count; ++c) {
         if ((set & column_bit(c)) == 0) continue;
         if (is_integer_column(c)) {
-            const bool nullable =
-                c >= field_count && kept_columns[c - field_count].kind == ValueKind::optional;
-            integer_[integers_++] = {index++, c, nullable};
+            integer_[integers_++] = {index++, c, is_optional_integer(c)};
         } else {
             text_[texts_++] = {index++, c, false};
         }
@@ -88,12 +90,15 @@ std::string from_where(ColumnSet columns, const ClaimantFilter& filter,
     return sql;
 }
 
-std::string select_list(ColumnSet columns) {
+// The columns `columns` in ColumnId order (ClaimantRow::Plan); with `every`, every column, those
+// not in `columns` as NULL (the arguments of visit_claimants' function, VisitedRow).
+std::string select_list(ColumnSet columns, bool every = false) {
     std::string list;
     for (ColumnId c = 0; c < column_count; ++c) {
-        if ((columns & column_bit(c)) == 0) continue;
+        const bool read = (columns & column_bit(c)) != 0;
+        if (!read && !every) continue;
         if (!list.empty()) list += ", ";
-        list += column_sql(c);
+        list += read ? column_sql(c) : "NULL";
     }
     return list;
 }
@@ -133,18 +138,6 @@ struct StatementReader {
     bool is_null(int i) const { return sqlite3_column_type(st, i) == SQLITE_NULL; }
 };
 
-// The arguments of an SQL function call.
-struct ArgumentReader {
-    sqlite3_value** argv;
-    std::string_view text(int i) const {
-        const unsigned char* p = sqlite3_value_text(argv[i]);
-        if (p == nullptr) return {};
-        return {reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_value_bytes(argv[i]))};
-    }
-    std::int64_t integer(int i) const { return sqlite3_value_int64(argv[i]); }
-    bool is_null(int i) const { return sqlite3_value_type(argv[i]) == SQLITE_NULL; }
-};
-
 // The row of a cached statement (SQLiteCpp).
 struct CachedReader {
     SQLite::Statement& st;
@@ -157,17 +150,10 @@ struct CachedReader {
     bool is_null(int i) const { return st.getColumn(i).isNull(); }
 };
 
-std::size_t popcount(ColumnSet set) {
-    std::size_t n = 0;
-    for (; set != 0; set &= set - 1) ++n;
-    return n;
-}
-
 struct Visit {
-    ClaimantRow::Plan plan;
-    void (*visit)(void*, const ClaimantRow&);
+    ColumnSet columns;
+    void (*visit)(void*, const VisitedRow&);
     void* context;
-    ClaimantRow row;
     std::uint64_t visited = 0;
 };
 
@@ -176,8 +162,7 @@ struct Visit {
 void sql_visit(sqlite3_context* ctx, int, sqlite3_value** argv) {
     auto* v = static_cast<Visit*>(sqlite3_user_data(ctx));
     try {
-        v->row.fill(v->plan, ArgumentReader{argv});
-        v->visit(v->context, v->row);
+        v->visit(v->context, VisitedRow(v->columns, argv));
         ++v->visited;
         sqlite3_result_int(ctx, 0);
     } catch (const std::exception&) {
@@ -229,14 +214,15 @@ bool read_claimant(Registry& registry, std::int64_t id, ColumnSet columns,
 }
 
 std::uint64_t visit_claimants(Registry& registry, ColumnSet columns, const ClaimantFilter& filter,
-                              void (*visit)(void*, const ClaimantRow&), void* context) {
-    Visit v{ClaimantRow::Plan(columns), visit, context, {}};
-    const DirectFunction function(registry, "claimreg_visit", static_cast<int>(popcount(columns)),
-                                  &v, sql_visit);
+                              void (*visit)(void*, const VisitedRow&), void* context) {
+    Visit v{columns, visit, context};
+    const DirectFunction function(registry, "claimreg_visit", static_cast<int>(column_count), &v,
+                                  sql_visit);
     std::vector<std::string_view> params;
     const std::string sql =
         "SELECT count(*)" +
-        from_where(columns, filter, params, fmt::format("claimreg_visit({})", select_list(columns)));
+        from_where(columns, filter, params,
+                   fmt::format("claimreg_visit({})", select_list(columns, true)));
     SQLite::Statement st(registry.db(), sql);
     int index = 1;
     if (filter.id) st.bind(index++, *filter.id);

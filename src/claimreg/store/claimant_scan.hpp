@@ -19,7 +19,6 @@
 #include "claimreg/registry.hpp"
 
 struct sqlite3_stmt;
-struct sqlite3_value;
 
 namespace claimreg::store {
 
@@ -104,6 +103,12 @@ constexpr bool is_integer_column(ColumnId c) {
     return kept_columns[c - field_count].value == KeptValue::integer;
 }
 
+/// Whether column `c` is an integer that may be NULL.
+constexpr bool is_optional_integer(ColumnId c) {
+    return is_integer_column(c) && c >= field_count &&
+           kept_columns[c - field_count].kind == ValueKind::optional;
+}
+
 /// The columns of one stored claimant that a scan read: views into SQLite's row, valid until
 /// the scan moves on. Columns not read are empty.
 class ClaimantRow {
@@ -169,10 +174,12 @@ inline std::string_view record_text(const ClaimantRow& row, Field f) {
     return row.text(f);
 }
 
+class VisitedRow; // visited_row.hpp
+
 /// The facts an evaluation takes from a stored claimant read with eligibility_columns (and
-/// the state, when read; otherwise active). Throws RuleError when a stored value fails its
-/// rule (a registry changed by hand).
-EligibilityInput eligibility_input(const ClaimantRow& row, ColumnSet read);
+/// the state, when read; otherwise active), from a ClaimantRow or a VisitedRow. Throws
+/// RuleError when a stored value fails its rule (a registry changed by hand).
+template <typename Row> EligibilityInput eligibility_input(const Row& row, ColumnSet read);
 
 /// Which claimants a scan reads.
 struct ClaimantFilter {
@@ -213,21 +220,5 @@ class ClaimantScan {
 bool read_claimant(Registry& registry, std::int64_t id, ColumnSet columns,
                    const std::function<void(const ClaimantRow&)>& read);
 
-/// Calls `visit(context, row)` for each claimant `filter` selects, inside SQLite's own scan
-/// (no result rows: cheaper than ClaimantScan for a visit of every row), in id order. An
-/// exception from `visit` stops the scan with a SQLite error "stored claimant fails
-/// validation". Returns the number of claimants visited.
-std::uint64_t visit_claimants(Registry& registry, ColumnSet columns, const ClaimantFilter& filter,
-                              void (*visit)(void*, const ClaimantRow&), void* context);
-
-/// The same with a callable `visit(const ClaimantRow&)`.
-template <typename Visit>
-std::uint64_t visit_claimants(Registry& registry, ColumnSet columns, const ClaimantFilter& filter,
-                              Visit&& visit) {
-    return visit_claimants(
-        registry, columns, filter,
-        [](void* v, const ClaimantRow& row) { (*static_cast<std::remove_reference_t<Visit>*>(v))(row); },
-        &visit);
-}
 
 } // namespace claimreg::store
