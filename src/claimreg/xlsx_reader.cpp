@@ -25,6 +25,7 @@ XlsxSource::XlsxSource(int fd, const XlsxReadOptions& options) : impl_(std::make
     impl_->options = options;
     if (impl_->options.max_inflate_ratio == 0) impl_->options.max_inflate_ratio = 1;
     impl_->open(fd);
+    impl_->start();
 }
 
 XlsxSource::~XlsxSource() = default;

@@ -227,6 +227,9 @@ struct XlsxSource::Impl {
 
     // Opens the workbook on `fd`, reads what it says and opens the sheet's part.
     void open(int fd);
+    // Starts the stream's threads: the sheet is read while the caller gets ready for its rows
+    // (a new registry's schema), its first rows waiting in bounded queues.
+    void start();
     // The next non-empty row (in `current`), or nullptr at the end of the sheet.
     xlsx::Row* next_row();
     std::string_view text_of(const xlsx::Cell& c) const {

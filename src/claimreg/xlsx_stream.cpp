@@ -333,18 +333,18 @@ void XlsxSource::Impl::parse_sheet() {
     }
 }
 
+void XlsxSource::Impl::start() {
+    context.emplace(Context{options, book.sheet_part, book.shared, book.date_style, book.date1904});
+    const unsigned cores = std::thread::hardware_concurrency();
+    const unsigned workers = std::clamp(cores, 1u, 4u);
+    max_pieces = 2 * workers + 2;
+    threads.emplace_back([this] { inflate(); });
+    threads.emplace_back([this] { parse_sheet(); });
+    for (unsigned i = 0; i < workers; ++i)
+        threads.emplace_back([this] { parse_pieces(); });
+}
+
 Row* XlsxSource::Impl::next_row() {
-    if (threads.empty()) {
-        context.emplace(
-            Context{options, book.sheet_part, book.shared, book.date_style, book.date1904});
-        const unsigned cores = std::thread::hardware_concurrency();
-        const unsigned workers = std::clamp(cores, 1u, 4u);
-        max_pieces = 2 * workers + 2;
-        threads.emplace_back([this] { inflate(); });
-        threads.emplace_back([this] { parse_sheet(); });
-        for (unsigned i = 0; i < workers; ++i)
-            threads.emplace_back([this] { parse_pieces(); });
-    }
     for (;;) {
         if (current && taken < current->rows.size()) return &current->rows[taken++];
         if (ended) return nullptr;
