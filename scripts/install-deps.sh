@@ -6,7 +6,7 @@
 set -eu
 
 packages="g++ make cmake pkg-config libcli11-dev libsqlitecpp-dev libfmt-dev doctest-dev \
-libsqlite3-dev libutf8proc-dev libicu-dev libgpgme-dev libxlsxwriter-dev libzip-dev libexpat1-dev nettle-dev gnupg sqlite3 groff-base $*"
+libsqlite3-dev libutf8proc-dev libicu-dev libgpgme-dev libxlsxwriter-dev libzip-dev libisal-dev libxml2-dev nettle-dev gnupg sqlite3 groff-base $*"
 
 missing=""
 for p in $packages; do

@@ -34,7 +34,7 @@ std::optional<std::size_t> reference_column(const char* ref) {
     return col - 1;
 }
 
-CellType type_of(const XML_Char* t) {
+CellType type_of(const char* t) {
     if (t == nullptr) return CellType::number;
     if (is_text(t, "s")) return CellType::shared;
     if (is_text(t, "inlineStr")) return CellType::inline_string;
@@ -85,7 +85,7 @@ void SheetParser::end_batch(Batch* next) {
     filling = next;
 }
 
-void SheetParser::start(std::string_view name, const XML_Char** atts) {
+void SheetParser::start(std::string_view name, const char** atts) {
     if (is_name(name, "row")) {
         // Everything of a row starts here, whatever came before.
         in_row = true;
@@ -112,11 +112,11 @@ void SheetParser::start(std::string_view name, const XML_Char** atts) {
         capture_v = capture_t = in_phonetic = 0;
         cell = Cell();
         // One pass over the attributes: a cell is the most frequent element by far.
-        const XML_Char* r = nullptr;
-        const XML_Char* t = nullptr;
-        const XML_Char* s = nullptr;
+        const char* r = nullptr;
+        const char* t = nullptr;
+        const char* s = nullptr;
         for (std::size_t i = 0; atts[i] != nullptr; i += 2) {
-            const XML_Char* a = atts[i];
+            const char* a = atts[i];
             // The names as producers write them (no prefix) first, the general case after.
             if (a[0] != '\0' && a[1] == '\0') {
                 if (a[0] == 'r')

@@ -51,7 +51,7 @@ struct SharedStringsPart final : XmlHandler {
     std::vector<std::uint64_t> offsets; // where each starts; one more at the end
     int in_t = 0;
     int in_phonetic = 0;
-    void start(std::string_view name, const XML_Char**) override;
+    void start(std::string_view name, const char**) override;
     void end(std::string_view name) override;
     void text(std::string_view s) override;
     // String `i`'s offset and size in `all`, or nullopt.
@@ -174,7 +174,7 @@ struct SheetParser final : XmlHandler {
     // Ends the batch: its last row number (a row still open carries on into `next`, which
     // starts counting after it).
     void end_batch(Batch* next);
-    void start(std::string_view name, const XML_Char** atts) override;
+    void start(std::string_view name, const char** atts) override;
     void text(std::string_view s) override;
     void end(std::string_view name) override;
 

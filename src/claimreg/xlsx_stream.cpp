@@ -242,15 +242,14 @@ void XlsxSource::Impl::parse_pieces() {
         try {
             SheetParser parser(*context);
             parser.filling = batch.get();
-            XmlStream xml(book.sheet_part, parser);
-            static constexpr std::string_view open = "<w>", close = "</w>";
-            xml.parse(open.data(), open.size(), false);
-            xml.parse(piece->data.data(), piece->size, false);
-            xml.parse(close.data(), close.size(), true);
-            parser.end_batch(nullptr);
-            piece->lines = lines_in(piece->data.data(), piece->size);
+            if (xlsx::parse_fragment(piece->data.data(), piece->size, parser)) {
+                parser.end_batch(nullptr);
+                piece->lines = lines_in(piece->data.data(), piece->size);
+            } else {
+                result = PieceState::failed; // read again by the sheet's parser
+            }
         } catch (...) {
-            result = PieceState::failed; // read again by the sheet's parser
+            result = PieceState::failed;
         }
         {
             const std::lock_guard lock(mutex);

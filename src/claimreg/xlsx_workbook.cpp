@@ -16,7 +16,7 @@ namespace claimreg::xlsx {
 namespace {
 
 // A prefixed attribute (`r:id`, the relationships namespace's), or nullptr.
-const XML_Char* relationship_attribute(const XML_Char** atts, std::string_view local) {
+const char* relationship_attribute(const char** atts, std::string_view local) {
     for (std::size_t i = 0; atts[i] != nullptr; i += 2) {
         const std::string_view name(atts[i]);
         if (local_name(atts[i]) == local && name.size() > local.size() &&
@@ -33,7 +33,7 @@ struct Relationships final : XmlHandler {
         std::string id, type, target;
     };
     std::vector<Entry> entries;
-    void start(std::string_view name, const XML_Char** atts) override {
+    void start(std::string_view name, const char** atts) override {
         if (name != "Relationship") return;
         Entry e;
         if (const auto* v = attribute(atts, "Id")) e.id = v;
@@ -66,7 +66,7 @@ struct WorkbookPart final : XmlHandler {
     };
     std::vector<Sheet> sheets;
     bool date1904 = false;
-    void start(std::string_view name, const XML_Char** atts) override {
+    void start(std::string_view name, const char** atts) override {
         if (name == "workbookPr") {
             if (const auto* v = attribute(atts, "date1904")) {
                 date1904 = std::string_view(v) == "1" || std::string_view(v) == "true";
@@ -86,7 +86,7 @@ struct StylesPart final : XmlHandler {
     std::vector<std::pair<unsigned, std::string>> custom; // numFmtId -> formatCode
     std::vector<unsigned> cell_formats;                   // cellXfs: xf -> numFmtId
     bool in_cell_xfs = false;
-    void start(std::string_view name, const XML_Char** atts) override {
+    void start(std::string_view name, const char** atts) override {
         if (name == "numFmt") {
             const auto* id = attribute(atts, "numFmtId");
             const auto* code = attribute(atts, "formatCode");
@@ -138,7 +138,7 @@ std::string directory_of(std::string_view part) {
 
 } // namespace
 
-void SharedStringsPart::start(std::string_view name, const XML_Char**) {
+void SharedStringsPart::start(std::string_view name, const char**) {
     if (name == "si")
         offsets.push_back(all.size());
     else if (name == "t")
