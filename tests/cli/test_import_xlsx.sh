@@ -63,6 +63,20 @@ elif cmd in ('many', 'commented', 'broken'):
             row += '<!--<row r="%d">%s</row>%s-->' % (r, inline('A%d' % r, 'Fake'), 'x' * 3000)
         rows.append(row + '\n')
     book(cmd + '.xlsx', header + '\n' + ''.join(rows), doctype='<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n')
+elif cmd == 'xmlerrors':
+    # One XML error each, in a row holding a name; and the hand-made sheet in UTF-16 and Latin-1.
+    def raw(path, sheet_bytes):
+        book(path, '', extra=lambda z: z.writestr('xl/worksheets/sheet1.xml', sheet_bytes))
+    start = '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>' + header
+    end = '</sheetData></worksheet>'
+    raw('badbyte.xlsx', (start + ok_row(2, 'Geheimnaam') + end).encode().replace(b'Geheim', b'Geheim\xff'))
+    raw('entity.xlsx', (start + ok_row(2, '&Geheimnaam;') + end).encode())
+    raw('tagname.xlsx', (start + ok_row(2, '<Geheimnaam>x') + end).encode())
+    raw('twice.xlsx', (start + ok_row(2, 'Geheimnaam').replace('<c t="inlineStr">', '<c t="inlineStr" t="inlineStr">', 1) + end).encode())
+    hand = start + ok_row(2, 'Anna') + ok_row(3, 'Zoë') + end
+    raw('utf16.xlsx', ('<?xml version="1.0" encoding="UTF-16"?>' + hand).encode('utf-16'))
+    raw('latin1.xlsx', ('<?xml version="1.0" encoding="ISO-8859-1"?>' + hand).encode('latin-1'))
+    raw('utf8.xlsx', ('<?xml version="1.0" encoding="UTF-8"?>' + hand).encode())
 elif cmd == 'noworkbook':
     with zipfile.ZipFile('nowb.xlsx', 'w') as z:
         z.writestr('content.xml', '<office/>')
@@ -201,6 +215,31 @@ case_xml_error_far_in() {
 claimreg: sheet 'S' row 6000: column C child_birth_date: the cell holds an error value, not data
 claimreg: not a readable xlsx workbook: xl/worksheets/sheet1.xml: XML error at line 7001: mismatched tag"
     expect_eq "$([ -e broken.db ] && echo exists || echo none)" none "no registry from a broken sheet"
+}
+
+# An XML error is said by its kind and line, never with the part's text; a sheet in UTF-16 or
+# Latin-1 reads as the same sheet in UTF-8.
+case_xml_errors_without_text() {
+    fixture make_py
+    "$PY" make.py xmlerrors
+    local f what
+    for f in badbyte entity tagname twice; do
+        run --db $f.db import-xlsx $f.xlsx
+        expect_status 65
+        case $f in
+            badbyte) what="a character that is not allowed, or not in the part's encoding" ;;
+            entity) what="undefined entity" ;;
+            tagname) what="mismatched tag" ;;
+            twice) what="duplicate attribute" ;;
+        esac
+        expect_err "claimreg: not a readable xlsx workbook: xl/worksheets/sheet1.xml: XML error at line 1: $what"
+        expect_eq "$([ -e $f.db ] && echo exists || echo none)" none "no registry from $f.xlsx"
+    done
+    for f in utf8 utf16 latin1; do
+        run --db $f.db import-xlsx $f.xlsx
+        expect_status 0
+        expect_eq "$(sql $f.db "SELECT group_concat(child_first_name, ',') FROM claimants")" "Anna,Zoë" "the names of $f.xlsx"
+    done
 }
 
 # Bad input: 65, and said what is wrong without values.

@@ -161,4 +161,122 @@ TEST_CASE("xlsx: a part larger than its bound, an inflation past the ratio and a
     ::rmdir(dir.c_str());
 }
 
+namespace {
+
+// `path`'s bytes, changed by `change`, written back.
+template <typename Change> void patch_file(const std::string& path, Change change) {
+    std::string bytes;
+    {
+        std::FILE* f = std::fopen(path.c_str(), "rb");
+        REQUIRE(f != nullptr);
+        char buffer[4096];
+        for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, f)) > 0;)
+            bytes.append(buffer, n);
+        std::fclose(f);
+    }
+    change(bytes);
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    REQUIRE(f != nullptr);
+    REQUIRE(std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size());
+    std::fclose(f);
+}
+
+// Where the zip record with `signature` (local header or central directory entry) of the entry
+// named `name` starts; its name is `name_at` bytes in.
+std::size_t zip_record(const std::string& bytes, const std::string& signature,
+                       std::size_t name_at, const std::string& name) {
+    for (std::size_t at = bytes.find(signature); at != std::string::npos;
+         at = bytes.find(signature, at + 1)) {
+        if (bytes.compare(at + name_at, name.size(), name) == 0) return at;
+    }
+    FAIL("no zip record for " << name);
+    return 0;
+}
+
+} // namespace
+
+TEST_CASE("xlsx: a damaged deflate stream, one cut short, a wrong CRC-32 and a wrong size") {
+    char dir_template[] = "/tmp/claimreg-xlsx-XXXXXX";
+    const std::string dir = ::mkdtemp(dir_template);
+    Registry registry = Registry::scratch();
+    constexpr Date as_of{year{2024}, month{6}, day{1}};
+    {
+        WriteTransaction tx(registry);
+        Registrar registrar(registry);
+        const Registration r = test::sample_registration();
+        const Verdict v = evaluate(eligibility_input(r), default_rule_set(), as_of);
+        registrar.add(r, StoredVerdict{v, &default_rule_set(), as_of}, Source{"add", "", 0});
+        tx.commit();
+    }
+    ExportOptions options;
+    options.format = ExportFormat::xlsx;
+    const std::string path = dir + "/out.xlsx";
+    const auto read = [&] {
+        const int fd = ::open(path.c_str(), O_RDONLY);
+        REQUIRE(fd >= 0);
+        try {
+            XlsxSource source(fd, XlsxReadOptions{});
+            CsvRecord record;
+            while (source.next(record)) {
+            }
+        } catch (...) {
+            ::close(fd);
+            throw;
+        }
+        ::close(fd);
+    };
+    const std::string sheet = "xl/worksheets/sheet1.xml";
+    REQUIRE(export_claimants_xlsx(registry, options, path, dir) == 1);
+    read(); // as written, read whole
+    patch_file(path, [&](std::string& bytes) {
+        const std::size_t central = zip_record(bytes, std::string("PK\x01\x02", 4), 46, sheet);
+        bytes[central + 16] = static_cast<char>(bytes[central + 16] ^ 1);
+    });
+    CHECK_THROWS_WITH_AS(read(), "not a readable xlsx workbook: xl/worksheets/sheet1.xml: CRC error",
+                         DataError);
+    REQUIRE(export_claimants_xlsx(registry, options, path, dir) == 1);
+    patch_file(path, [&](std::string& bytes) {
+        const std::size_t local = zip_record(bytes, std::string("PK\x03\x04", 4), 30, sheet);
+        const auto u16 = [&](std::size_t at) {
+            return static_cast<std::size_t>(static_cast<unsigned char>(bytes[at])) |
+                   static_cast<std::size_t>(static_cast<unsigned char>(bytes[at + 1])) << 8;
+        };
+        bytes[local + 30 + u16(local + 26) + u16(local + 28)] = 0x07; // a reserved block type
+    });
+    CHECK_THROWS_WITH_AS(read(),
+                         "not a readable xlsx workbook: xl/worksheets/sheet1.xml: damaged "
+                         "compressed data",
+                         DataError);
+    const auto u32_add = [](std::string& bytes, std::size_t at, int delta) {
+        std::uint32_t v = 0;
+        for (std::size_t i = 0; i < 4; ++i)
+            v |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + i])) << (8 * i);
+        v = static_cast<std::uint32_t>(static_cast<std::int64_t>(v) + delta);
+        for (std::size_t i = 0; i < 4; ++i)
+            bytes[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    };
+    // The raw bytes end 16 bytes early (the compressed size in both headers).
+    REQUIRE(export_claimants_xlsx(registry, options, path, dir) == 1);
+    patch_file(path, [&](std::string& bytes) {
+        u32_add(bytes, zip_record(bytes, std::string("PK\x01\x02", 4), 46, sheet) + 20, -16);
+        u32_add(bytes, zip_record(bytes, std::string("PK\x03\x04", 4), 30, sheet) + 18, -16);
+    });
+    CHECK_THROWS_WITH_AS(read(),
+                         "not a readable xlsx workbook: xl/worksheets/sheet1.xml: damaged "
+                         "compressed data (it ends early)",
+                         DataError);
+    // A size one byte more than the entry inflates to (the size in both headers).
+    REQUIRE(export_claimants_xlsx(registry, options, path, dir) == 1);
+    patch_file(path, [&](std::string& bytes) {
+        u32_add(bytes, zip_record(bytes, std::string("PK\x01\x02", 4), 46, sheet) + 24, 1);
+        u32_add(bytes, zip_record(bytes, std::string("PK\x03\x04", 4), 30, sheet) + 22, 1);
+    });
+    CHECK_THROWS_WITH_AS(read(),
+                         "not a readable xlsx workbook: xl/worksheets/sheet1.xml: not the size "
+                         "the archive declares",
+                         DataError);
+    std::remove(path.c_str());
+    ::rmdir(dir.c_str());
+}
+
 } // namespace test_xlsx
