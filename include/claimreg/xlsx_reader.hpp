@@ -1,7 +1,7 @@
 #pragma once
 // Reading a worksheet of an xlsx workbook (Office Open XML, as Excel, LibreOffice and openpyxl
-// save it) as import records: the zip through libzip, the XML through expat, streamed row by
-// row with every part's size bounded.
+// save it) as import records: the zip through libzip and ISA-L, the XML through libxml2,
+// streamed row by row with every part's size bounded.
 
 #include <cstdint>
 #include <memory>

@@ -29,7 +29,7 @@ namespace claimreg::xlsx {
 /// Bytes read from an entry at a time.
 constexpr std::size_t chunk_bytes = 1 << 18;
 /// Bytes fed to the XML parser without a single element or text event: one token that large is
-/// not a workbook (and expat would hold all of it).
+/// not a workbook (and the parser would hold all of it).
 constexpr std::uint64_t max_token_bytes = 16 << 20;
 
 /// Throws DataError: `part` of the workbook is damaged in the way `what` says.
