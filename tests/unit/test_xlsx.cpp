@@ -109,38 +109,49 @@ TEST_CASE("xlsx: an export starts a new worksheet after rows_per_sheet rows, and
     ::rmdir(dir.c_str());
 }
 
+namespace {
+
+// A scratch registry holding test::sample_registration().
+Registry registry_of_one() {
+    Registry registry = Registry::scratch();
+    constexpr Date as_of{year{2024}, month{6}, day{1}};
+    WriteTransaction tx(registry);
+    Registrar registrar(registry);
+    const Registration r = test::sample_registration();
+    const Verdict v = evaluate(eligibility_input(r), default_rule_set(), as_of);
+    registrar.add(r, StoredVerdict{v, &default_rule_set(), as_of}, Source{"add", "", 0});
+    tx.commit();
+    return registry;
+}
+
+// The records of the workbook at `path`, read with `read`.
+std::vector<CsvRecord> workbook_records(const std::string& path, const XlsxReadOptions& read) {
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    REQUIRE(fd >= 0);
+    std::vector<CsvRecord> records;
+    try {
+        XlsxSource source(fd, read);
+        CsvRecord record;
+        while (source.next(record)) records.push_back(record);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+    ::close(fd);
+    return records;
+}
+
+} // namespace
+
 TEST_CASE("xlsx: a part larger than its bound, an inflation past the ratio and a long row") {
     char dir_template[] = "/tmp/claimreg-xlsx-XXXXXX";
     const std::string dir = ::mkdtemp(dir_template);
-    Registry registry = Registry::scratch();
-    constexpr Date as_of{year{2024}, month{6}, day{1}};
-    {
-        WriteTransaction tx(registry);
-        Registrar registrar(registry);
-        const Registration r = test::sample_registration();
-        const Verdict v = evaluate(eligibility_input(r), default_rule_set(), as_of);
-        registrar.add(r, StoredVerdict{v, &default_rule_set(), as_of}, Source{"add", "", 0});
-        tx.commit();
-    }
+    Registry registry = registry_of_one();
     ExportOptions options;
     options.format = ExportFormat::xlsx;
     const std::string path = dir + "/out.xlsx";
     REQUIRE(export_claimants_xlsx(registry, options, path, dir) == 1);
-    const auto read_with = [&](const XlsxReadOptions& read) {
-        const int fd = ::open(path.c_str(), O_RDONLY);
-        REQUIRE(fd >= 0);
-        std::vector<CsvRecord> records;
-        try {
-            XlsxSource source(fd, read);
-            CsvRecord record;
-            while (source.next(record)) records.push_back(record);
-        } catch (...) {
-            ::close(fd);
-            throw;
-        }
-        ::close(fd);
-        return records;
-    };
+    const auto read_with = [&](const XlsxReadOptions& read) { return workbook_records(path, read); };
     XlsxReadOptions small_sheet;
     small_sheet.max_sheet_bytes = 100;
     CHECK_THROWS_WITH_AS(read_with(small_sheet),
@@ -198,33 +209,11 @@ std::size_t zip_record(const std::string& bytes, const std::string& signature,
 TEST_CASE("xlsx: a damaged deflate stream, one cut short, a wrong CRC-32 and a wrong size") {
     char dir_template[] = "/tmp/claimreg-xlsx-XXXXXX";
     const std::string dir = ::mkdtemp(dir_template);
-    Registry registry = Registry::scratch();
-    constexpr Date as_of{year{2024}, month{6}, day{1}};
-    {
-        WriteTransaction tx(registry);
-        Registrar registrar(registry);
-        const Registration r = test::sample_registration();
-        const Verdict v = evaluate(eligibility_input(r), default_rule_set(), as_of);
-        registrar.add(r, StoredVerdict{v, &default_rule_set(), as_of}, Source{"add", "", 0});
-        tx.commit();
-    }
+    Registry registry = registry_of_one();
     ExportOptions options;
     options.format = ExportFormat::xlsx;
     const std::string path = dir + "/out.xlsx";
-    const auto read = [&] {
-        const int fd = ::open(path.c_str(), O_RDONLY);
-        REQUIRE(fd >= 0);
-        try {
-            XlsxSource source(fd, XlsxReadOptions{});
-            CsvRecord record;
-            while (source.next(record)) {
-            }
-        } catch (...) {
-            ::close(fd);
-            throw;
-        }
-        ::close(fd);
-    };
+    const auto read = [&] { return workbook_records(path, XlsxReadOptions{}); };
     const std::string sheet = "xl/worksheets/sheet1.xml";
     REQUIRE(export_claimants_xlsx(registry, options, path, dir) == 1);
     read(); // as written, read whole
