@@ -248,6 +248,9 @@ struct XlsxSource::Impl {
     void inflate();
     // A parsing thread: pieces of whole rows, each parsed on its own.
     void parse_pieces();
+    // Parses a piece of whole rows on its own into its batch: parsed, or failed (for the
+    // sheet's parser to read in order).
+    xlsx::PieceState parse_piece(xlsx::Piece& piece);
     // The sheet's own parser: the pieces in order into batches for next().
     void parse_sheet();
 };

@@ -237,26 +237,27 @@ void XlsxSource::Impl::parse_pieces() {
                 return;
             piece->state = PieceState::parsing;
         }
-        std::unique_ptr<Batch> batch = spare_batch();
-        PieceState result = PieceState::parsed;
-        try {
-            SheetParser parser(*context);
-            parser.filling = batch.get();
-            if (xlsx::parse_fragment(piece->data.data(), piece->size, parser)) {
-                parser.end_batch(nullptr);
-                piece->lines = lines_in(piece->data.data(), piece->size);
-            } else {
-                result = PieceState::failed; // read again by the sheet's parser
-            }
-        } catch (...) {
-            result = PieceState::failed;
-        }
+        const PieceState result = parse_piece(*piece);
         {
             const std::lock_guard lock(mutex);
-            piece->batch = std::move(batch);
             piece->state = result;
         }
         changed.notify_all();
+    }
+}
+
+PieceState XlsxSource::Impl::parse_piece(Piece& piece) {
+    piece.batch = spare_batch();
+    try {
+        SheetParser parser(*context);
+        parser.filling = piece.batch.get();
+        if (!xlsx::parse_fragment(piece.data.data(), piece.size, parser))
+            return PieceState::failed; // read again by the sheet's parser
+        parser.end_batch(nullptr);
+        piece.lines = lines_in(piece.data.data(), piece.size);
+        return PieceState::parsed;
+    } catch (...) {
+        return PieceState::failed;
     }
 }
 
@@ -285,13 +286,14 @@ void XlsxSource::Impl::parse_sheet() {
                         return !pieces.empty() && pieces.front()->state != PieceState::parsing;
                     }))
                     return;
-                if (pieces.front()->state == PieceState::waiting)
-                    pieces.front()->state = PieceState::failed;
                 piece = std::move(pieces.front());
                 pieces.pop_front();
             }
             changed.notify_all();
             if (piece->error) std::rethrow_exception(piece->error);
+            if (piece->state == PieceState::waiting)
+                piece->state = piece->rows && workers_wanted ? parse_piece(*piece)
+                                                             : PieceState::failed;
             last = piece->last;
             if (piece->rows && piece->state == PieceState::parsed && workers_wanted) {
                 // Rows parsed on their own: the sheet's parser passes over them.
