@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
@@ -10,6 +11,7 @@
 
 #include "claimreg/version.hpp"
 #include "output.hpp"
+#include "render.hpp"
 
 namespace claimreg::cli {
 
@@ -347,7 +349,11 @@ ExitStatus run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {
-        app.exit(e); // prints --help or --version
+        // --help or --version, through std::cout (on stdout): not written is an error, as for
+        // every command's output.
+        std::ostringstream text;
+        app.exit(e, text);
+        write_stdout(text.str());
         return ExitStatus::ok;
     } catch (const CLI::Error& e) {
         const std::vector<std::string_view> args(argv + std::min(argc, 1), argv + argc);

@@ -460,6 +460,9 @@ case_standard_output_full() {
     expect_eq "$(sql claimreg.db "SELECT postcode FROM claimants WHERE id = 1")" "1013 AB" "the update stored all the same"
     full stats
     full show 1
+    full --help
+    full --version
+    full export --help
 }
 
 finish
