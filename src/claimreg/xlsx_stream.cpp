@@ -51,6 +51,54 @@ std::optional<bool> row_start_at(const char* p, const char* end) {
     return q - local == 3 && local[0] == 'r' && local[1] == 'o' && local[2] == 'w';
 }
 
+// Whether `<!` or `<?` (other than the XML declaration) is in data[from, size): the rare `!`
+// and `?` looked for, then the byte before them (`before` for data's first). `position` is
+// data's place in the sheet.
+bool markup_declaration_in(const char* data, std::size_t from, std::size_t size, char before,
+                           std::uint64_t position) {
+    for (const char mark : {'!', '?'}) {
+        for (std::size_t at = from; at < size;) {
+            const auto* hit = static_cast<const char*>(std::memchr(data + at, mark, size - at));
+            if (hit == nullptr) break;
+            const auto offset = static_cast<std::size_t>(hit - data);
+            at = offset + 1;
+            if ((offset > 0 ? data[offset - 1] : before) != '<') continue;
+            // The XML declaration, at the very start (after a byte order mark).
+            if (mark == '?' && position + offset <= 4) continue;
+            return true;
+        }
+    }
+    return false;
+}
+
+// Where the first row start tag after data's first byte is, looked for from `scanned` on (which
+// moves on to where to look next); nullopt while there is none, or its name is not all there.
+std::optional<std::size_t> first_row_start(const char* data, std::size_t size,
+                                           std::size_t& scanned) {
+    while (scanned < size) {
+        const char* p = static_cast<const char*>(std::memchr(data + scanned, '<', size - scanned));
+        if (p == nullptr) {
+            scanned = size;
+            break;
+        }
+        const auto row = row_start_at(p, data + size);
+        if (!row) break; // the name is not all here yet
+        if (*row && p != data) return static_cast<std::size_t>(p - data);
+        scanned = static_cast<std::size_t>(p - data) + 1;
+    }
+    return std::nullopt;
+}
+
+// Where the last row start tag after data's first byte is (where to cut); 0 if there is none.
+std::size_t last_row_start(const char* data, std::size_t size) {
+    for (const char* p = data + size; p > data;) {
+        p = static_cast<const char*>(::memrchr(data, '<', static_cast<std::size_t>(p - data)));
+        if (p == nullptr || p == data) break;
+        if (row_start_at(p, data + size).value_or(false)) return static_cast<std::size_t>(p - data);
+    }
+    return 0;
+}
+
 } // namespace
 
 XlsxSource::Impl::~Impl() {
@@ -126,24 +174,6 @@ void XlsxSource::Impl::inflate() {
         changed.notify_all();
         return true;
     };
-    // Whether `<!` or `<?` (other than the XML declaration's) is in pending from `from` on.
-    // Looks for the rare `!` and `?`, then at the byte before.
-    const auto markup_from = [&](std::size_t from) {
-        for (const char mark : {'!', '?'}) {
-            for (std::size_t at = from; at < used;) {
-                const auto* hit =
-                    static_cast<const char*>(std::memchr(pending.data() + at, mark, used - at));
-                if (hit == nullptr) break;
-                const auto offset = static_cast<std::size_t>(hit - pending.data());
-                at = offset + 1;
-                if ((offset > 0 ? pending[offset - 1] : before) != '<') continue;
-                // The XML declaration, at the very start (after a byte order mark).
-                if (mark == '?' && position + offset <= 4) continue;
-                return true;
-            }
-        }
-        return false;
-    };
     pending.resize(piece_bytes + read_bytes);
     for (;;) {
         const std::size_t had = used;
@@ -162,7 +192,8 @@ void XlsxSource::Impl::inflate() {
             const auto b = static_cast<unsigned char>(pending[0]);
             if (b != '<' && b != 0xEF) only_sequential = true;
         }
-        if (!only_sequential && markup_from(had)) only_sequential = true;
+        if (!only_sequential && markup_declaration_in(pending.data(), had, used, before, position))
+            only_sequential = true;
         if (end) {
             emit(used, false, true, nullptr);
             return;
@@ -171,44 +202,19 @@ void XlsxSource::Impl::inflate() {
             if (used >= piece_bytes && !emit(used, false, false, nullptr)) return;
             continue;
         }
-        const char* base = pending.data();
-        const char* stop = base + used;
         if (head) {
             // The head: everything before the first row, for the sheet's parser.
-            while (scanned < used) {
-                const char* p =
-                    static_cast<const char*>(std::memchr(base + scanned, '<', used - scanned));
-                if (p == nullptr) {
-                    scanned = used;
-                    break;
-                }
-                const auto row = row_start_at(p, stop);
-                if (!row) break; // the name is not all here yet
-                if (*row && p != base) {
-                    if (!emit(static_cast<std::size_t>(p - base), false, false, nullptr)) return;
-                    starts_at_row = true;
-                    break;
-                }
-                scanned = static_cast<std::size_t>(p - base) + 1;
-            }
-            if (head && used >= max_piece_bytes) {
+            if (const auto first = first_row_start(pending.data(), used, scanned)) {
+                if (!emit(*first, false, false, nullptr)) return;
+                starts_at_row = true;
+            } else if (used >= max_piece_bytes) {
                 if (!emit(used, false, false, nullptr)) return;
                 starts_at_row = false;
             }
             continue;
         }
         if (used < piece_bytes) continue;
-        // The last row start tag in pending: the cut.
-        std::size_t cut = 0;
-        for (const char* p = stop; p > base;) {
-            p = static_cast<const char*>(::memrchr(base, '<', static_cast<std::size_t>(p - base)));
-            if (p == nullptr || p == base) break;
-            if (row_start_at(p, stop).value_or(false)) {
-                cut = static_cast<std::size_t>(p - base);
-                break;
-            }
-        }
-        if (cut > 0) {
+        if (const std::size_t cut = last_row_start(pending.data(), used); cut > 0) {
             if (!emit(cut, starts_at_row, false, nullptr)) return;
             starts_at_row = true;
         } else if (used >= max_piece_bytes) {
