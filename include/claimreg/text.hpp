@@ -49,6 +49,17 @@ inline std::string to_ascii_lower(std::string_view s) {
     for (char& c : out) c = ascii_lower(c);
     return out;
 }
+/// `s` in lower-case ASCII with its spaces and hyphens dropped: house numbers, postcodes and
+/// e-mail addresses as compared.
+inline std::string fold_ascii(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        if (c == ' ' || c == '-') continue;
+        out.push_back(ascii_lower(c));
+    }
+    return out;
+}
 /// `s` with its ASCII letters in upper case.
 inline std::string to_ascii_upper(std::string_view s) {
     std::string out(s);

@@ -67,17 +67,6 @@ bool one_char_apart(std::string_view a, std::string_view b) {
 
 } // namespace
 
-/// Lower-case ASCII, spaces and hyphens dropped (house numbers, e-mail addresses).
-std::string fold_ascii(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        if (c == ' ' || c == '-') continue;
-        out.push_back(ascii_lower(c));
-    }
-    return out;
-}
-
 std::uint64_t hash_text(std::string_view s) {
     if (s.empty()) return 0;
     const auto h = static_cast<std::uint64_t>(identity_digest(s));

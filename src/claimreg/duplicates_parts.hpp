@@ -20,8 +20,6 @@ namespace claimreg::duplicate_parts {
 
 /// Whether two folded names are one typo apart (see Level::typo).
 bool names_typo(std::string_view a, std::string_view b);
-/// Lower-case ASCII, spaces and hyphens dropped (house numbers, e-mail addresses).
-std::string fold_ascii(std::string_view s);
 /// A 64-bit digest of a text; 0 only for the empty one.
 std::uint64_t hash_text(std::string_view s);
 /// A 64-bit mixer (splitmix64's finaliser).

@@ -43,14 +43,7 @@ std::uint64_t fnv_lower(std::string_view bytes) {
 // either is missing (a postcode alone is a street, not an address).
 std::uint64_t address_key(std::string_view postcode, std::string_view house) {
     if (postcode.empty() || house.empty()) return 0;
-    std::string folded;
-    for (const std::string_view part : {postcode, std::string_view("|"), house}) {
-        for (const char c : part) {
-            if (c == ' ' || c == '-') continue;
-            folded += ascii_lower(c);
-        }
-    }
-    return fnv(folded) | 1;
+    return fnv(fold_ascii(postcode) + '|' + fold_ascii(house)) | 1;
 }
 
 
