@@ -144,6 +144,17 @@ const char* no_attributes[] = {nullptr};
 // What an XML error is, in words of its own (libxml2's own message can quote the part's text).
 std::string xml_error_text(int code) {
     switch (code) {
+    case XML_ERR_GT_REQUIRED:
+    case XML_ERR_LT_REQUIRED:
+    case XML_ERR_LT_IN_ATTRIBUTE:
+    case XML_ERR_ATTRIBUTE_NOT_STARTED:
+    case XML_ERR_ATTRIBUTE_WITHOUT_VALUE:
+    case XML_ERR_EQUAL_REQUIRED:
+    case XML_ERR_NAME_REQUIRED:
+    case XML_ERR_SPACE_REQUIRED:
+    case XML_ERR_STRING_NOT_STARTED:
+    case XML_ERR_STRING_NOT_CLOSED:
+        return "not well-formed (invalid token)";
     case XML_ERR_TAG_NAME_MISMATCH:
     case XML_ERR_LTSLASH_REQUIRED:
         return "mismatched tag";
@@ -151,7 +162,6 @@ std::string xml_error_text(int code) {
         return "no element found";
     case XML_ERR_TAG_NOT_FINISHED:
         return "the part ends inside an element";
-    case XML_ERR_DOCUMENT_END:
     case XML_ERR_EXTRA_CONTENT:
     case XML_ERR_NOT_WELL_BALANCED:
         return "junk after document element";
@@ -206,6 +216,7 @@ struct XmlStream::Events {
     template <typename Owner> static xmlSAXHandler handler() {
         xmlSAXHandler sax{}; // SAX1 (not XML_SAX2_MAGIC): names with their prefixes
         sax.startElement = [](void* self, const xmlChar* name, const xmlChar** atts) {
+            static_cast<Owner*>(self)->started_ = true;
             guarded<Owner>(self, [&](XmlHandler& h) {
                 h.start(local_name(chars(name)),
                         atts != nullptr ? reinterpret_cast<const char**>(atts) : no_attributes);
@@ -242,6 +253,7 @@ struct Fragment {
     XmlHandler& handler_;
     xmlParserCtxtPtr parser_ = nullptr;
     std::uint64_t since_event_ = 0;
+    bool started_ = false;
     std::exception_ptr error_;
 };
 
@@ -299,8 +311,12 @@ void XmlStream::fail() {
     const xmlError* e = parser_ != nullptr ? &parser_->lastError : nullptr;
     const int code = e != nullptr ? e->code : XML_ERR_INTERNAL_ERROR;
     const auto line = static_cast<std::uint64_t>(e != nullptr && e->line > 0 ? e->line : 0);
-    damaged(name_,
-            fmt::format("XML error at line {}: {}", line + skipped_lines_, xml_error_text(code)));
+    // The push parser's one code for a part that does not end where its document does.
+    const std::string what = code != XML_ERR_DOCUMENT_END ? xml_error_text(code)
+                             : !started_             ? "no element found"
+                             : parser_->nameNr > 0   ? "the part ends inside an element"
+                                                     : "junk after document element";
+    damaged(name_, fmt::format("XML error at line {}: {}", line + skipped_lines_, what));
 }
 
 void XmlStream::parse(const char* data, std::size_t size, bool last) {
@@ -327,7 +343,7 @@ bool parse_fragment(const char* data, std::size_t size, XmlHandler& handler) {
     document.append(data, size);
     document.append(close);
     static const xmlSAXHandler sax = XmlStream::Events::handler<Fragment>();
-    Fragment fragment{handler, nullptr, 0, nullptr};
+    Fragment fragment{handler, nullptr, 0, false, nullptr};
     const std::unique_ptr<xmlParserCtxt, void (*)(xmlParserCtxtPtr)> parser(
         xmlCreateMemoryParserCtxt(document.data(), static_cast<int>(document.size())),
         xmlFreeParserCtxt);

@@ -180,6 +180,7 @@ class XmlStream {
     std::string first_bytes_; // until there are enough to tell the encoding by
     std::uint64_t since_event_ = 0;
     std::uint64_t skipped_lines_ = 0;
+    bool started_ = false; // an element has started
     std::exception_ptr error_;
 };
 

@@ -73,6 +73,9 @@ elif cmd == 'xmlerrors':
     raw('entity.xlsx', (start + ok_row(2, '&Geheimnaam;') + end).encode())
     raw('tagname.xlsx', (start + ok_row(2, '<Geheimnaam>x') + end).encode())
     raw('twice.xlsx', (start + ok_row(2, 'Geheimnaam').replace('<c t="inlineStr">', '<c t="inlineStr" t="inlineStr">', 1) + end).encode())
+    raw('nothing.xlsx', b'')
+    raw('cutshort.xlsx', (start + ok_row(2, 'Geheimnaam') + end)[:-30].encode())
+    raw('junk.xlsx', (start + ok_row(2, 'Geheimnaam') + end + '<Geheimnaam/>').encode())
     hand = start + ok_row(2, 'Anna') + ok_row(3, 'Zoë') + end
     raw('utf16.xlsx', ('<?xml version="1.0" encoding="UTF-16"?>' + hand).encode('utf-16'))
     raw('latin1.xlsx', ('<?xml version="1.0" encoding="ISO-8859-1"?>' + hand).encode('latin-1'))
@@ -223,7 +226,7 @@ case_xml_errors_without_text() {
     fixture make_py
     "$PY" make.py xmlerrors
     local f what
-    for f in badbyte entity tagname twice; do
+    for f in badbyte entity tagname twice nothing cutshort junk; do
         run --db $f.db import-xlsx $f.xlsx
         expect_status 65
         case $f in
@@ -231,6 +234,9 @@ case_xml_errors_without_text() {
             entity) what="undefined entity" ;;
             tagname) what="mismatched tag" ;;
             twice) what="duplicate attribute" ;;
+            nothing) what="no element found" ;;
+            cutshort) what="the part ends inside an element" ;;
+            junk) what="junk after document element" ;;
         esac
         expect_err "claimreg: not a readable xlsx workbook: xl/worksheets/sheet1.xml: XML error at line 1: $what"
         expect_eq "$([ -e $f.db ] && echo exists || echo none)" none "no registry from $f.xlsx"
