@@ -35,6 +35,9 @@ std::uint64_t lines_in(const char* data, std::size_t size) {
     return lines;
 }
 
+// How far from its `<` row_start_at() looks at most.
+constexpr std::size_t row_tag_reach = 66;
+
 // Whether a `<` at `p` (with `end - p` bytes after it) starts a row's start tag; nullopt
 // when the name runs past `end`.
 std::optional<bool> row_start_at(const char* p, const char* end) {
@@ -89,10 +92,12 @@ std::optional<std::size_t> first_row_start(const char* data, std::size_t size,
     return std::nullopt;
 }
 
-// Where the last row start tag after data's first byte is (where to cut); 0 if there is none.
-std::size_t last_row_start(const char* data, std::size_t size) {
-    for (const char* p = data + size; p > data;) {
-        p = static_cast<const char*>(::memrchr(data, '<', static_cast<std::size_t>(p - data)));
+// Where the last row start tag after data's first byte, and at or after data[from], is (where
+// to cut); 0 if there is none.
+std::size_t last_row_start(const char* data, std::size_t size, std::size_t from) {
+    const char* first = data + from;
+    for (const char* p = data + size; p > first;) {
+        p = static_cast<const char*>(::memrchr(first, '<', static_cast<std::size_t>(p - first)));
         if (p == nullptr || p == data) break;
         if (row_start_at(p, data + size).value_or(false)) return static_cast<std::size_t>(p - data);
     }
@@ -135,6 +140,7 @@ void XlsxSource::Impl::inflate() {
     std::size_t used = 0;
     char before = '\0';         // the byte before pending's first (the end of the last piece)
     std::size_t scanned = 0;    // of pending, looked at for the first row (the head's end)
+    std::size_t searched = 0;   // of pending, searched for a row start tag to cut at (none)
     bool head = true;           // pending starts at the sheet's start
     bool starts_at_row = false; // pending starts with a row start tag
     bool only_sequential = false;
@@ -162,6 +168,7 @@ void XlsxSource::Impl::inflate() {
         used = rest;
         position += size;
         scanned = 0;
+        searched = 0;
         head = false;
         piece->rows = rows && !only_sequential;
         piece->last = last;
@@ -214,7 +221,10 @@ void XlsxSource::Impl::inflate() {
             continue;
         }
         if (used < piece_bytes) continue;
-        if (const std::size_t cut = last_row_start(pending.data(), used); cut > 0) {
+        const std::size_t cut = last_row_start(pending.data(), used, searched);
+        // The next search looks only at what is new, and at a tag whose name the end cut off.
+        searched = used > row_tag_reach ? used - row_tag_reach : 0;
+        if (cut > 0) {
             if (!emit(cut, starts_at_row, false, nullptr)) return;
             starts_at_row = true;
         } else if (used >= max_piece_bytes) {

@@ -63,6 +63,11 @@ elif cmd in ('many', 'commented', 'broken'):
             row += '<!--<row r="%d">%s</row>%s-->' % (r, inline('A%d' % r, 'Fake'), 'x' * 3000)
         rows.append(row + '\n')
     book(cmd + '.xlsx', header + '\n' + ''.join(rows), doctype='<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n')
+elif cmd == 'spacers':
+    # Between two stretches of rows, 5 MB of other elements: no row start tag to cut at for
+    # longer than a piece may be, and a `<` every four bytes.
+    rows = [ok_row(r, 'Kind%d' % r) for r in range(2, 4002)]
+    book('spacers.xlsx', header + ''.join(rows[:2000]) + '<x/>' * 1250000 + ''.join(rows[2000:]))
 elif cmd == 'xmlerrors':
     # One XML error each, in a row holding a name; and the hand-made sheet in UTF-16 and Latin-1.
     def raw(path, sheet_bytes):
@@ -206,6 +211,17 @@ claimreg: sheet 'S': 8000 rows read: 7998 imported, 0 linked, 0 updated, 0 uncha
         expect_eq "$(sql "$f.db" "SELECT count(*), sum(source_line), sum(child_first_name = 'Kind' || source_line), sum(registrant_email = 'o' || source_line || '@example.nl') FROM claimants")" \
             "7998|32001000|7998|7998" "rows of $f.xlsx by their numbers"
     done
+}
+
+# Megabytes without a row start tag between rows: every row read, in order.
+case_long_stretch_without_rows() {
+    fixture make_py
+    "$PY" make.py spacers
+    run --db spacers.db import-xlsx spacers.xlsx
+    expect_status 0
+    expect_err "claimreg: sheet 'S': 4000 rows read: 4000 imported, 0 linked, 0 updated, 0 unchanged, 0 duplicates, 0 rejected, 0 erased"
+    expect_eq "$(sql spacers.db "SELECT count(*), sum(source_line), sum(child_first_name = 'Kind' || source_line) FROM claimants")" \
+        "4000|8006000|4000" "the rows of spacers.xlsx by their numbers"
 }
 
 # An XML error far into the sheet: its line in the sheet (after the rows before it were checked).
