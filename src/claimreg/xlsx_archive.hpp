@@ -103,9 +103,8 @@ class XmlHandler {
 
 // One zip entry inflated with the bounds of XlsxReadOptions: its size limit and the zip bomb
 // ratio, checked on what it inflates to, not on what it declares. A deflated entry (what every
-// producer writes) is inflated by ISA-L from the raw bytes libzip reads, its CRC-32 and size
-// checked at its end as libzip would; an entry stored or compressed otherwise is read through
-// libzip.
+// producer writes) is inflated by ISA-L from the raw bytes libzip reads, its CRC-32 checked at
+// its end as libzip does; an entry stored or compressed otherwise is read through libzip.
 class EntryStream {
   public:
     EntryStream(zip_t* archive, std::string name, std::uint64_t limit,

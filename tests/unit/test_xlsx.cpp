@@ -254,16 +254,18 @@ TEST_CASE("xlsx: a damaged deflate stream, one cut short, a wrong CRC-32 and a w
                          "not a readable xlsx workbook: xl/worksheets/sheet1.xml: damaged "
                          "compressed data (it ends early)",
                          DataError);
-    // A size one byte more than the entry inflates to (the size in both headers).
+    // A declared size of 0 (in both headers), the data and its CRC-32 intact: read whole, as
+    // libzip reads it (what is read is bounded by what it inflates to).
     REQUIRE(export_claimants_xlsx(registry, options, path, dir) == 1);
     patch_file(path, [&](std::string& bytes) {
-        u32_add(bytes, zip_record(bytes, std::string("PK\x01\x02", 4), 46, sheet) + 24, 1);
-        u32_add(bytes, zip_record(bytes, std::string("PK\x03\x04", 4), 30, sheet) + 22, 1);
+        const std::size_t central = zip_record(bytes, std::string("PK\x01\x02", 4), 46, sheet);
+        const std::size_t local = zip_record(bytes, std::string("PK\x03\x04", 4), 30, sheet);
+        for (int i = 0; i < 4; ++i) {
+            bytes[central + 24 + static_cast<std::size_t>(i)] = '\0';
+            bytes[local + 22 + static_cast<std::size_t>(i)] = '\0';
+        }
     });
-    CHECK_THROWS_WITH_AS(read(),
-                         "not a readable xlsx workbook: xl/worksheets/sheet1.xml: not the size "
-                         "the archive declares",
-                         DataError);
+    CHECK(read().size() == 2);
     std::remove(path.c_str());
     ::rmdir(dir.c_str());
 }
