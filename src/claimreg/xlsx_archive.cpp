@@ -3,8 +3,6 @@
 
 #include "xlsx_archive.hpp"
 
-#include <strings.h>
-#include <cstring>
 #include <unistd.h>
 
 #include <algorithm>
@@ -191,11 +189,9 @@ std::string xml_error_text(int code) {
 // An error is told by the parse's result; libxml2 writes nothing of its own.
 void quiet(void*, const char*, ...) {}
 
-} // namespace
-
-namespace {
 // Thrown from a callback when a part declares a document type; said with the part's name.
 struct DoctypeRefused {};
+
 } // namespace
 
 // The SAX callbacks: their user data is the XmlStream, or a Fragment for parse_fragment.
@@ -283,15 +279,13 @@ int XmlStream::push(const char* data, std::size_t size, bool last) {
         if (first_bytes_.size() < 4 && !last) return 0;
         static const xmlSAXHandler sax = Events::handler<XmlStream>();
         xmlSetGenericErrorFunc(nullptr, quiet);
+        const std::size_t head = std::min<std::size_t>(4, first_bytes_.size());
         parser_ = xmlCreatePushParserCtxt(const_cast<xmlSAXHandler*>(&sax), this,
-                                          first_bytes_.data(),
-                                          static_cast<int>(std::min<std::size_t>(4, first_bytes_.size())),
-                                          nullptr);
+                                          first_bytes_.data(), static_cast<int>(head), nullptr);
         if (parser_ == nullptr) throw std::bad_alloc();
         xmlCtxtUseOptions(parser_, parse_options);
-        const std::size_t rest = first_bytes_.size() - std::min<std::size_t>(4, first_bytes_.size());
-        const int r = xmlParseChunk(parser_, first_bytes_.data() + first_bytes_.size() - rest,
-                                    static_cast<int>(rest), last ? 1 : 0);
+        const int r = xmlParseChunk(parser_, first_bytes_.data() + head,
+                                    static_cast<int>(first_bytes_.size() - head), last ? 1 : 0);
         first_bytes_.clear();
         return r;
     }
@@ -311,9 +305,9 @@ void XmlStream::fail() {
     const auto line = static_cast<std::uint64_t>(e != nullptr && e->line > 0 ? e->line : 0);
     // The push parser's one code for a part that does not end where its document does.
     const std::string what = code != XML_ERR_DOCUMENT_END ? xml_error_text(code)
-                             : !started_             ? "no element found"
-                             : parser_->nameNr > 0   ? "the part ends inside an element"
-                                                     : "junk after document element";
+                             : !started_                  ? "no element found"
+                             : parser_->nameNr > 0        ? "the part ends inside an element"
+                                                          : "junk after document element";
     damaged(name_, fmt::format("XML error at line {}: {}", line + skipped_lines_, what));
 }
 

@@ -308,8 +308,8 @@ void XlsxSource::Impl::parse_sheet() {
             changed.notify_all();
             if (piece->error) std::rethrow_exception(piece->error);
             if (piece->state == PieceState::waiting)
-                piece->state = piece->rows && workers_wanted ? parse_piece(*piece)
-                                                             : PieceState::failed;
+                piece->state =
+                    piece->rows && workers_wanted ? parse_piece(*piece) : PieceState::failed;
             last = piece->last;
             if (piece->rows && piece->state == PieceState::parsed && workers_wanted) {
                 // Rows parsed on their own: the sheet's parser passes over them.
