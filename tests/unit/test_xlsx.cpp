@@ -141,17 +141,40 @@ std::vector<CsvRecord> workbook_records(const std::string& path, const XlsxReadO
     return records;
 }
 
+// A workbook of one claimant, written by export --format xlsx into a scratch directory of its
+// own (removed with it).
+struct OneClaimantWorkbook {
+    std::string dir;
+    std::string path;
+    Registry registry = registry_of_one();
+    OneClaimantWorkbook() {
+        char dir_template[] = "/tmp/claimreg-xlsx-XXXXXX";
+        REQUIRE(::mkdtemp(dir_template) != nullptr);
+        dir = dir_template;
+        path = dir + "/out.xlsx";
+        write();
+    }
+    ~OneClaimantWorkbook() {
+        std::remove(path.c_str());
+        ::rmdir(dir.c_str());
+    }
+    OneClaimantWorkbook(const OneClaimantWorkbook&) = delete;
+    OneClaimantWorkbook& operator=(const OneClaimantWorkbook&) = delete;
+    // (Over)writes the workbook.
+    void write() {
+        ExportOptions options;
+        options.format = ExportFormat::xlsx;
+        REQUIRE(export_claimants_xlsx(registry, options, path, dir) == 1);
+    }
+};
+
 } // namespace
 
 TEST_CASE("xlsx: a part larger than its bound, an inflation past the ratio and a long row") {
-    char dir_template[] = "/tmp/claimreg-xlsx-XXXXXX";
-    const std::string dir = ::mkdtemp(dir_template);
-    Registry registry = registry_of_one();
-    ExportOptions options;
-    options.format = ExportFormat::xlsx;
-    const std::string path = dir + "/out.xlsx";
-    REQUIRE(export_claimants_xlsx(registry, options, path, dir) == 1);
-    const auto read_with = [&](const XlsxReadOptions& read) { return workbook_records(path, read); };
+    const OneClaimantWorkbook book;
+    const auto read_with = [&](const XlsxReadOptions& read) {
+        return workbook_records(book.path, read);
+    };
     XlsxReadOptions small_sheet;
     small_sheet.max_sheet_bytes = 100;
     CHECK_THROWS_WITH_AS(read_with(small_sheet),
@@ -168,8 +191,6 @@ TEST_CASE("xlsx: a part larger than its bound, an inflation past the ratio and a
     REQUIRE(records.size() == 2);
     CHECK(records[0].problem == RowProblem::too_long); // the header's names exceed 40 bytes
     CHECK(records[1].problem == RowProblem::too_long);
-    std::remove(path.c_str());
-    ::rmdir(dir.c_str());
 }
 
 namespace {
@@ -207,15 +228,10 @@ std::size_t zip_record(const std::string& bytes, const std::string& signature,
 } // namespace
 
 TEST_CASE("xlsx: a damaged deflate stream, one cut short, a wrong CRC-32 and a wrong size") {
-    char dir_template[] = "/tmp/claimreg-xlsx-XXXXXX";
-    const std::string dir = ::mkdtemp(dir_template);
-    Registry registry = registry_of_one();
-    ExportOptions options;
-    options.format = ExportFormat::xlsx;
-    const std::string path = dir + "/out.xlsx";
+    OneClaimantWorkbook book;
+    const std::string& path = book.path;
     const auto read = [&] { return workbook_records(path, XlsxReadOptions{}); };
     const std::string sheet = "xl/worksheets/sheet1.xml";
-    REQUIRE(export_claimants_xlsx(registry, options, path, dir) == 1);
     read(); // as written, read whole
     patch_file(path, [&](std::string& bytes) {
         const std::size_t central = zip_record(bytes, std::string("PK\x01\x02", 4), 46, sheet);
@@ -223,7 +239,7 @@ TEST_CASE("xlsx: a damaged deflate stream, one cut short, a wrong CRC-32 and a w
     });
     CHECK_THROWS_WITH_AS(read(), "not a readable xlsx workbook: xl/worksheets/sheet1.xml: CRC error",
                          DataError);
-    REQUIRE(export_claimants_xlsx(registry, options, path, dir) == 1);
+    book.write();
     patch_file(path, [&](std::string& bytes) {
         const std::size_t local = zip_record(bytes, std::string("PK\x03\x04", 4), 30, sheet);
         const auto u16 = [&](std::size_t at) {
@@ -245,7 +261,7 @@ TEST_CASE("xlsx: a damaged deflate stream, one cut short, a wrong CRC-32 and a w
             bytes[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
     };
     // The raw bytes end 16 bytes early (the compressed size in both headers).
-    REQUIRE(export_claimants_xlsx(registry, options, path, dir) == 1);
+    book.write();
     patch_file(path, [&](std::string& bytes) {
         u32_add(bytes, zip_record(bytes, std::string("PK\x01\x02", 4), 46, sheet) + 20, -16);
         u32_add(bytes, zip_record(bytes, std::string("PK\x03\x04", 4), 30, sheet) + 18, -16);
@@ -256,7 +272,7 @@ TEST_CASE("xlsx: a damaged deflate stream, one cut short, a wrong CRC-32 and a w
                          DataError);
     // A declared size of 0 (in both headers), the data and its CRC-32 intact: read whole, as
     // libzip reads it (what is read is bounded by what it inflates to).
-    REQUIRE(export_claimants_xlsx(registry, options, path, dir) == 1);
+    book.write();
     patch_file(path, [&](std::string& bytes) {
         const std::size_t central = zip_record(bytes, std::string("PK\x01\x02", 4), 46, sheet);
         const std::size_t local = zip_record(bytes, std::string("PK\x03\x04", 4), 30, sheet);
@@ -266,8 +282,6 @@ TEST_CASE("xlsx: a damaged deflate stream, one cut short, a wrong CRC-32 and a w
         }
     });
     CHECK(read().size() == 2);
-    std::remove(path.c_str());
-    ::rmdir(dir.c_str());
 }
 
 } // namespace test_xlsx
